@@ -1,0 +1,94 @@
+"""Encoder and decoder networks shared by the AE and the VAE.
+
+- ``mlp``: the classic fully connected net of Kingma & Welling (2013) and the PyTorch VAE example,
+  D -> hidden -> out, ReLU. For 28x28 images with hidden=400 this is 784-400-k.
+- ``conv``: a small DCGAN-style net. Stride-2 4x4 convolutions halve the image while both sides are
+  even and larger than 7 (28x28 -> 14 -> 7, 64x64 -> 32 -> 16 -> 8 -> 4, 28x20 -> 14x10 -> 7x5), then
+  a linear layer. The decoder mirrors it with transposed convolutions.
+
+Decoders return *logits* (N, C, H, W); the model applies the sigmoid, so the loss can use the
+numerically stable ``binary_cross_entropy_with_logits``.
+"""
+
+from __future__ import annotations
+
+import math
+
+from torch import nn
+
+
+def _downsample_steps(height: int, width: int) -> int:
+    steps = 0
+    while height % 2 == 0 and width % 2 == 0 and min(height, width) > 7:
+        height, width, steps = height // 2, width // 2, steps + 1
+    return steps
+
+
+class MLPEncoder(nn.Module):
+    def __init__(self, image_shape, hidden_dim: int, out_dim: int):
+        super().__init__()
+        self.net = nn.Sequential(nn.Flatten(), nn.Linear(math.prod(image_shape), hidden_dim), nn.ReLU(),
+                                 nn.Linear(hidden_dim, out_dim))
+
+    def forward(self, x):  # (N, C, H, W) -> (N, out_dim)
+        return self.net(x)
+
+
+class MLPDecoder(nn.Module):
+    def __init__(self, image_shape, hidden_dim: int, latent_dim: int):
+        super().__init__()
+        self.image_shape = tuple(image_shape)
+        self.net = nn.Sequential(nn.Linear(latent_dim, hidden_dim), nn.ReLU(),
+                                 nn.Linear(hidden_dim, math.prod(image_shape)))
+
+    def forward(self, z):  # (N, k) -> logits (N, C, H, W)
+        return self.net(z).view(-1, *self.image_shape)
+
+
+def _channels(steps: int) -> list[int]:
+    return [min(32 * 2 ** (i // 2), 128) for i in range(steps)]  # 32, 32, 64, 64, 128...
+
+
+class ConvEncoder(nn.Module):
+    def __init__(self, image_shape, hidden_dim: int, out_dim: int):
+        super().__init__()
+        c, h, w = image_shape
+        steps = _downsample_steps(h, w)
+        layers, prev = [], c
+        for ch in _channels(steps):
+            layers += [nn.Conv2d(prev, ch, 4, stride=2, padding=1), nn.ReLU()]
+            prev = ch
+        flat = prev * (h >> steps) * (w >> steps)
+        layers += [nn.Flatten(), nn.Linear(flat, hidden_dim), nn.ReLU(), nn.Linear(hidden_dim, out_dim)]
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x):  # (N, C, H, W) -> (N, out_dim)
+        return self.net(x)
+
+
+class ConvDecoder(nn.Module):
+    def __init__(self, image_shape, hidden_dim: int, latent_dim: int):
+        super().__init__()
+        c, h, w = image_shape
+        steps = _downsample_steps(h, w)
+        channels = _channels(steps)[::-1]
+        self.start_shape = (channels[0] if steps else c, h >> steps, w >> steps)
+        layers = [nn.Linear(latent_dim, hidden_dim), nn.ReLU(),
+                  nn.Linear(hidden_dim, math.prod(self.start_shape))]
+        self.fc = nn.Sequential(*layers)
+        ups = []
+        for i, ch in enumerate(channels):
+            out = channels[i + 1] if i + 1 < len(channels) else c
+            ups.append(nn.ConvTranspose2d(ch, out, 4, stride=2, padding=1))
+            if i + 1 < len(channels):
+                ups.append(nn.ReLU())
+        self.up = nn.Sequential(*ups)
+
+    def forward(self, z):  # (N, k) -> logits (N, C, H, W)
+        h = self.fc(z)
+        if self.up:
+            h = nn.functional.relu(h)
+        return self.up(h.view(-1, *self.start_shape))
+
+
+BACKBONES = {"mlp": (MLPEncoder, MLPDecoder), "conv": (ConvEncoder, ConvDecoder)}

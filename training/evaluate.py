@@ -1,0 +1,114 @@
+"""Test-set metrics and the stored latent codes, computed once at the end of training.
+
+Metrics (all on the test split, per image unless said otherwise):
+- ``mse_per_pixel``: mean squared error of decode(encode(x)), every model kind.
+- ``test_recon``: -log p(x|z) summed over pixels (AE: at z = encode(x); VAE: at one z ~ q(z|x)).
+- VAE only: ``test_kl``, ``test_loss`` = test_recon + test_kl (beta-free negative ELBO, the number the
+  PyTorch example prints), ``kl_per_dim`` (k,), ``active_units`` (Burda et al. 2016, Var_x(mu) > 0.01),
+  and with ``iw_samples`` = S > 0, ``iw_nll``: the importance-weighted bound -log p(x) <= -E log
+  (1/S) sum_s p(x, z_s) / q(z_s | x) (Burda et al. 2016), in nats.
+- PCA: ``explained_variance_ratio`` (k,).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+from .data import Split
+from .models import PCA, VAE, LatentModel
+from .objectives import active_units, gaussian_log_density, kl_per_dim, reconstruction_nll
+
+
+@torch.no_grad()
+def encode_all(model: LatentModel, images: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+    """Deterministic codes (N, k) for images (N, C, H, W), in batches."""
+    return torch.cat([model.encode(images[i:i + batch_size]) for i in range(0, len(images), batch_size)])
+
+
+@torch.no_grad()
+def evaluate(model: LatentModel, test: Split, iw_samples: int = 0, seed: int = 0,
+             batch_size: int = 500) -> dict:
+    """A JSON-serialisable dict of the metrics above."""
+    model.eval()
+    device = test.images.device
+    generator = torch.Generator(device).manual_seed(seed)
+    n = len(test)
+    sums = {"sq": 0.0, "recon": 0.0, "kl": 0.0, "iw": 0.0}
+    kl_dims = torch.zeros(model.latent_dim, dtype=torch.float64, device=device)
+    mus = []
+    for i in range(0, n, batch_size):
+        x = test.images[i:i + batch_size]
+        z = model.encode(x)
+        mus.append(z)
+        sums["sq"] += float((model.decode(z) - x).pow(2).sum())
+        if isinstance(model, VAE):
+            mu, logvar = model.posterior(x)
+            eps = torch.randn(mu.shape, generator=generator, device=device)
+            sample = mu + eps * (0.5 * logvar).exp()
+            sums["recon"] += float(_nll(model, sample, x).sum())
+            per_dim = kl_per_dim(mu, logvar)
+            kl_dims += per_dim.double().sum(0)
+            sums["kl"] += float(per_dim.sum())
+            if iw_samples:
+                sums["iw"] += float(_iw_nll(model, x, mu, logvar, iw_samples, generator).sum())
+        elif not isinstance(model, PCA):
+            sums["recon"] += float(_nll(model, z, x).sum())
+    pixels = math.prod(model.config.image_shape)
+    metrics = {"mse_per_pixel": sums["sq"] / (n * pixels), "n_test": n}
+    if isinstance(model, PCA):
+        metrics["explained_variance_ratio"] = model.explained_variance_ratio_.tolist()
+    else:
+        metrics["test_recon"] = sums["recon"] / n
+    if isinstance(model, VAE):
+        metrics["test_kl"] = sums["kl"] / n
+        metrics["test_loss"] = metrics["test_recon"] + metrics["test_kl"]
+        metrics["kl_per_dim"] = (kl_dims / n).tolist()
+        metrics["active_units"] = active_units(torch.cat(mus))
+        if iw_samples:
+            metrics["iw_nll"] = sums["iw"] / n
+            metrics["iw_samples"] = iw_samples
+    return metrics
+
+
+def _nll(model, z, x):
+    return reconstruction_nll(model.decode_logits(z), x, model.config.likelihood, model.config.gaussian_sigma)
+
+
+def _iw_nll(model: VAE, x, mu, logvar, samples: int, generator, chunk: int = 50) -> torch.Tensor:
+    """-log p(x) estimated with ``samples`` importance samples from q(z|x): (B,)."""
+    log_w = []
+    for start in range(0, samples, chunk):
+        s = min(chunk, samples - start)
+        eps = torch.randn((s, *mu.shape), generator=generator, device=mu.device)  # (s, B, k)
+        z = mu + eps * (0.5 * logvar).exp()
+        log_px_z = -_nll(model, z.flatten(0, 1), x.repeat(s, 1, 1, 1)).view(s, -1)
+        log_pz = gaussian_log_density(z, torch.zeros_like(z), torch.zeros_like(z))
+        log_qz = gaussian_log_density(z, mu, logvar)
+        log_w.append(log_px_z + log_pz - log_qz)
+    log_w = torch.cat(log_w)  # (S, B)
+    return -(torch.logsumexp(log_w, 0) - math.log(samples))
+
+
+def latent_views(z: torch.Tensor, seed: int = 0, use_umap: bool = True) -> dict[str, torch.Tensor]:
+    """2-D views of codes z (N, k) for k > 2, computed once so the app plots instantly.
+
+    'view_pca' (N, 2): z projected on its first two principal axes; the axes themselves are kept as
+    'view_pca_mean' (k,) and 'view_pca_components' (2, k) so new codes can be placed in the same view.
+    'view_umap' (N, 2): UMAP (McInnes et al. 2018) with a fixed random_state.
+    """
+    if z.shape[1] <= 2:
+        return {}
+    z64 = z.double().cpu()
+    mean = z64.mean(0)
+    _, _, vt = torch.linalg.svd(z64 - mean, full_matrices=False)
+    views = {"view_pca": ((z64 - mean) @ vt[:2].T).float(), "view_pca_mean": mean.float(),
+             "view_pca_components": vt[:2].float()}
+    if use_umap:
+        import umap  # slow to import; only needed here
+
+        reducer = umap.UMAP(n_components=2, random_state=seed, n_neighbors=15, min_dist=0.1, n_jobs=1)
+        views["view_umap"] = torch.from_numpy(reducer.fit_transform(z.cpu().numpy()).astype(np.float32))
+    return views

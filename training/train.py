@@ -1,0 +1,184 @@
+"""``train(config) -> Checkpoint``: the one training entry point used by the CLI, the zoo, the app and
+the tests. Data sits on the training device as whole tensors; batches are index slices of a seeded
+permutation, so an epoch costs only the model's arithmetic.
+"""
+
+from __future__ import annotations
+
+import math
+import platform
+import random
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from .checkpoint import Checkpoint, save_checkpoint
+from .data import load_dataset
+from .evaluate import encode_all, evaluate, latent_views
+from .models import PCA, ModelConfig, build_model
+from .objectives import kl_weight
+
+
+@dataclass
+class TrainConfig:
+    """A training run. Model fields are passed to :class:`ModelConfig`; the rest drive the loop."""
+
+    dataset: str = "mnist"            # mnist | fashion-mnist | faces | frey
+    model: str = "vae"                # pca | ae | vae
+    latent_dim: int = 2
+    backbone: str = "mlp"             # mlp | conv
+    hidden_dim: int = 400
+    likelihood: str = "bernoulli"     # bernoulli | gaussian
+    gaussian_sigma: float = 0.1
+    beta: float = 1.0
+    kl_schedule: str = "constant"     # constant | linear | cyclical
+    warmup_epochs: float = 0.0        # linear schedule: epochs to reach full KL weight
+    kl_cycles: int = 4                # cyclical schedule: number of cycles
+    epochs: int = 10
+    batch_size: int = 128
+    lr: float = 1e-3
+    seed: int = 0
+    device: str = "auto"              # auto | cpu | cuda
+    train_subset: int | None = None   # first N training images (tests, quick looks)
+    test_subset: int | None = None
+    iw_samples: int = 0               # importance samples for the IW bound (0: skip)
+    umap: bool = True                 # compute the UMAP view of latents when latent_dim > 2
+    weight_dtype: str = "float32"     # float32 | float16 (the committed zoo uses float16)
+    name: str | None = None           # checkpoint folder name; default "<dataset>-<model>-z<k>"
+
+    def __post_init__(self):
+        if self.epochs < 0 or self.batch_size < 1 or self.lr <= 0:
+            raise ValueError("epochs must be >= 0, batch_size >= 1 and lr > 0")
+        if self.weight_dtype not in ("float32", "float16"):
+            raise ValueError("weight_dtype must be float32 or float16")
+        kl_weight(self.kl_schedule, 0, 1)  # raises on an unknown schedule
+
+    @property
+    def run_name(self) -> str:
+        return self.name or f"{self.dataset}-{self.model}-z{self.latent_dim}"
+
+
+def resolve_device(device: str) -> torch.device:
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("--device cuda was asked for but no CUDA GPU is available; use --device auto or cpu")
+    return torch.device(device)
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def train(config: TrainConfig, out_dir: str | Path | None = "checkpoints", data_dir=None,
+          download: bool | None = None, progress: bool = True) -> Checkpoint:
+    """Train ``config``, evaluate on the test split and (unless ``out_dir`` is None) save
+    ``out_dir/<run_name>``. Returns the checkpoint, model on the training device in eval mode."""
+    seed_everything(config.seed)
+    device = resolve_device(config.device)
+    train_split, test_split, info = load_dataset(config.dataset, data_dir, download)
+    train_split = train_split.subset(config.train_subset).to(device)
+    test_split = test_split.subset(config.test_subset).to(device)
+    model_config = ModelConfig(kind=config.model, image_shape=info.image_shape, latent_dim=config.latent_dim,
+                               backbone=config.backbone, hidden_dim=config.hidden_dim,
+                               likelihood=config.likelihood, gaussian_sigma=config.gaussian_sigma,
+                               beta=config.beta)
+    model = build_model(model_config).to(device)
+
+    started = time.perf_counter()
+    if isinstance(model, PCA):
+        model.fit(train_split.images)
+        curves = {}
+    else:
+        curves = _fit(model, config, train_split, test_split, device, progress)
+    seconds = time.perf_counter() - started
+
+    model.eval()
+    if config.weight_dtype == "float16":  # evaluate exactly what is saved
+        with torch.no_grad():
+            for tensor in model.state_dict().values():
+                if tensor.is_floating_point():
+                    tensor.copy_(tensor.half().float())
+    metrics = evaluate(model, test_split, iw_samples=config.iw_samples if config.model == "vae" else 0,
+                       seed=config.seed)
+    z = encode_all(model, test_split.images).cpu()
+    latents = {"z": z.float(), "labels": test_split.labels.cpu(),
+               **latent_views(z, seed=config.seed, use_umap=config.umap)}
+    meta = {"name": config.run_name, "train": asdict(config),
+            "dataset": {"name": info.name, "label_name": info.label_name, "class_names": info.class_names,
+                        "n_train": len(train_split), "n_test": len(test_split)},
+            "metrics": metrics, "curves": curves, "training_seconds": round(seconds, 2),
+            "device": _device_name(device),
+            "versions": {"torch": torch.__version__, "python": platform.python_version(),
+                         "numpy": np.__version__}}
+    checkpoint = Checkpoint(Path(out_dir or ".") / config.run_name, meta, model, latents)
+    if out_dir is not None:
+        save_checkpoint(checkpoint.path, model, meta, latents, getattr(torch, config.weight_dtype))
+    return checkpoint
+
+
+def _fit(model, config: TrainConfig, train_split, test_split, device, progress: bool) -> dict:
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, fused=True)  # fused: ~15% faster per epoch
+    generator = torch.Generator(device).manual_seed(config.seed)
+    n = len(train_split)
+    steps_per_epoch = math.ceil(n / config.batch_size)
+    total_steps = steps_per_epoch * config.epochs
+    warmup_steps = int(config.warmup_epochs * steps_per_epoch)
+    keys = ("loss", "recon", "kl") if model.kind == "vae" else ("loss", "recon")
+    curves = {f"{split}_{k}": [] for split in ("train", "test") for k in keys}
+    curves["kl_weight"] = []
+    step = 0
+    bar = tqdm(total=total_steps, disable=not progress, desc=config.run_name, unit="step", mininterval=0.5)
+    for _ in range(config.epochs):
+        model.train()
+        order = torch.randperm(n, generator=generator, device=device)
+        sums = torch.zeros(len(keys), device=device)
+        weight = 1.0
+        for i in range(steps_per_epoch):
+            x = train_split.images[order[i * config.batch_size:(i + 1) * config.batch_size]]
+            weight = kl_weight(config.kl_schedule, step, total_steps, warmup_steps, config.kl_cycles)
+            out = model.loss(x, kl_weight=weight, generator=generator)
+            optimizer.zero_grad(set_to_none=True)
+            out["loss"].backward()
+            optimizer.step()
+            out = {k: v.detach() for k, v in out.items()}
+            sums += torch.stack([out[k] for k in keys]) * len(x)
+            step += 1
+            bar.update()
+            if step % 50 == 0:
+                bar.set_postfix({k: f"{out[k].item():.2f}" for k in keys} | {"kl_w": f"{weight:.2f}"})
+        for k, total in zip(keys, (sums / n).tolist()):
+            curves[f"train_{k}"].append(total)
+        for k, value in _test_losses(model, test_split, keys, config.seed).items():
+            curves[f"test_{k}"].append(value)
+        curves["kl_weight"].append(weight)
+    bar.close()
+    return curves
+
+
+@torch.no_grad()
+def _test_losses(model, test_split, keys, seed: int, batch_size: int = 1000) -> dict:
+    """Per-image test losses with beta = 1 (the negative ELBO for a VAE), at a fixed seed."""
+    model.eval()
+    generator = torch.Generator(test_split.images.device).manual_seed(seed)
+    sums = dict.fromkeys(keys, 0.0)
+    for i in range(0, len(test_split), batch_size):
+        x = test_split.images[i:i + batch_size]
+        out = model.loss(x, generator=generator)
+        if "kl" in out:
+            out["loss"] = out["recon"] + out["kl"]
+        for k in keys:
+            sums[k] += float(out[k]) * len(x)
+    return {k: v / len(test_split) for k, v in sums.items()}
+
+
+def _device_name(device: torch.device) -> str:
+    if device.type == "cuda":
+        return f"cuda ({torch.cuda.get_device_name(device)})"
+    return f"cpu ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)"
