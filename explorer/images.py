@@ -1,0 +1,164 @@
+"""Turning tensors into pictures and pictures into model inputs.
+
+- Grids are torchvision's ``make_grid``; every output is uint8 (H, W) or (H, W, 3) numpy, ready for
+  ``gr.Image`` (the page scales small images up with ``image-rendering: pixelated``).
+- :func:`prepare_upload` converts any image (RGB, RGBA, drawn strokes, photos) the way the dataset
+  was made: MNIST-style digits are cropped to their ink, fitted into a 20x20 box and centred by
+  centre of mass in 28x28 (LeCun et al. 1998); faces are centre-cropped and resized.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, ImageDraw, ImageFont
+from torchvision.utils import make_grid
+
+GRID_PAD = 2
+
+
+class ImageInputError(ValueError):
+    """An uploaded or drawn image the app cannot use; the message says what to do."""
+
+
+def to_uint8(images: torch.Tensor) -> np.ndarray:
+    """(C, H, W) or (H, W) float in [0, 1] -> (H, W) or (H, W, 3) uint8."""
+    array = images.detach().cpu().clamp(0, 1).mul(255).round().to(torch.uint8)
+    if array.ndim == 3:
+        array = array[0] if array.shape[0] == 1 else array.permute(1, 2, 0)
+    return array.numpy()
+
+
+def grid(images: torch.Tensor, nrow: int, pad: int = GRID_PAD, pad_value: float = 1.0) -> np.ndarray:
+    """(N, C, H, W) in [0, 1] -> one uint8 picture, ``nrow`` images per row, white gutters."""
+    return to_uint8(make_grid(images.cpu(), nrow=nrow, padding=pad, pad_value=pad_value)[:1])
+
+
+def scale(picture: np.ndarray, factor: int) -> np.ndarray:
+    """Nearest-neighbour upscaling of a uint8 picture (for exports and labelled figures)."""
+    return picture.repeat(factor, axis=0).repeat(factor, axis=1)
+
+
+def _font(size: int):
+    try:
+        return ImageFont.load_default(size=size)
+    except TypeError:  # Pillow without FreeType
+        return ImageFont.load_default()
+
+
+def panel(rows: list[tuple[str, torch.Tensor, list[str] | None]], factor: int = 3, label_width: int = 170,
+          gap: int = 6) -> np.ndarray:
+    """Rows of images with a label on the left of each row and optional captions under each image.
+
+    ``rows``: (label, images (n, C, H, W) in [0, 1], captions (n strings) or None). Images are scaled
+    up ``factor`` times (nearest neighbour, crisp pixels). Returns RGB uint8 (H, W, 3).
+    """
+    _, _, h, w = rows[0][1].shape
+    tile_h, tile_w = h * factor, w * factor
+    caption_h = 18 if any(c for _, _, c in rows) else 0
+    n_cols = max(len(images) for _, images, _ in rows)
+    width = label_width + n_cols * (tile_w + gap)
+    height = len(rows) * (tile_h + caption_h + gap) + gap
+    canvas = Image.new("RGB", (width, height), "white")
+    draw, font, small = ImageDraw.Draw(canvas), _font(16), _font(13)
+    for r, (label, images, captions) in enumerate(rows):
+        top = gap + r * (tile_h + caption_h + gap)
+        draw.text((8, top + tile_h / 2), label, fill="black", font=font, anchor="lm")
+        for c, image in enumerate(images):
+            left = label_width + c * (tile_w + gap)
+            tile = Image.fromarray(scale(to_uint8(image), factor)).convert("RGB")
+            canvas.paste(tile, (left, top))
+            if captions and c < len(captions) and captions[c]:
+                draw.text((left + tile_w / 2, top + tile_h + 2), captions[c], fill="#333", font=small, anchor="mt")
+    return np.asarray(canvas)
+
+
+def png_bytes(picture: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(picture).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def save_gif(frames: list[np.ndarray], path: str | Path, frame_ms: int = 80) -> Path:
+    """An endlessly looping animated GIF of uint8 frames."""
+    path = Path(path)
+    images = [Image.fromarray(f).convert("P", palette=Image.Palette.ADAPTIVE) for f in frames]
+    images[0].save(path, save_all=True, append_images=images[1:], duration=frame_ms, loop=0, optimize=False)
+    return path
+
+
+def sprite_sheet(images: torch.Tensor, columns: int = 100) -> np.ndarray:
+    """All images (N, 1, H, W) tiled without gutters, ``columns`` per row: tile i sits at
+    (i % columns, i // columns). Used for hover previews with no server round trip."""
+    n, _, h, w = images.shape
+    rows = -(-n // columns)
+    sheet = torch.ones(rows * columns, h, w)
+    sheet[:n] = images[:, 0].cpu()
+    sheet = sheet.view(rows, columns, h, w).permute(0, 2, 1, 3).reshape(rows * h, columns * w)
+    return to_uint8(sheet)
+
+
+def prepare_upload(picture, image_shape: tuple[int, int, int], style: str) -> torch.Tensor:
+    """Any picture (numpy HxW, HxWx3 or HxWx4, or a PIL image) -> a model input (1, C, H, W) in [0, 1].
+
+    ``style`` is 'digit' (MNIST-like: light ink on black, fitted in 20x20, centred by mass),
+    'object' (Fashion-MNIST: fitted in the whole frame) or 'face' (centre-crop and resize).
+    Raises :class:`ImageInputError` for empty or unreadable input.
+    """
+    if picture is None:
+        raise ImageInputError("No image: draw something or upload a picture first.")
+    try:
+        image = picture if isinstance(picture, Image.Image) else Image.fromarray(np.asarray(picture))
+    except (TypeError, ValueError) as error:
+        raise ImageInputError(f"Could not read that picture ({error}); upload a PNG or JPEG.") from None
+    if image.mode in ("RGBA", "LA", "P"):
+        image = image.convert("RGBA")
+        white = Image.new("RGBA", image.size, "white")
+        image = Image.alpha_composite(white, image)  # transparent sketchpad background -> white paper
+    gray = np.asarray(image.convert("L"), dtype=np.float32) / 255.0
+    if gray.size == 0 or min(gray.shape) < 2:
+        raise ImageInputError("That picture is empty; upload a real image.")
+    _, height, width = image_shape
+    if style == "face":
+        return _fit_face(gray, height, width)
+    if gray.mean() > 0.5:  # dark ink on light paper -> the datasets' light-on-dark
+        gray = 1.0 - gray
+    ink = gray > 0.2
+    if ink.sum() < 4:
+        raise ImageInputError("No drawing found: draw a digit (or upload a picture with clear contrast).")
+    rows, cols = np.flatnonzero(ink.any(1)), np.flatnonzero(ink.any(0))
+    crop = gray[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    box = round(min(height, width) * 20 / 28) if style == "digit" else min(height, width)
+    factor = box / max(crop.shape)
+    size = (max(1, round(crop.shape[1] * factor)), max(1, round(crop.shape[0] * factor)))
+    small = np.asarray(Image.fromarray((crop * 255).astype(np.uint8)).resize(size, Image.Resampling.LANCZOS),
+                       dtype=np.float32) / 255.0
+    canvas = np.zeros((height, width), dtype=np.float32)
+    if style == "digit":  # centre of mass at the centre, as MNIST was made
+        ys, xs = np.indices(small.shape)
+        mass = small.sum()
+        top = int(round(height / 2 - (ys * small).sum() / mass))
+        left = int(round(width / 2 - (xs * small).sum() / mass))
+    else:
+        top, left = (height - small.shape[0]) // 2, (width - small.shape[1]) // 2
+    top = min(max(top, 0), height - small.shape[0])
+    left = min(max(left, 0), width - small.shape[1])
+    canvas[top:top + small.shape[0], left:left + small.shape[1]] = small
+    return torch.from_numpy(canvas)[None, None]
+
+
+def _fit_face(gray: np.ndarray, height: int, width: int) -> torch.Tensor:
+    """Centre-crop to the target aspect ratio, then resize (faces are light-on-dark photos as given)."""
+    h, w = gray.shape
+    target = width / height
+    if w / h > target:
+        new_w = int(round(h * target))
+        gray = gray[:, (w - new_w) // 2:(w - new_w) // 2 + new_w]
+    else:
+        new_h = int(round(w / target))
+        gray = gray[(h - new_h) // 2:(h - new_h) // 2 + new_h]
+    resized = Image.fromarray((gray * 255).astype(np.uint8)).resize((width, height), Image.Resampling.LANCZOS)
+    return torch.from_numpy(np.asarray(resized, dtype=np.float32) / 255.0)[None, None]

@@ -1,0 +1,101 @@
+"""Pure latent-space operations: tensors in, tensors out. No Gradio, no models, no I/O.
+
+Shapes: a code is (k,), a batch of codes (n, k). Seeds make every random result repeatable.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+
+def traverse(base: torch.Tensor, dim: int, values: torch.Tensor) -> torch.Tensor:
+    """Copies of ``base`` (k,) with coordinate ``dim`` set to each of ``values`` (m,): (m, k)."""
+    codes = base.expand(len(values), -1).clone()
+    codes[:, dim] = values
+    return codes
+
+
+def traversal_grid(base: torch.Tensor, dims: list[int], values: torch.Tensor) -> torch.Tensor:
+    """One traversal row per dimension in ``dims`` (the beta-VAE papers' figure): (len(dims) * m, k)."""
+    return torch.cat([traverse(base, d, values) for d in dims])
+
+
+def sample_gaussian(n: int, latent_dim: int, seed: int, mean: torch.Tensor | None = None,
+                    std: torch.Tensor | None = None) -> torch.Tensor:
+    """n codes from N(mean, diag(std^2)) (default N(0, I)), drawn from a generator seeded with ``seed``."""
+    generator = torch.Generator().manual_seed(int(seed))
+    z = torch.randn(n, latent_dim, generator=generator)
+    if std is not None:
+        z = z * std
+    if mean is not None:
+        z = z + mean
+    return z
+
+
+def manifold_grid(n: int, low: float = 0.05, high: float = 0.95) -> torch.Tensor:
+    """A regular n x n grid on the unit square mapped through the Gaussian inverse CDF, as in Kingma &
+    Welling (2013), Fig. 4: (n * n, 2), row-major with z[1] decreasing down the rows (like a plot's
+    y axis) and z[0] increasing along each row."""
+    if n < 1 or not 0 < low < high < 1:
+        raise ValueError("need n >= 1 and 0 < low < high < 1")
+    q = torch.special.ndtri(torch.linspace(low, high, n, dtype=torch.float64)).float()
+    y, x = torch.meshgrid(q.flip(0), q, indexing="ij")
+    return torch.stack([x.reshape(-1), y.reshape(-1)], dim=1)
+
+
+def lerp(a: torch.Tensor, b: torch.Tensor, steps: int) -> torch.Tensor:
+    """Linear interpolation from a to b (both (k,)), endpoints included: (steps, k)."""
+    t = torch.linspace(0, 1, steps, dtype=a.dtype)[:, None]
+    return (1 - t) * a + t * b
+
+
+def slerp(a: torch.Tensor, b: torch.Tensor, steps: int, eps: float = 1e-6) -> torch.Tensor:
+    """Spherical interpolation (Shoemake 1985; White 2016, "Sampling Generative Networks"), endpoints
+    included: (steps, k). Between codes of equal norm every point keeps that norm; for (nearly)
+    parallel codes it falls back to :func:`lerp`."""
+    a64, b64 = a.double(), b.double()
+    cos = torch.dot(a64, b64) / (a64.norm() * b64.norm()).clamp_min(eps)
+    omega = torch.arccos(cos.clamp(-1, 1))
+    if omega.abs() < eps or math.isclose(float(omega), math.pi, abs_tol=eps):
+        return lerp(a, b, steps)
+    t = torch.linspace(0, 1, steps, dtype=torch.float64)[:, None]
+    out = (torch.sin((1 - t) * omega) * a64 + torch.sin(t * omega) * b64) / torch.sin(omega)
+    return out.to(a.dtype)
+
+
+def dims_by_importance(scores: torch.Tensor, limit: int | None = None) -> list[int]:
+    """Dimension indices sorted by decreasing ``scores`` (k,) (KL per dim, or code variance)."""
+    order = torch.argsort(scores, descending=True, stable=True).tolist()
+    return order[:limit] if limit else order
+
+
+def project(z: torch.Tensor, view: str, views: dict[str, torch.Tensor], stored_z: torch.Tensor | None = None,
+            neighbours: int = 10) -> torch.Tensor:
+    """Place codes z (n, k) in a 2-D ``view`` of a model's latent map: (n, 2).
+
+    'dims': the first two coordinates (a 1-D code gets y = 0). 'pca': the stored principal axes.
+    'umap': UMAP has no stored inverse-free transform here, so a new code lands at the mean UMAP
+    position of its ``neighbours`` nearest stored codes (``stored_z`` (N, k), ``views['view_umap']``).
+    """
+    if view == "dims":
+        return z[:, :2] if z.shape[1] >= 2 else torch.cat([z, torch.zeros_like(z)], dim=1)
+    if view == "pca":
+        return (z - views["view_pca_mean"]) @ views["view_pca_components"].T
+    if view == "umap":
+        if stored_z is None:
+            raise ValueError("the umap view needs the stored codes to place new points")
+        nearest = torch.cdist(z, stored_z).topk(min(neighbours, len(stored_z)), largest=False).indices
+        return views["view_umap"][nearest].mean(dim=1)
+    raise ValueError(f"unknown view {view!r}; use dims, pca or umap")
+
+
+def map_coordinates(stored_z: torch.Tensor, view: str, views: dict[str, torch.Tensor]) -> torch.Tensor:
+    """The 2-D positions (N, 2) of the stored codes in ``view`` (precomputed for pca and umap)."""
+    if view == "dims":
+        return project(stored_z, "dims", views)
+    key = f"view_{view}"
+    if key not in views:
+        raise ValueError(f"this model has no precomputed {view!r} view")
+    return views[key]
