@@ -164,7 +164,9 @@ class Handlers:
         trio = self.trio(dataset, latent_dim, vae)
         start = None if index is None or int(index) < 0 else self._index(dataset, index)
         models = [trio[k] for k in ("ae", "vae") if k in trio]
-        sweep = np.concatenate([np.linspace(0, 3, 8), np.linspace(3, -3, 16), np.linspace(-3, 0, 8)])
+        r = panels.TRAVERSAL_RANGE
+        sweep = np.concatenate([np.linspace(0, r, 8, endpoint=False), np.linspace(r, -r, 16, endpoint=False),
+                                np.linspace(-r, 0, 8, endpoint=False)])  # 0 -> r -> -r -> 0, no repeats
         frames = []
         for axis in range(min(models[0].latent_dim, 4)):
             for value in sweep:

@@ -26,3 +26,28 @@ def mnist(data_dir):
     from training import load_dataset
 
     return load_dataset("mnist", data_dir, download=False)
+
+
+@pytest.fixture(scope="session")
+def tiny_zoo(tmp_path_factory, data_dir):
+    """PCA, AE and VAE on an MNIST subset at k=2 and k=3 (one short epoch; real data, real code paths)."""
+    from training import TrainConfig, train
+
+    root = tmp_path_factory.mktemp("zoo")
+    for model in ("pca", "ae", "vae"):
+        for k in (2, 3):
+            train(TrainConfig(model=model, latent_dim=k, hidden_dim=64, epochs=1, train_subset=3000,
+                              test_subset=300, umap=False, device="cpu"), root, data_dir, download=False,
+                  progress=False)
+    train(TrainConfig(model="vae", latent_dim=2, hidden_dim=64, epochs=1, beta=4.0, name="mnist-vae-z2-beta4",
+                      train_subset=3000, test_subset=300, umap=False, device="cpu"), root, data_dir,
+          download=False, progress=False)
+    return root
+
+
+@pytest.fixture
+def handlers(tiny_zoo, data_dir, tmp_path):
+    from explorer.handlers import Handlers
+    from explorer.store import Store
+
+    return Handlers(Store.load(tiny_zoo, data_dir), tmp_path)
