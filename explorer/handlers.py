@@ -219,10 +219,11 @@ class Handlers:
         rows = []
         for e in models:
             m = e.meta["metrics"]
-            rows.append([e.name, e.label, e.latent_dim, round(m["mse_per_pixel"], 4),
-                         round(m["test_loss"], 2) if "test_loss" in m else None,
-                         round(m["iw_nll"], 2) if "iw_nll" in m else None,
-                         m.get("active_units"), round(e.meta["training_seconds"])])
+            rows.append([e.name, e.label, e.latent_dim, f"{m['mse_per_pixel']:.4f}",
+                         f"{m['test_loss']:.2f}" if "test_loss" in m else "–",
+                         f"{m['iw_nll']:.2f}" if "iw_nll" in m else "–",
+                         f"{m['active_units']} / {e.latent_dim}" if "active_units" in m else "–",
+                         f"{e.meta['training_seconds']:.0f}"])
         pcas = [e for e in self.store.models(dataset, max(self.store.latent_dims(dataset))) if e.kind == "pca"]
         return loss_curves(panels.ordered(trio)), explained_variance(pcas[0] if pcas else None), rows
 

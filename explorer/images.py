@@ -49,30 +49,50 @@ def _font(size: int):
         return ImageFont.load_default()
 
 
-def panel(rows: list[tuple[str, torch.Tensor, list[str] | None]], factor: int = 3, label_width: int = 170,
+TITLE_HEIGHT = 34
+
+
+def titled(picture: np.ndarray, title: str, factor: int = 1) -> np.ndarray:
+    """``picture`` scaled up ``factor`` times under a white band holding ``title``: RGB uint8."""
+    body = Image.fromarray(scale(picture, factor) if factor > 1 else picture).convert("RGB")
+    canvas = Image.new("RGB", (max(body.width, 10), body.height + TITLE_HEIGHT), "white")
+    canvas.paste(body, (0, TITLE_HEIGHT))
+    ImageDraw.Draw(canvas).text((6, TITLE_HEIGHT // 2), title, fill="#111", font=_font(20), anchor="lm")
+    return np.asarray(canvas)
+
+
+def panel(rows: list[tuple[str, torch.Tensor, list[str] | None]], factor: int = 3, title: str | None = None,
           gap: int = 6) -> np.ndarray:
     """Rows of images with a label on the left of each row and optional captions under each image.
 
     ``rows``: (label, images (n, C, H, W) in [0, 1], captions (n strings) or None). Images are scaled
-    up ``factor`` times (nearest neighbour, crisp pixels). Returns RGB uint8 (H, W, 3).
+    up ``factor`` times (nearest neighbour, crisp pixels); ``title`` goes in a band on top. Returns
+    RGB uint8 (H, W, 3).
     """
+    font, small = _font(19), _font(16)
+    measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    label_width = max(int(measure.textlength(label, font=font)) for label, _, _ in rows)
+    label_width = label_width + 16 if label_width else gap
     _, _, h, w = rows[0][1].shape
     tile_h, tile_w = h * factor, w * factor
-    caption_h = 18 if any(c for _, _, c in rows) else 0
+    caption_h = 22 if any(c for _, _, c in rows) else 0
+    top_band = TITLE_HEIGHT if title else 0
     n_cols = max(len(images) for _, images, _ in rows)
     width = label_width + n_cols * (tile_w + gap)
-    height = len(rows) * (tile_h + caption_h + gap) + gap
+    height = top_band + len(rows) * (tile_h + caption_h + gap) + gap
     canvas = Image.new("RGB", (width, height), "white")
-    draw, font, small = ImageDraw.Draw(canvas), _font(16), _font(13)
+    draw = ImageDraw.Draw(canvas)
+    if title:
+        draw.text((6, TITLE_HEIGHT // 2), title, fill="#111", font=_font(20), anchor="lm")
     for r, (label, images, captions) in enumerate(rows):
-        top = gap + r * (tile_h + caption_h + gap)
+        top = top_band + gap + r * (tile_h + caption_h + gap)
         draw.text((8, top + tile_h / 2), label, fill="black", font=font, anchor="lm")
         for c, image in enumerate(images):
             left = label_width + c * (tile_w + gap)
             tile = Image.fromarray(scale(to_uint8(image), factor)).convert("RGB")
             canvas.paste(tile, (left, top))
             if captions and c < len(captions) and captions[c]:
-                draw.text((left + tile_w / 2, top + tile_h + 2), captions[c], fill="#333", font=small, anchor="mt")
+                draw.text((left + tile_w / 2, top + tile_h + 2), captions[c], fill="#222", font=small, anchor="mt")
     return np.asarray(canvas)
 
 

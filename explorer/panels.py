@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from . import latent
-from .images import grid, panel, to_uint8
+from .images import grid, panel, titled, to_uint8
 from .store import KIND_ORDER, ModelEntry
 
 TRAVERSAL_RANGE = 3.0     # slider and grid span, in standard deviations
@@ -34,7 +34,7 @@ def selection(trio, images: torch.Tensor, index: int, originals: bool) -> np.nda
         recon = entry.decode(entry.z[index:index + 1])
         tiles.append(recon)
         captions.append(f"{entry.label} {float(_mse(recon, x)):.4f}")
-    return panel([("", torch.cat(tiles), captions)], factor=4, label_width=4)
+    return panel([("", torch.cat(tiles), captions)], factor=4, title=f"Test image #{index} and its reconstructions (MSE)")
 
 
 def decode_point(entry: ModelEntry, x: float, y: float) -> np.ndarray:
@@ -42,7 +42,7 @@ def decode_point(entry: ModelEntry, x: float, y: float) -> np.ndarray:
     if entry.latent_dim != 2:
         raise ValueError("decoding a map location needs a model with a 2-D latent space")
     image = entry.decode(torch.tensor([[x, y]]))
-    return panel([("", image, [f"{entry.label} at ({x:.2f}, {y:.2f})"])], factor=5, label_width=4)
+    return panel([("", image, None)], factor=6, title=f"{entry.label} at ({x:.2f}, {y:.2f})")
 
 
 def base_code(entry: ModelEntry, index: int | None) -> torch.Tensor:
@@ -91,14 +91,16 @@ def traversal_figure(entry: ModelEntry, index: int | None, steps: int = 9) -> np
         label = f"z{axis + 1}  KL {score:.2f}" if entry.kind == "vae" else f"z{axis + 1}  var {score:.2g}"
         captions = [f"{u:+.1f}" for u in units.tolist()] if not rows else None
         rows.append((label, entry.decode(codes), captions))
-    return panel(rows, factor=2 if entry.model.config.image_shape[1] > 32 else 3)
+    return panel(rows, factor=2 if entry.model.config.image_shape[1] > 32 else 3,
+                 title=f"{entry.label} traversal grid (±{TRAVERSAL_RANGE:g} std around the centre)")
 
 
 def sample_grid(entry: ModelEntry, n: int, seed: int) -> np.ndarray:
     """n x n images decoded from the model's sampling Gaussian (:meth:`ModelEntry.prior`), one seed."""
     mean, std = entry.prior()
     z = latent.sample_gaussian(n * n, entry.latent_dim, seed, mean, std)
-    return grid(entry.decode(z), nrow=n)
+    what = "Gaussian on its scores" if entry.kind == "pca" else "decoded N(0, I)"
+    return titled(grid(entry.decode(z), nrow=n), f"{entry.label}: {what}", factor=_zoom(entry, n))
 
 
 def manifold(entry: ModelEntry, n: int) -> np.ndarray:
@@ -107,7 +109,13 @@ def manifold(entry: ModelEntry, n: int) -> np.ndarray:
     if entry.latent_dim != 2:
         raise ValueError("the manifold grid needs a 2-D latent space")
     mean, std = (entry.code_mean, entry.code_std) if entry.kind == "ae" else entry.prior()
-    return grid(entry.decode(latent.manifold_grid(n) * std + mean), nrow=n)
+    picture = grid(entry.decode(latent.manifold_grid(n) * std + mean), nrow=n)
+    return titled(picture, f"{entry.label} manifold", factor=_zoom(entry, n))
+
+
+def _zoom(entry: ModelEntry, n: int) -> int:
+    """Scale so an n x n grid is about 480 pixels wide (crisp on a projector, small to send)."""
+    return max(1, round(480 / (n * (entry.model.config.image_shape[2] + 2))))
 
 
 def interpolation(trio, images: torch.Tensor, a: int, b: int, steps: int = 10) -> np.ndarray:
@@ -119,7 +127,8 @@ def interpolation(trio, images: torch.Tensor, a: int, b: int, steps: int = 10) -
         for name, path in (("linear", latent.lerp), ("spherical", latent.slerp)):
             decoded = entry.decode(path(za, zb, steps))
             rows.append((f"{entry.label} {name}", torch.cat([ends[0], decoded, ends[1]]), None))
-    return panel(rows, factor=2 if images.shape[-1] > 32 else 3)
+    return panel(rows, factor=2 if images.shape[-1] > 32 else 3,
+                 title=f"From test image #{a} to #{b} (originals at both ends)")
 
 
 def reconstructions(trio, images: torch.Tensor, indices: list[int], originals: bool) -> np.ndarray:
@@ -130,7 +139,7 @@ def reconstructions(trio, images: torch.Tensor, indices: list[int], originals: b
         recon = entry.decode(entry.z[indices])
         errors = _mse(recon, x)
         rows.append((f"{entry.label}  {float(errors.mean()):.4f}", recon, [f"{e:.3f}" for e in errors.tolist()]))
-    return panel(rows, factor=3 if images.shape[-1] <= 32 else 2)
+    return panel(rows, factor=3 if images.shape[-1] <= 32 else 2, title="Reconstructions (MSE per image)")
 
 
 def encode_yours(trio, x: torch.Tensor) -> tuple[dict[str, torch.Tensor], np.ndarray]:
@@ -143,7 +152,7 @@ def encode_yours(trio, x: torch.Tensor) -> tuple[dict[str, torch.Tensor], np.nda
         recon = entry.decode(z)
         tiles.append(recon)
         captions.append(f"{entry.label} {float(_mse(recon, x)):.4f}")
-    return codes, panel([("", torch.cat(tiles), captions)], factor=4, label_width=4)
+    return codes, panel([("", torch.cat(tiles), captions)], factor=4, title="Your image, encoded and decoded")
 
 
 def nearest_test_image(entry: ModelEntry, z: torch.Tensor) -> int:

@@ -65,21 +65,26 @@ def latent_map(entry: ModelEntry, xy: torch.Tensor, view: str, class_names: list
 
 
 def loss_curves(entries: list[ModelEntry]) -> go.Figure:
-    """Per-epoch test loss, reconstruction and KL of each trained model (PCA has none)."""
-    figure = go.Figure()
-    dashes = {"loss": "solid", "recon": "dot", "kl": "dash"}
+    """Per-epoch test curves: reconstruction term (left) and KL (right, VAEs), nats per image."""
+    from plotly.subplots import make_subplots
+
+    figure = make_subplots(rows=1, cols=2, subplot_titles=("Reconstruction −log p(x|z) (solid) and total loss "
+                                                           "(dotted)", "KL(q(z|x) ‖ p(z))"))
     for i, entry in enumerate(e for e in entries if e.meta.get("curves")):
         curves = entry.meta["curves"]
-        for term, dash in dashes.items():
-            if f"test_{term}" in curves:
-                values = curves[f"test_{term}"]
-                figure.add_trace(go.Scatter(
-                    x=list(range(1, len(values) + 1)), y=values, mode="lines", line=dict(dash=dash,
-                    color=PALETTE[i % 10], width=2.5), name=f"{entry.label} {term}"))
-    figure.update_layout(template="plotly_white", font=FONT, height=400, margin=dict(l=60, r=10, t=40, b=40),
-                         title="Test loss per epoch (nats per image; solid = total, dotted = reconstruction, "
-                               "dashed = KL)", xaxis_title="epoch", yaxis_title="nats / image",
-                         yaxis_type="log")
+        epochs = list(range(1, len(curves["test_recon"]) + 1))
+        style = dict(color=PALETTE[i + 1], width=3)
+        figure.add_trace(go.Scatter(x=epochs, y=curves["test_recon"], name=f"{entry.label} reconstruction",
+                                    line=style), 1, 1)
+        if "test_kl" in curves:
+            figure.add_trace(go.Scatter(x=epochs, y=curves["test_loss"], name=f"{entry.label} total",
+                                        line=dict(style, dash="dot")), 1, 1)
+            figure.add_trace(go.Scatter(x=epochs, y=curves["test_kl"], name=f"{entry.label} KL",
+                                        line=dict(style, dash="dash")), 1, 2)
+    figure.update_layout(template="plotly_white", font=FONT, height=420, margin=dict(l=60, r=10, t=50, b=40),
+                         legend=dict(orientation="h", y=-0.18))
+    figure.update_xaxes(title_text="epoch")
+    figure.update_yaxes(title_text="nats / image", col=1)
     return figure
 
 

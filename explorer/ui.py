@@ -17,6 +17,7 @@ STATIC = Path(__file__).parent / "static"
 CSS = """
 .gradio-container { max-width: 1500px !important; font-size: 16px; }
 .pixelated img, .pixelated canvas { image-rendering: pixelated; }
+.live img { width: 100% !important; height: 100% !important; object-fit: contain; }
 .look { font-size: 17px; color: var(--body-text-color-subdued); margin: 0 0 4px 0; }
 #le-preview { position: fixed; z-index: 1000; pointer-events: none; display: none; background-repeat: no-repeat;
   image-rendering: pixelated; border: 3px solid #222; border-radius: 4px; box-shadow: 0 4px 14px rgba(0,0,0,.35); }
@@ -49,8 +50,10 @@ def _friendly(fn):
     return wrapper
 
 
-def _image(label: str, **kwargs) -> gr.Image:
-    return gr.Image(label=label, format="png", type="numpy", interactive=False, elem_classes="pixelated",
+def _image(label: str, show_label: bool = False, **kwargs) -> gr.Image:
+    """An output picture: PNG (lossless), crisp when scaled, downloadable. Pictures carry their own title."""
+    kwargs.setdefault("elem_classes", "pixelated")
+    return gr.Image(label=label, show_label=show_label, format="png", type="numpy", interactive=False,
                     buttons=["download", "fullscreen"], **kwargs)
 
 
@@ -92,16 +95,17 @@ def build_app(store: Store, cache_dir: Path) -> gr.Blocks:
                     sliders = [gr.Slider(-TRAVERSAL_RANGE, TRAVERSAL_RANGE, value=0, step=0.05,
                                          label=f"axis {i + 1}", elem_id=f"le-axis-{i}") for i in range(MAX_AXES)]
                     reset = gr.Button("Reset sliders")
-                slider_ae = _image("AE", scale=1, elem_id="le-slider-ae", height=300)
-                slider_vae = _image("VAE", scale=1, elem_id="le-slider-vae", height=300)
+                slider_ae = _image("AE", show_label=True, scale=1, elem_id="le-slider-ae", height=320,
+                                   elem_classes="pixelated live")
+                slider_vae = _image("VAE", show_label=True, scale=1, elem_id="le-slider-vae", height=320,
+                                    elem_classes="pixelated live")
             gr.Markdown("**Traversal grids** (β-VAE papers): each row sets one axis to −3 … 3 standard deviations "
                         "around the centre, others held at the start code. A row whose KL is near 0 is an unused "
                         "dimension: it does not change the image.", elem_classes="look")
-            with gr.Row():
-                grid_ae, grid_vae = _image("AE traversal grid"), _image("VAE traversal grid")
+            grid_vae, grid_ae = _image("VAE traversal grid"), _image("AE traversal grid")
             with gr.Row():
                 gif_button = gr.Button("Export traversal as animated GIF")
-                gif = gr.File(label="GIF")
+                gif = gr.File(label="GIF", height=80)
         with gr.Tab("Sampling"):
             gr.Markdown(LOOK["sampling"], elem_classes="look")
             with gr.Row():
@@ -109,8 +113,7 @@ def build_app(store: Store, cache_dir: Path) -> gr.Blocks:
                 seed = gr.Number(0, precision=0, label="seed", minimum=0)
                 resample = gr.Button("Resample (new seed)")
             with gr.Row():
-                samples = [_image(f"{name}: decoded N(0, I)" if name != "PCA" else "PCA: Gaussian on its scores")
-                           for name in ("PCA", "AE", "VAE")]
+                samples = [_image(f"{name} samples") for name in ("PCA", "AE", "VAE")]
             manifold_note = gr.Markdown("**Manifold** (2-D models; Kingma & Welling, Fig. 4): a regular grid of "
                                         "codes through the Gaussian inverse CDF. The VAE's covers every digit "
                                         "style smoothly.", elem_classes="look")
@@ -140,8 +143,8 @@ def build_app(store: Store, cache_dir: Path) -> gr.Blocks:
                     yours_picture = _image("Your image and each model's reconstruction")
         with gr.Tab("Insights"):
             gr.Markdown(LOOK["insights"], elem_classes="look")
-            with gr.Row():
-                curves, variance = gr.Plot(), gr.Plot()
+            curves = gr.Plot(show_label=False)
+            variance = gr.Plot(show_label=False)
             metrics = gr.Dataframe(headers=METRIC_HEADERS, interactive=False, label="Metrics (test set)")
 
         # ---- wiring ------------------------------------------------------------------------------

@@ -51,3 +51,21 @@ def handlers(tiny_zoo, data_dir, tmp_path):
     from explorer.store import Store
 
     return Handlers(Store.load(tiny_zoo, data_dir), tmp_path)
+
+
+@pytest.fixture(scope="session")
+def live_app(data_dir):
+    """The real app over the committed checkpoints, served on a free 127.0.0.1 port."""
+    import app
+
+    demo, launch_kwargs = app.create_app(REPO / "checkpoints", data_dir)
+    demo.launch(server_name="127.0.0.1", server_port=None, prevent_thread_lock=True, quiet=True, **launch_kwargs)
+    yield demo.local_url.rstrip("/")
+    demo.close()
+
+
+@pytest.fixture(scope="session")
+def client(live_app):
+    from gradio_client import Client
+
+    return Client(live_app, analytics_enabled=False, verbose=False)

@@ -15,8 +15,8 @@
     document.querySelectorAll(".js-plotly-plot").forEach((gd) => {
       if (!gd.data || !gd.layout || !gd.layout.meta || !gd.layout.meta.model) return;
       const ring = gd.data.findIndex((t) => t.name === "selected");
-      if (ring < 0) return;
-      for (const trace of gd.data) {
+      if (ring < 0 || !gd._fullData) return;
+      for (const trace of gd._fullData) {  // _fullData: arrays decoded from plotly's binary form
         if (trace.name === "selected" || !trace.customdata) continue;
         const i = Array.prototype.indexOf.call(trace.customdata, index);
         if (i >= 0) {
