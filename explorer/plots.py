@@ -46,7 +46,7 @@ def latent_map(entry: ModelEntry, xy: torch.Tensor, view: str, class_names: list
     sel = [] if selected is None else [selected]
     figure.add_trace(go.Scatter(
         x=xy_np[sel, 0], y=xy_np[sel, 1], mode="markers", name="selected", customdata=sel, hoverinfo="skip",
-        marker=dict(size=18, color="rgba(0,0,0,0)", line=dict(color="black", width=3)), showlegend=False))
+        marker=dict(size=26, symbol="circle-open", color="black", line=dict(width=4)), showlegend=False))
     mine = [] if yours is None else [yours.tolist()]
     figure.add_trace(go.Scatter(
         x=[p[0] for p in mine], y=[p[1] for p in mine], mode="markers", name="your image", hoverinfo="skip",

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import torch
 
-from training import CheckpointError, DatasetMissingError, list_checkpoints, load_checkpoint, load_dataset
-from training.data import DATASETS
+from training import CheckpointError, DatasetMissingError, list_checkpoints, load_checkpoint
+from training.data import DATASETS, load_test_split
 
 from .latent import dims_by_importance
 
@@ -172,7 +172,7 @@ class Store:
         entries = [e for e in self.entries.values() if e.dataset == dataset]
         n = len(entries[0].z)
         try:
-            _, test, _ = load_dataset(dataset, self.data_dir, download=False)
+            test, _ = load_test_split(dataset, self.data_dir, download=False)
             if len(test) >= n and all(torch.equal(test.labels[:n], e.labels) for e in entries):
                 return DatasetImages(test.images[:n], test.labels[:n], True)
             message = f"the {dataset} test set on disk does not match the checkpoints"

@@ -72,7 +72,7 @@ def build_app(store: Store, cache_dir: Path) -> gr.Blocks:
             dataset = gr.Dropdown(datasets, value=first, label="Dataset", scale=1)
             latent_dim = gr.Radio(first_dims, value=first_dims[0], label="Latent size k", scale=1)
             vae = gr.Dropdown(h.vae_choices(first, first_dims[0]), label="VAE (β variants)", scale=1)
-            index = gr.Number(0, precision=0, label="Selected test image #", minimum=0, scale=1)
+            index = gr.Number(0, precision=0, label="Selected test image #", minimum=0, scale=1, elem_id="le-index")
             view = gr.Radio([("first two dims", "dims"), ("PCA of z", "pca"), ("UMAP of z", "umap")],
                             value="dims", label="Map view (k > 2)", scale=2)
         status = gr.Markdown()
@@ -84,8 +84,8 @@ def build_app(store: Store, cache_dir: Path) -> gr.Blocks:
             with gr.Row():
                 maps = [gr.Plot(label=name, show_label=False) for name in ("PCA", "AE", "VAE")]
             with gr.Row():
-                selection = _image("Selected image and its reconstructions", scale=3)
-                here = _image("What lives here? (click empty space on a 2-D map)", scale=1)
+                selection = _image("Selected image and its reconstructions", scale=3, elem_id="le-selection")
+                here = _image("What lives here? (click empty space on a 2-D map)", scale=1, elem_id="le-here")
         with gr.Tab("Traversal"):
             gr.Markdown(LOOK["traversal"], elem_classes="look")
             with gr.Row():
@@ -136,11 +136,11 @@ def build_app(store: Store, cache_dir: Path) -> gr.Blocks:
             reconstruction = _image("Reconstructions (MSE per image)")
             with gr.Row():
                 sketch = gr.Sketchpad(label="Draw a digit", type="numpy", image_mode="RGBA", canvas_size=(280, 280),
-                                      brush=gr.Brush(default_size=18, colors=["#000000"], color_mode="fixed"))
+                                      brush=gr.Brush(default_size=18, colors=["#000000"], color_mode="fixed"), elem_id="le-sketch")
                 upload = gr.Image(label="…or upload any picture", type="numpy", sources=["upload", "clipboard"])
                 with gr.Column():
                     encode_button = gr.Button("Encode my drawing / upload", variant="primary")
-                    yours_picture = _image("Your image and each model's reconstruction")
+                    yours_picture = _image("Your image and each model's reconstruction", elem_id="le-yours")
         with gr.Tab("Insights"):
             gr.Markdown(LOOK["insights"], elem_classes="look")
             curves = gr.Plot(show_label=False)

@@ -54,13 +54,16 @@ def test_encode_image_accepts_a_png_upload(client, tmp_path):
     digit[40:160, 90:110] = 0
     path = tmp_path / "one.png"
     Image.fromarray(digit).save(path)
-    codes, picture, *maps = client.predict(*MODEL, None, handle_file(str(path)), "dims", 0, api_name="/encode_image")
-    assert _pixels(picture).shape[1] > 4 * 28 and len(maps) == 3
+    picture, *maps = client.predict(*MODEL, None, handle_file(str(path)), "dims", 0, api_name="/encode_image")
+    assert _pixels(picture).shape[1] > 4 * 28 and len(maps) == 3  # (the codes are per-session state)
+    vae_map = json.loads(maps[2]["plot"])
+    star = next(t for t in vae_map["data"] if t.get("name") == "your image")
+    assert len(star["x"]) == 1
 
 
 @pytest.mark.parametrize("args,message", [
     (("mnist", 2, "mnist-vae-z2", 10**6, "selected", *[0.0] * MAX_AXES), "out of range"),
-    (("mnist", 5, "mnist-vae-z2", 0, "selected", *[0.0] * MAX_AXES), "latent size 5"),
+    (("mnist", 5, "mnist-vae-z2", 0, "selected", *[0.0] * MAX_AXES), r"5 .* not in the list of choices: \[2, 16\]"),
 ])
 def test_bad_values_get_a_clear_message(client, args, message):
     with pytest.raises(Exception, match=message):

@@ -39,3 +39,10 @@ def test_cli_reports_missing_dataset_without_traceback(tmp_path):
                              "--no-download", "--epochs", "1"], capture_output=True, text=True)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and "MNIST/raw/train-images-idx3-ubyte" in result.stderr
+
+
+def test_test_split_alone_matches_the_full_load(data_dir, mnist):
+    from training.data import load_test_split
+
+    test, info = load_test_split("mnist", data_dir, download=False)
+    assert torch.equal(test.images, mnist[1].images) and info.name == "mnist"

@@ -8,7 +8,7 @@ import torch
 
 from explorer import panels
 from explorer.handlers import Handlers, InputError
-from explorer.images import ImageInputError, prepare_upload
+from explorer.images import TITLE_HEIGHT, ImageInputError, prepare_upload
 from explorer.store import Store
 
 MODEL = ("mnist", 2, "mnist-vae-z2")
@@ -85,14 +85,16 @@ def test_sampling_is_seeded_and_the_manifold_is_2d_only(handlers):
     again = handlers.samples(*MODEL, 4, 11)
     assert all(np.array_equal(a, b) for a, b in zip((pca, ae, vae), again))
     assert not np.array_equal(vae, handlers.samples(*MODEL, 4, 12)[2])
-    assert vae.shape == (4 * 28 + 5 * 2, 4 * 28 + 5 * 2)  # make_grid: 2-pixel gutters
+    side = 4 * 28 + 5 * 2  # make_grid: 2-pixel gutters
+    zoom = vae.shape[1] // side
+    assert zoom >= 2 and vae.shape == (TITLE_HEIGHT + zoom * side, zoom * side, 3)  # titled, scaled up
     assert all(m is not None for m in handlers.manifolds(*MODEL, 6))
     assert handlers.manifolds("mnist", 3, None, 6) == (None, None, None)
 
 
 def test_interpolation_has_two_strips_per_model(handlers):
     picture = handlers.interpolate(*MODEL, 0, 1, 6)
-    assert picture.shape[0] == 6 * (28 * 3 + 6) + 6  # 3 models x (linear, spherical)
+    assert picture.shape[0] == TITLE_HEIGHT + 6 * (28 * 3 + 6) + 6  # 3 models x (linear, spherical)
 
 
 def test_drawn_digit_is_encoded_and_starred(handlers):

@@ -82,9 +82,17 @@ def download_allowed(download: bool | None) -> bool:
     return os.environ.get(OFFLINE_ENV, "").lower() not in ("1", "true", "yes")
 
 
-def load_dataset(name: str, data_dir=None, download: bool | None = None) -> tuple[Split, Split, DatasetInfo]:
+def load_test_split(name: str, data_dir=None, download: bool | None = None) -> tuple[Split, DatasetInfo]:
+    """Only the test split (what the app shows); for MNIST-like sets the training file is not read."""
+    _, test, info = load_dataset(name, data_dir, download, with_train=False)
+    return test, info
+
+
+def load_dataset(name: str, data_dir=None, download: bool | None = None,
+                 with_train: bool = True) -> tuple[Split | None, Split, DatasetInfo]:
     """Load ``name`` as (train, test, info).
 
+    ``with_train=False`` skips reading the training split where the format allows (train is None).
     Splits: MNIST and Fashion-MNIST use the standard 60k/10k split. Faces (Olivetti, 40 people x 10)
     use a fixed seeded split of 8 train / 2 test images within each person. Frey (1965 frames) keeps
     every 10th frame for test; its labels are frame indices.
@@ -96,7 +104,7 @@ def load_dataset(name: str, data_dir=None, download: bool | None = None) -> tupl
     allowed = download_allowed(download)
     try:
         if name in ("mnist", "fashion-mnist"):
-            train, test = _load_torchvision(name, root, allowed)
+            train, test = _load_torchvision(name, root, allowed, with_train)
         elif name == "faces":
             train, test = _load_olivetti(root, allowed)
         else:
@@ -119,7 +127,7 @@ def _missing(info: DatasetInfo, root: Path, allowed: bool, cause=None) -> Datase
     )
 
 
-def _load_torchvision(name: str, root: Path, allowed: bool) -> tuple[Split, Split]:
+def _load_torchvision(name: str, root: Path, allowed: bool, with_train: bool = True) -> tuple[Split | None, Split]:
     from torchvision import datasets
 
     cls = datasets.MNIST if name == "mnist" else datasets.FashionMNIST
@@ -128,6 +136,9 @@ def _load_torchvision(name: str, root: Path, allowed: bool) -> tuple[Split, Spli
         raise _missing(info, root, allowed)
     splits = []
     for train in (True, False):
+        if train and not with_train:
+            splits.append(None)
+            continue
         ds = cls(root=str(root), train=train, download=allowed)
         images = ds.data.unsqueeze(1).float().div_(255.0)  # (N, 1, 28, 28)
         splits.append(Split(images, ds.targets.long()))

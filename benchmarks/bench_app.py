@@ -1,0 +1,134 @@
+"""App speed, measured in headless Chromium on this machine.
+
+1. Cold start: `python app.py` launched as a subprocess -> the page shows its three latent maps.
+2. Slider latency: for each of N slider key presses, the time from the key event to the new image
+   being painted (a MutationObserver on the image's src, then the image's decode(), then the next
+   animation frame), measured in the page with performance.now(). Reports p50 / p95, and checks that
+   the final image matches the slider.
+3. Scatter render: time from choosing a latent size to all three 10k-point maps drawn.
+
+    python benchmarks/bench_app.py [--presses 60] [--data-dir ../shared/data]
+
+Writes benchmarks/results/app.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/lib/chromium/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+MAPS_DRAWN = ("() => [...document.querySelectorAll('.js-plotly-plot')].filter(g => g.layout?.meta?.model"
+              " && g.querySelector('.gl-container canvas')).length")
+PRESS = """async (key) => {
+  const img = () => document.querySelector('#le-slider-vae img');
+  const before = img()?.getAttribute('src');
+  const input = document.querySelector('#le-axis-0 input[type=range]');
+  const start = performance.now();
+  input.focus();
+  const changed = new Promise((resolve) => {
+    const observer = new MutationObserver(() => {
+      const now = img()?.getAttribute('src');
+      if (now && now !== before) { observer.disconnect(); resolve(img()); }
+    });
+    observer.observe(document.querySelector('#le-slider-vae'), {subtree: true, childList: true, attributes: true});
+  });
+  input.dispatchEvent(new KeyboardEvent('keydown', {key}));
+  input.value = (parseFloat(input.value) + (key === 'ArrowRight' ? 0.05 : -0.05)).toFixed(2);
+  input.dispatchEvent(new Event('input', {bubbles: true}));
+  const element = await changed;
+  await element.decode();
+  await new Promise(requestAnimationFrame);
+  return performance.now() - start;
+}"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def percentile(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--presses", type=int, default=60)
+    parser.add_argument("--data-dir", default=os.environ.get("LATENT_EXPLORER_DATA"))
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    port = free_port()
+    command = [sys.executable, str(ROOT / "app.py"), "--port", str(port)]
+    if args.data_dir:
+        command += ["--data-dir", args.data_dir]
+    started = time.perf_counter()
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    results: dict = {}
+    try:
+        with sync_playwright() as playwright:
+            context = playwright.chromium.launch_persistent_context(
+                tempfile.mkdtemp(), executable_path=CHROMIUM, args=ARGS, viewport={"width": 1500, "height": 1000})
+            page = context.new_page()
+            url = f"http://127.0.0.1:{port}"
+            while True:  # poll until the server answers
+                try:
+                    page.goto(url, timeout=2000)
+                    break
+                except Exception:
+                    if server.poll() is not None:
+                        raise SystemExit(server.stdout.read())
+                    time.sleep(0.1)
+            page.wait_for_function(f"({MAPS_DRAWN})() >= 3", timeout=60_000)
+            results["cold_start_to_maps_s"] = time.perf_counter() - started
+
+            page.get_by_role("tab", name="Traversal").click()
+            page.wait_for_selector("#le-slider-vae img")
+            time.sleep(1)
+            latencies = []
+            for i in range(args.presses):
+                key = "ArrowRight" if (i // 20) % 2 == 0 else "ArrowLeft"
+                latencies.append(page.evaluate(PRESS, key))
+                time.sleep(0.05)
+            results["slider_to_paint_ms"] = {"n": len(latencies), "p50": statistics.median(latencies),
+                                             "p95": percentile(latencies, 0.95), "max": max(latencies)}
+
+            page.get_by_role("tab", name="Latent map").click()
+            time.sleep(1)
+            render = []
+            for k in ("16", "2", "16", "2"):
+                t = time.perf_counter()
+                page.get_by_role("radio", name=k, exact=True).click()
+                page.wait_for_function(f"() => [...document.querySelectorAll('.js-plotly-plot')].filter(g => "
+                                       f"g.layout?.meta?.model && g.layout.uirevision?.includes('-z{k}-')).length >= 3",
+                                       timeout=30_000)
+                page.wait_for_function(f"({MAPS_DRAWN})() >= 3")
+                render.append(time.perf_counter() - t)
+            results["latent_size_switch_to_three_maps_s"] = {"median": statistics.median(render), "max": max(render)}
+            context.close()
+    finally:
+        server.terminate()
+        server.wait(10)
+    results["cpu_count"] = os.cpu_count()
+    print(json.dumps(results, indent=1))
+    out = ROOT / "benchmarks" / "results" / "app.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()
