@@ -18,6 +18,7 @@ import torch
 from PIL import Image
 
 from . import panels
+from .browser_decoder import traversal_spec
 from .images import prepare_upload, save_gif, sprite_sheet
 from .latent import map_coordinates, project
 from .plots import explained_variance, latent_map, loss_curves
@@ -153,6 +154,13 @@ class Handlers:
         start = None if index is None or int(index) < 0 else self._index(dataset, index)
         offsets = [float(np.clip(o, -panels.TRAVERSAL_RANGE, panels.TRAVERSAL_RANGE)) for o in offsets]
         return tuple(panels.slider_image(trio[k], start, offsets) if k in trio else None for k in ("ae", "vae"))
+
+    def decoder_spec(self, dataset, latent_dim, vae, index) -> str:
+        """JSON for the page to decode the sliders itself (MLP decoders only; '' when none can)."""
+        trio = self.trio(dataset, latent_dim, vae)
+        start = None if index is None or int(index) < 0 else self._index(dataset, index)
+        spec = traversal_spec({k: trio.get(k) for k in ("ae", "vae")}, start, self.cache_dir)
+        return json.dumps(spec) if spec else ""
 
     def traversal_grids(self, dataset, latent_dim, vae, index):
         trio = self.trio(dataset, latent_dim, vae)

@@ -18,6 +18,8 @@ CSS = """
 .gradio-container { max-width: 1500px !important; font-size: 16px; }
 .pixelated img, .pixelated canvas { image-rendering: pixelated; }
 .live img { width: 100% !important; height: 100% !important; object-fit: contain; }
+.live canvas.le-local { display: none; position: absolute; inset: 0; width: 100%; height: 100%; object-fit: contain;
+  image-rendering: pixelated; background: var(--block-background-fill); z-index: 1; }
 .look { font-size: 17px; color: var(--body-text-color-subdued); margin: 0 0 4px 0; }
 #le-preview { position: fixed; z-index: 1000; pointer-events: none; display: none; background-repeat: no-repeat;
   image-rendering: pixelated; border: 3px solid #222; border-radius: 4px; box-shadow: 0 4px 14px rgba(0,0,0,.35); }
@@ -77,6 +79,7 @@ def build_app(store: Store, cache_dir: Path) -> gr.Blocks:
                             value="dims", label="Map view (k > 2)", scale=2)
         status = gr.Markdown()
         event = gr.Textbox(elem_id="le-event", visible="hidden")
+        decoder_spec = gr.Textbox(elem_id="le-decoder", visible="hidden")  # for in-page slider decoding
         yours = gr.State(None)
 
         with gr.Tab("Latent map"):
@@ -178,12 +181,13 @@ def build_app(store: Store, cache_dir: Path) -> gr.Blocks:
                     *h.traversal_grids(name, k, vae_name, start_index), *h.samples(name, k, vae_name, n, seed_value),
                     gr.update(visible=two_d), *manifold_updates,
                     h.interpolate(name, k, vae_name, selected, b, n_steps), h.reconstruct(name, k, vae_name, rseed),
-                    *h.insights(name, k, vae_name), None if mine and set(mine) != set(trio) else mine)
+                    *h.insights(name, k, vae_name), None if mine and set(mine) != set(trio) else mine,
+                    h.decoder_spec(name, k, vae_name, start_index))
 
         refresh_inputs = [*model, view, index, start, grid_size, seed, manifold_size, image_b, steps, recon_seed, yours]
         refresh_outputs = [status, view, *maps, selection, here, *sliders, slider_ae, slider_vae, grid_ae, grid_vae,
                            *samples, manifold_note, *manifolds, interpolation, reconstruction, curves, variance,
-                           metrics, yours]
+                           metrics, yours, decoder_spec]
         refresh_args = dict(fn=refresh, inputs=refresh_inputs, outputs=refresh_outputs, api_visibility="private")
 
         demo.load(**refresh_args)
@@ -202,9 +206,9 @@ def build_app(store: Store, cache_dir: Path) -> gr.Blocks:
             return (h.select(name, k, vae_name, selected), *[0] * MAX_AXES,
                     *h.traverse(name, k, vae_name, start_index, [0.0] * MAX_AXES),
                     *h.traversal_grids(name, k, vae_name, start_index),
-                    h.interpolate(name, k, vae_name, selected, b, n_steps))
+                    h.interpolate(name, k, vae_name, selected, b, n_steps), h.decoder_spec(name, k, vae_name, start_index))
 
-        select_outputs = [selection, *sliders, slider_ae, slider_vae, grid_ae, grid_vae, interpolation]
+        select_outputs = [selection, *sliders, slider_ae, slider_vae, grid_ae, grid_vae, interpolation, decoder_spec]
         select_inputs = [*model, index, start, image_b, steps]
         index.submit(on_select, select_inputs, select_outputs, api_name="select").then(
             maps_fn, [*model, view, index, yours], maps, api_visibility="private")

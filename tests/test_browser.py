@@ -152,6 +152,13 @@ def test_dragging_a_slider_redraws_and_ends_on_the_slider_value(page, client, sh
     assert value > 1.0
     ae, vae = client.predict(*MODEL, index, "selected", value, *[0.0] * (MAX_AXES - 1), api_name="/traverse")
     assert np.array_equal(_pixels_from_page(page, final), _pixels(vae))  # no stale frame
+    # During the drag the page decoded every step itself, and its last frame is the server's picture.
+    assert page.evaluate("window.__leLocalFrames") >= 10
+    local = np.array(page.evaluate("Array.from(document.querySelector('#le-slider-vae canvas.le-local').__pixels)"),
+                     dtype=np.int16).reshape(28, 28, 4)[..., 0]
+    assert np.abs(local - _pixels(vae)[..., 0].astype(np.int16)).max() <= 2
+    page.wait_for_function("getComputedStyle(document.querySelector('#le-slider-vae canvas.le-local')).display === 'none'",
+                           timeout=5000)  # the server's image is what stays on screen
     assert np.array_equal(_pixels_from_page(page, _settle(page, "#le-slider-ae")), _pixels(ae))
     page.screenshot(path=str(shots / "traversal.png"), full_page=True)
 

@@ -77,7 +77,113 @@
     });
   };
 
+  // ---- Slider decoding in the page ------------------------------------------------------------------
+  // The server puts a JSON spec in the hidden #le-decoder box (explorer/browser_decoder.py): weights URL,
+  // start code, axes and steps per model. Each slider input event decodes here and paints a canvas over
+  // the image at once; the server's image (trigger_mode="always_last") replaces the canvas only when it
+  // shows the same picture, so the final frame always matches the slider.
+  const weights = {};
+  const load = (url) => (weights[url] ||= fetch(url).then((r) => r.arrayBuffer()).then((b) => new Float32Array(b)));
+  let specText = null, spec = null, lastInput = 0, settleTimer = null;
+  window.__leLocalFrames = 0;
+  const readSpec = () => {
+    const box = document.querySelector("#le-decoder textarea, #le-decoder input");
+    const text = box ? box.value : "";
+    if (text !== specText) {
+      specText = text;
+      try { spec = text ? JSON.parse(text) : null; } catch { spec = null; }
+      if (spec) Object.values(spec).forEach((m) => load(m.url));
+    }
+    return spec;
+  };
+  const sliderValues = () => [...Array(8).keys()].map((i) => {
+    const range = document.querySelector(`#le-axis-${i} input[type=range]`);
+    return range ? parseFloat(range.value) || 0 : 0;
+  });
+  const decode = (m, w, offsets) => {  // sigmoid(W2 relu(W1 z + b1) + b2) as gray RGBA bytes
+    const k = m.k, h = m.hidden, d = m.height * m.width;
+    const z = Float32Array.from(m.base);
+    m.axes.forEach((axis, i) => { z[axis] += Math.max(-m.range, Math.min(m.range, offsets[i] || 0)) * m.step[i]; });
+    const hidden = new Float32Array(h), b1 = h * k, w2 = b1 + h, b2 = w2 + d * h;
+    for (let j = 0; j < h; j++) {
+      let s = w[b1 + j];
+      for (let i = 0; i < k; i++) s += w[j * k + i] * z[i];
+      hidden[j] = s > 0 ? s : 0;
+    }
+    const out = new Uint8ClampedArray(d * 4);
+    for (let p = 0; p < d; p++) {
+      let s = w[b2 + p];
+      const row = w2 + p * h;
+      for (let j = 0; j < h; j++) s += w[row + j] * hidden[j];
+      const v = Math.round(255 / (1 + Math.exp(-s)));
+      out[4 * p] = out[4 * p + 1] = out[4 * p + 2] = v;
+      out[4 * p + 3] = 255;
+    }
+    return out;
+  };
+  const localCanvas = (kind, m) => {
+    const host = document.querySelector(`#le-slider-${kind} .image-container`);
+    if (!host) return null;
+    let canvas = host.querySelector("canvas.le-local");
+    if (!canvas) {
+      canvas = document.createElement("canvas");
+      canvas.className = "le-local";
+      host.style.position = "relative";
+      host.appendChild(canvas);
+    }
+    if (m) { canvas.width = m.width; canvas.height = m.height; }
+    return canvas;
+  };
+  const paintLocal = async () => {
+    const current = readSpec();
+    if (!current) return;
+    const offsets = sliderValues();
+    for (const [kind, m] of Object.entries(current)) {
+      const w = await load(m.url);
+      if (current !== spec) return;  // the model changed meanwhile
+      const canvas = localCanvas(kind, m);
+      if (!canvas) continue;
+      const pixels = decode(m, w, offsets);
+      canvas.getContext("2d").putImageData(new ImageData(pixels, m.width, m.height), 0, 0);
+      canvas.__pixels = pixels;
+      canvas.style.display = "block";
+      window.__leLocalFrames += 1;
+    }
+  };
+  const reconcile = (kind) => {  // show the server's image again once it matches (or input has stopped)
+    const host = document.querySelector(`#le-slider-${kind} .image-container`);
+    const canvas = host && host.querySelector("canvas.le-local");
+    const img = host && host.querySelector("img");
+    if (!canvas || canvas.style.display !== "block" || !img) return;
+    const check = () => {
+      if (performance.now() - lastInput > 1000) { canvas.style.display = "none"; return; }
+      if (img.naturalWidth !== canvas.width || img.naturalHeight !== canvas.height) return;
+      const probe = document.createElement("canvas");
+      probe.width = img.naturalWidth; probe.height = img.naturalHeight;
+      const context = probe.getContext("2d");
+      context.drawImage(img, 0, 0);
+      const theirs = context.getImageData(0, 0, probe.width, probe.height).data, mine = canvas.__pixels;
+      let worst = 0;
+      for (let i = 0; i < theirs.length; i += 4) worst = Math.max(worst, Math.abs(theirs[i] - mine[i]));
+      if (worst <= 2) canvas.style.display = "none";
+    };
+    if (img.complete && img.naturalWidth) check(); else img.addEventListener("load", check, { once: true });
+  };
+  document.addEventListener("input", (event) => {
+    if (!event.target.closest || !event.target.closest("[id^=le-axis-]")) return;
+    lastInput = performance.now();
+    paintLocal();
+    clearTimeout(settleTimer);
+    settleTimer = setTimeout(() => ["ae", "vae"].forEach(reconcile), 1200);
+  }, true);
+
   const scan = () => document.querySelectorAll(".js-plotly-plot").forEach(attach);
-  new MutationObserver(scan).observe(document.documentElement, { childList: true, subtree: true });
+  new MutationObserver((mutations) => {
+    scan();
+    for (const m of mutations) {
+      const slider = m.target.closest && m.target.closest("#le-slider-ae, #le-slider-vae");
+      if (slider) reconcile(slider.id.replace("le-slider-", ""));
+    }
+  }).observe(document.documentElement, { childList: true, subtree: true, attributes: true, attributeFilter: ["src"] });
   window.addEventListener("load", scan);
 })();
