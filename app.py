@@ -34,7 +34,8 @@ def create_app(checkpoints: str | Path = ROOT / "checkpoints", data_dir=None, de
     for error in store.errors:
         print(f"warning: {error}", file=sys.stderr)
     demo = build_app(store, cache_dir)
-    return demo, {"head": head_html(), "css": CSS, "theme": gr.themes.Soft(text_size="lg", font=["system-ui", "DejaVu Sans", "sans-serif"]),
+    theme = gr.themes.Soft(text_size="lg", font=["system-ui", "DejaVu Sans", "sans-serif"])  # local fonts only
+    return demo, {"head": head_html(), "css": CSS, "theme": theme,
                   "allowed_paths": [str(cache_dir)]}
 
 

@@ -97,9 +97,9 @@ def main() -> None:
                 try:
                     page.goto(url, timeout=2000)
                     break
-                except Exception:
+                except Exception:  # noqa: BLE001 -- not up yet
                     if server.poll() is not None:
-                        raise SystemExit(server.stdout.read())
+                        raise SystemExit(server.stdout.read()) from None
                     time.sleep(0.1)
             page.wait_for_function(f"({MAPS_DRAWN})() >= 3", timeout=60_000)
             results["cold_start_to_maps_s"] = time.perf_counter() - started

@@ -29,12 +29,13 @@ def _mse(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 def selection(trio, images: torch.Tensor, index: int, originals: bool) -> np.ndarray:
     """The selected test image beside each model's reconstruction, captioned with per-image MSE."""
     x = images[index:index + 1]
-    tiles, captions = [x], ["original" if originals else "stored (decoded)"]
+    tiles, captions = [x], ["original" if originals else "decoded"]
     for entry in ordered(trio):
         recon = entry.decode(entry.z[index:index + 1])
         tiles.append(recon)
         captions.append(f"{entry.label} {float(_mse(recon, x)):.4f}")
-    return panel([("", torch.cat(tiles), captions)], factor=4, title=f"Test image #{index} and its reconstructions (MSE)")
+    title = f"Test image #{index} and its reconstructions (MSE)"
+    return panel([("", torch.cat(tiles), captions)], factor=4, title=title)
 
 
 def decode_point(entry: ModelEntry, x: float, y: float) -> np.ndarray:

@@ -68,8 +68,8 @@ def loss_curves(entries: list[ModelEntry]) -> go.Figure:
     """Per-epoch test curves: reconstruction term (left) and KL (right, VAEs), nats per image."""
     from plotly.subplots import make_subplots
 
-    figure = make_subplots(rows=1, cols=2, subplot_titles=("Reconstruction −log p(x|z) (solid) and total loss "
-                                                           "(dotted)", "KL(q(z|x) ‖ p(z))"))
+    titles = ("Reconstruction −log p(x|z) (solid) and total loss (dotted)", "KL(q(z|x) ‖ p(z))")
+    figure = make_subplots(rows=1, cols=2, subplot_titles=titles)
     for i, entry in enumerate(e for e in entries if e.meta.get("curves")):
         curves = entry.meta["curves"]
         epochs = list(range(1, len(curves["test_recon"]) + 1))

@@ -127,7 +127,7 @@ class Store:
     _images: dict[str, DatasetImages] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, root: str | Path = "checkpoints", data_dir=None, device: str = "cpu") -> "Store":
+    def load(cls, root: str | Path = "checkpoints", data_dir=None, device: str = "cpu") -> Store:
         store = cls(Path(root), Path(data_dir) if data_dir else None, device)
         for path in list_checkpoints(root):
             try:

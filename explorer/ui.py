@@ -139,7 +139,8 @@ def build_app(store: Store, cache_dir: Path) -> gr.Blocks:
             reconstruction = _image("Reconstructions (MSE per image)")
             with gr.Row():
                 sketch = gr.Sketchpad(label="Draw a digit", type="numpy", image_mode="RGBA", canvas_size=(280, 280),
-                                      brush=gr.Brush(default_size=18, colors=["#000000"], color_mode="fixed"), elem_id="le-sketch")
+                                      brush=gr.Brush(default_size=18, colors=["#000000"], color_mode="fixed"),
+                                      elem_id="le-sketch")
                 upload = gr.Image(label="…or upload any picture", type="numpy", sources=["upload", "clipboard"])
                 with gr.Column():
                     encode_button = gr.Button("Encode my drawing / upload", variant="primary")
@@ -206,7 +207,8 @@ def build_app(store: Store, cache_dir: Path) -> gr.Blocks:
             return (h.select(name, k, vae_name, selected), *[0] * MAX_AXES,
                     *h.traverse(name, k, vae_name, start_index, [0.0] * MAX_AXES),
                     *h.traversal_grids(name, k, vae_name, start_index),
-                    h.interpolate(name, k, vae_name, selected, b, n_steps), h.decoder_spec(name, k, vae_name, start_index))
+                    h.interpolate(name, k, vae_name, selected, b, n_steps),
+                    h.decoder_spec(name, k, vae_name, start_index))
 
         select_outputs = [selection, *sliders, slider_ae, slider_vae, grid_ae, grid_vae, interpolation, decoder_spec]
         select_inputs = [*model, index, start, image_b, steps]

@@ -37,7 +37,8 @@ POINT_POSITION = """([model, index]) => {
   return null;
 }"""
 RINGS = """() => [...document.querySelectorAll('.js-plotly-plot')].filter(g => g.layout?.meta?.model)
-  .map(g => { const t = g._fullData.find(t => t.name === 'selected'); return t && t.customdata ? Array.from(t.customdata) : []; })"""
+  .map(g => { const t = g._fullData.find(t => t.name === 'selected');
+              return t && t.customdata ? Array.from(t.customdata) : []; })"""
 STAR_COUNT = """() => [...document.querySelectorAll('.js-plotly-plot')].filter(g => g.layout?.meta?.model)
   .map(g => { const t = g._fullData.find(t => t.name === 'your image'); return t && t.x ? t.x.length : 0; })"""
 
@@ -70,7 +71,7 @@ def page(live_app):
         context.route("**/*", only_local)
         page = context.new_page()
         page.goto(live_app)
-        page.wait_for_function("document.querySelectorAll('.js-plotly-plot .scatterlayer, .js-plotly-plot .gl-container').length >= 3",
+        page.wait_for_function("document.querySelectorAll('.js-plotly-plot .gl-container').length >= 3",
                                timeout=60_000)
         yield page
         context.close()
@@ -157,7 +158,8 @@ def test_dragging_a_slider_redraws_and_ends_on_the_slider_value(page, client, sh
     local = np.array(page.evaluate("Array.from(document.querySelector('#le-slider-vae canvas.le-local').__pixels)"),
                      dtype=np.int16).reshape(28, 28, 4)[..., 0]
     assert np.abs(local - _pixels(vae)[..., 0].astype(np.int16)).max() <= 2
-    page.wait_for_function("getComputedStyle(document.querySelector('#le-slider-vae canvas.le-local')).display === 'none'",
+    local_canvas = "document.querySelector('#le-slider-vae canvas.le-local')"
+    page.wait_for_function(f"getComputedStyle({local_canvas}).display === 'none'",
                            timeout=5000)  # the server's image is what stays on screen
     assert np.array_equal(_pixels_from_page(page, _settle(page, "#le-slider-ae")), _pixels(ae))
     page.screenshot(path=str(shots / "traversal.png"), full_page=True)

@@ -32,12 +32,13 @@ def test_the_page_decodes_what_the_server_decodes(handlers, tmp_path):
         ours = _decode_like_the_page(spec[kind], weights, offsets)
         server = entry.decode(panels.slider_code(entry, 5, offsets)[None])[0, 0].numpy()
         np.testing.assert_allclose(ours, server, atol=1e-5)
-    assert spec["vae"]["url"].startswith("/gradio_api/file=") and spec["vae"]["axes"] == panels.traversal_axes(trio["vae"])
+    assert spec["vae"]["url"].startswith("/gradio_api/file=")
+    assert spec["vae"]["axes"] == panels.traversal_axes(trio["vae"])
 
 
 def test_conv_decoders_stay_on_the_server(handlers):
-    from training import ModelConfig, build_model
     from explorer.store import ModelEntry
+    from training import ModelConfig, build_model
 
     conv = build_model(ModelConfig(kind="vae", image_shape=(1, 64, 64), backbone="conv", hidden_dim=16))
     entry = ModelEntry("faces-vae", {"model": conv.config.to_dict(), "metrics": {}}, conv,

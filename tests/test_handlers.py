@@ -27,14 +27,16 @@ def test_maps_hold_every_test_point_with_its_index(handlers):
     figures = handlers.maps(*MODEL, "dims", selected=5)
     assert len(figures) == 3
     for figure in figures:
-        indices = np.concatenate([np.asarray(t.customdata) for t in figure.data if t.name not in ("selected", "your image")])
+        points = [t for t in figure.data if t.name not in ("selected", "your image")]
+        indices = np.concatenate([np.asarray(t.customdata) for t in points])
         assert sorted(indices.tolist()) == list(range(300))
         ring = next(t for t in figure.data if t.name == "selected")
         assert list(ring.customdata) == [5]
         assert figure.layout.meta["clickable_space"] is True and figure.layout.meta["sprite"]["columns"] == 100
     # k = 3: the PCA-of-z view exists, UMAP was not computed for this zoo so it falls back to dims.
     pca_view = handlers.maps("mnist", 3, None, "pca")
-    assert pca_view[2].layout.meta["view"] == "pca" and handlers.maps("mnist", 3, None, "umap")[2].layout.meta["view"] == "dims"
+    assert pca_view[2].layout.meta["view"] == "pca"
+    assert handlers.maps("mnist", 3, None, "umap")[2].layout.meta["view"] == "dims"
 
 
 def test_bad_api_values_are_refused_with_a_message(handlers):

@@ -131,7 +131,7 @@ def _read_tensors(directory: Path, meta: dict, role: str) -> dict[str, torch.Ten
                               "(truncated or corrupt); retrain or restore the checkpoint")
     try:
         return st_load(data)
-    except Exception as error:  # safetensors raises its own SafetensorError
+    except Exception as error:  # noqa: BLE001 -- safetensors raises its own SafetensorError
         raise CheckpointError(f"{path}: not a readable safetensors file ({error})") from None
 
 

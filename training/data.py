@@ -63,11 +63,11 @@ class Split:
     def __len__(self) -> int:
         return len(self.labels)
 
-    def subset(self, n: int | None) -> "Split":
+    def subset(self, n: int | None) -> Split:
         """The first ``n`` items (all of them when ``n`` is None)."""
         return self if n is None else Split(self.images[:n], self.labels[:n])
 
-    def to(self, device) -> "Split":
+    def to(self, device) -> Split:
         return Split(self.images.to(device), self.labels.to(device))
 
 
@@ -111,7 +111,7 @@ def load_dataset(name: str, data_dir=None, download: bool | None = None,
             train, test = _load_frey(root, allowed)
     except DatasetMissingError:
         raise
-    except Exception as error:  # the loaders raise many kinds (RuntimeError, URLError, OSError...)
+    except Exception as error:  # noqa: BLE001 -- the loaders raise many kinds (URLError, OSError...)
         raise _missing(info, root, allowed, error) from None
     return train, test, info
 

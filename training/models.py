@@ -96,7 +96,7 @@ class PCA(LatentModel):
         self.register_buffer("explained_variance_ratio_", torch.zeros(k))
 
     @torch.no_grad()
-    def fit(self, x: torch.Tensor) -> "PCA":
+    def fit(self, x: torch.Tensor) -> PCA:
         """Fit on x (N, C, H, W); k must be <= min(N, D)."""
         flat = x.flatten(1).double()
         n, d = flat.shape

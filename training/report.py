@@ -16,9 +16,9 @@ def _fmt(value, digits: int = 4) -> str:
 
 def metrics_table(root: str | Path = "checkpoints") -> str:
     """A Markdown table, one row per checkpoint under ``root``."""
-    rows = ["| checkpoint | model | k | β | test MSE / pixel | test loss (BCE+KL) | IW bound (k samples) "
-            "| active units | explained var. | train time |",
-            "|---|---|---|---|---|---|---|---|---|---|"]
+    header = ("| checkpoint | model | k | β | test MSE / pixel | test loss (BCE+KL) | IW bound (k samples) "
+              "| active units | explained var. | train time |")
+    rows = [header, "|---|---|---|---|---|---|---|---|---|---|"]
     for path in list_checkpoints(root):
         meta = load_metadata(path)
         m, model = meta["metrics"], meta["model"]
@@ -27,7 +27,8 @@ def metrics_table(root: str | Path = "checkpoints") -> str:
         evr = f"{sum(m['explained_variance_ratio']):.1%}" if "explained_variance_ratio" in m else "–"
         loss = f"{m['test_loss']:.2f}" if "test_loss" in m else "–"
         beta = _fmt(model["beta"], 3) if model["kind"] == "vae" else "–"
-        rows.append(f"| `{meta['name']}` | {model['kind'].upper()} ({model['backbone'] if model['kind'] != 'pca' else 'SVD'}) "
+        method = model["backbone"] if model["kind"] != "pca" else "SVD"
+        rows.append(f"| `{meta['name']}` | {model['kind'].upper()} ({method}) "
                     f"| {model['latent_dim']} | {beta} | {m['mse_per_pixel']:.4f} | {loss} | {iw} | {active} | {evr} "
                     f"| {meta['training_seconds']:.0f} s |")
     return "\n".join(rows)
