@@ -20,7 +20,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_TEMP_DIR", str(ROOT / ".cache" / "gradio"))
 
 
-def create_app(checkpoints: str | Path = ROOT / "checkpoints", data_dir=None, device: str = "cpu"):
+def create_app(checkpoints: str | Path = ROOT / "checkpoints", data_dir=None, device: str = "cpu",
+               browser_decoding: bool = True):
     """Load the zoo and build the page; returns (demo, launch kwargs for head/css/static files)."""
     import gradio as gr
 
@@ -33,7 +34,7 @@ def create_app(checkpoints: str | Path = ROOT / "checkpoints", data_dir=None, de
     store = Store.load(checkpoints, data_dir, device)
     for error in store.errors:
         print(f"warning: {error}", file=sys.stderr)
-    demo = build_app(store, cache_dir)
+    demo = build_app(store, cache_dir, browser_decoding)
     theme = gr.themes.Soft(text_size="lg", font=["system-ui", "DejaVu Sans", "sans-serif"])  # local fonts only
     return demo, {"head": head_html(), "css": CSS, "theme": theme,
                   "allowed_paths": [str(cache_dir)]}
@@ -47,9 +48,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     parser.add_argument("--port", type=int, default=7860)
     parser.add_argument("--device", default="cpu", help="device that decodes (cpu or cuda)")
+    parser.add_argument("--server-decoding-only", action="store_true",
+                        help="decode slider positions on the server only (no in-page decoding)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    demo, launch_kwargs = create_app(args.checkpoints, args.data_dir, args.device)
+    demo, launch_kwargs = create_app(args.checkpoints, args.data_dir, args.device, not args.server_decoding_only)
     print(f"Latent Explorer ready in {time.perf_counter() - started:.1f} s: http://{args.host}:{args.port}")
     demo.launch(server_name=args.host, server_port=args.port, **launch_kwargs)
 

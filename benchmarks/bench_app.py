@@ -49,7 +49,9 @@ PRESS = """async (key) => {
   input.dispatchEvent(new Event('input', {bubbles: true}));
   let local = null;
   const localDone = (async () => {
-    while ((window.__leLocalFrames || 0) === frames) await new Promise((r) => setTimeout(r, 0));
+    const deadline = performance.now() + 2000;  // no in-page decoder: local stays null
+    while ((window.__leLocalFrames || 0) === frames && performance.now() < deadline) await new Promise((r) => setTimeout(r, 0));
+    if ((window.__leLocalFrames || 0) === frames) return;
     await new Promise(requestAnimationFrame);
     local = performance.now() - start;
   })();
@@ -77,6 +79,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--presses", type=int, default=60)
     parser.add_argument("--data-dir", default=os.environ.get("LATENT_EXPLORER_DATA"))
+    parser.add_argument("--server-decoding-only", action="store_true", help="measure without in-page decoding")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -84,6 +87,8 @@ def main() -> None:
     command = [sys.executable, str(ROOT / "app.py"), "--port", str(port)]
     if args.data_dir:
         command += ["--data-dir", args.data_dir]
+    if args.server_decoding_only:
+        command.append("--server-decoding-only")
     started = time.perf_counter()
     server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     results: dict = {}
@@ -113,7 +118,9 @@ def main() -> None:
                 timings.append(page.evaluate(PRESS, key))
                 time.sleep(0.05)
             for path in ("local", "server"):
-                values = [t[path] for t in timings]
+                values = [t[path] for t in timings if t[path] is not None]
+                if not values:
+                    continue
                 results[f"slider_to_paint_ms_{path}"] = {"n": len(values), "p50": statistics.median(values),
                                                          "p95": percentile(values, 0.95), "max": max(values)}
 
@@ -135,7 +142,7 @@ def main() -> None:
         server.wait(10)
     results["cpu_count"] = os.cpu_count()
     print(json.dumps(results, indent=1))
-    out = ROOT / "benchmarks" / "results" / "app.json"
+    out = ROOT / "benchmarks" / "results" / ("app-server-only.json" if args.server_decoding_only else "app.json")
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=1))
 

@@ -35,6 +35,7 @@ class InputError(ValueError):
 class Handlers:
     store: Store
     cache_dir: Path
+    browser_decoding: bool = True  # let the page decode MLP sliders itself (see browser_decoder.py)
 
     # ---- model choice -------------------------------------------------------------------------
     def trio(self, dataset: str, latent_dim, vae: str | None = None) -> dict:
@@ -158,6 +159,8 @@ class Handlers:
     def decoder_spec(self, dataset, latent_dim, vae, index) -> str:
         """JSON for the page to decode the sliders itself (MLP decoders only; '' when none can)."""
         trio = self.trio(dataset, latent_dim, vae)
+        if not self.browser_decoding:
+            return ""
         start = None if index is None or int(index) < 0 else self._index(dataset, index)
         spec = traversal_spec({k: trio.get(k) for k in ("ae", "vae")}, start, self.cache_dir)
         return json.dumps(spec) if spec else ""

@@ -55,9 +55,11 @@ TITLE_HEIGHT = 34
 def titled(picture: np.ndarray, title: str, factor: int = 1) -> np.ndarray:
     """``picture`` scaled up ``factor`` times under a white band holding ``title``: RGB uint8."""
     body = Image.fromarray(scale(picture, factor) if factor > 1 else picture).convert("RGB")
-    canvas = Image.new("RGB", (max(body.width, 10), body.height + TITLE_HEIGHT), "white")
-    canvas.paste(body, (0, TITLE_HEIGHT))
-    ImageDraw.Draw(canvas).text((6, TITLE_HEIGHT // 2), title, fill="#111", font=_font(20), anchor="lm")
+    size = max(20, body.width // 24)  # wide pictures are shown shrunk: keep the title readable
+    band = max(TITLE_HEIGHT, int(size * 1.7))
+    canvas = Image.new("RGB", (max(body.width, 10), body.height + band), "white")
+    canvas.paste(body, (0, band))
+    ImageDraw.Draw(canvas).text((6, band // 2), title, fill="#111", font=_font(size), anchor="lm")
     return np.asarray(canvas)
 
 
@@ -79,6 +81,8 @@ def panel(rows: list[tuple[str, torch.Tensor, list[str] | None]], factor: int = 
     top_band = TITLE_HEIGHT if title else 0
     n_cols = max(len(images) for _, images, _ in rows)
     width = label_width + n_cols * (tile_w + gap)
+    if title:  # never clip the title
+        width = max(width, int(measure.textlength(title, font=_font(20))) + 12)
     height = top_band + len(rows) * (tile_h + caption_h + gap) + gap
     canvas = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(canvas)

@@ -28,19 +28,17 @@ def latent_map(entry: ModelEntry, xy: torch.Tensor, view: str, class_names: list
     labels = entry.labels.numpy()
     index = np.arange(len(labels))
     figure = go.Figure()
-    hover = f"{label_name} %{{text}}<br>#%{{customdata}}<extra></extra>"
-    if class_names and len(class_names) <= 12:
+    if class_names and len(class_names) <= 12:  # one trace per class: a legend, and no per-point strings
         for c, name in enumerate(class_names):
             mask = labels == c
             figure.add_trace(go.Scattergl(
-                x=xy_np[mask, 0], y=xy_np[mask, 1], mode="markers", name=name, customdata=index[mask],
-                text=[name] * int(mask.sum()), hovertemplate=hover,
+                x=xy_np[mask, 0], y=xy_np[mask, 1], mode="markers", name=name, customdata=index[mask].astype(np.int32),
+                hovertemplate=f"{label_name} %{{fullData.name}}<br>#%{{customdata}}<extra></extra>",
                 marker=dict(size=4, color=PALETTE[c % 10], opacity=0.7)))
     else:
-        text = [class_names[i] if class_names else str(i) for i in labels]
         figure.add_trace(go.Scattergl(
-            x=xy_np[:, 0], y=xy_np[:, 1], mode="markers", name=label_name, customdata=index, text=text,
-            hovertemplate=hover, showlegend=False,
+            x=xy_np[:, 0], y=xy_np[:, 1], mode="markers", name=label_name, customdata=index.astype(np.int32),
+            hovertemplate=f"{label_name} %{{marker.color}}<br>#%{{customdata}}<extra></extra>", showlegend=False,
             marker=dict(size=7, color=labels, colorscale="Turbo", opacity=0.85,
                         colorbar=dict(title=dict(text=label_name), thickness=12))))
     sel = [] if selected is None else [selected]

@@ -59,8 +59,8 @@ def _image(label: str, show_label: bool = False, **kwargs) -> gr.Image:
                     buttons=["download", "fullscreen"], **kwargs)
 
 
-def build_app(store: Store, cache_dir: Path) -> gr.Blocks:
-    h = Handlers(store, cache_dir)
+def build_app(store: Store, cache_dir: Path, browser_decoding: bool = True) -> gr.Blocks:
+    h = Handlers(store, cache_dir, browser_decoding)
     datasets = store.datasets()
     if not datasets:
         raise SystemExit("no checkpoints found; train them with `python -m training zoo`")
@@ -118,8 +118,8 @@ def build_app(store: Store, cache_dir: Path) -> gr.Blocks:
             with gr.Row():
                 samples = [_image(f"{name} samples") for name in ("PCA", "AE", "VAE")]
             manifold_note = gr.Markdown("**Manifold** (2-D models; Kingma & Welling, Fig. 4): a regular grid of "
-                                        "codes through the Gaussian inverse CDF. The VAE's covers every digit "
-                                        "style smoothly.", elem_classes="look")
+                                        "codes through the Gaussian inverse CDF. The VAE's changes smoothly and "
+                                        "stays plausible everywhere; the AE's has holes.", elem_classes="look")
             with gr.Row():
                 manifold_size = gr.Slider(5, 25, value=15, step=1, label="manifold n × n")
             with gr.Row():
@@ -158,45 +158,56 @@ def build_app(store: Store, cache_dir: Path) -> gr.Blocks:
         def on_dataset(name):
             dims = store.latent_dims(name)
             choices = h.vae_choices(name, dims[0])
-            return gr.update(choices=dims, value=dims[0]), gr.update(choices=choices, value=choices[0][1]), 0
+            return (gr.update(choices=dims, value=dims[0]),
+                    gr.update(choices=choices, value=choices[0][1] if choices else None), 0)
 
         @_friendly
         def on_latent_dim(name, k):
             choices = h.vae_choices(name, k)
-            return gr.update(choices=choices, value=choices[0][1])
+            return gr.update(choices=choices, value=choices[0][1] if choices else None)
 
         @_friendly
-        def refresh(name, k, vae_name, view_name, selected, start_mode, n, seed_value, m, b, n_steps, rseed, mine):
+        def refresh_maps(name, k, vae_name, view_name, selected, start_mode, mine):
+            """What the first screen shows (status, maps, selection) and the slider set-up: sent first."""
             trio = h.trio(name, k, vae_name)
             labels = h.slider_labels(name, k, vae_name)
             slider_updates = [gr.update(label=labels[i], visible=True, value=0) if i < len(labels)
                               else gr.update(visible=False, value=0) for i in range(MAX_AXES)]
+            mine = None if mine and set(mine) != set(trio) else mine
+            start_index = selected if start_mode == "selected" else -1
+            return (h.status(name, k, vae_name), gr.update(visible=int(k) > 2),
+                    *h.maps(name, k, vae_name, view_name, selected, mine), h.select(name, k, vae_name, selected),
+                    None, *slider_updates, mine, h.decoder_spec(name, k, vae_name, start_index))
+
+        @_friendly
+        def refresh_panels(name, k, vae_name, selected, start_mode, n, seed_value, m, b, n_steps, rseed):
+            """Every other tab's pictures, computed right after the first screen is up."""
             start_index = selected if start_mode == "selected" else -1
             b = min(int(b), len(store.images(name).labels) - 1)
             two_d = int(k) == 2
             manifold_updates = ([gr.update(value=p, visible=p is not None) for p in h.manifolds(name, k, vae_name, m)]
                                 if two_d else [gr.update(visible=False)] * 3)
-            return (h.status(name, k, vae_name), gr.update(visible=int(k) > 2),
-                    *h.maps(name, k, vae_name, view_name, selected, mine), h.select(name, k, vae_name, selected),
-                    None, *slider_updates, *h.traverse(name, k, vae_name, start_index, [0.0] * MAX_AXES),
+            return (*h.traverse(name, k, vae_name, start_index, [0.0] * MAX_AXES),
                     *h.traversal_grids(name, k, vae_name, start_index), *h.samples(name, k, vae_name, n, seed_value),
                     gr.update(visible=two_d), *manifold_updates,
                     h.interpolate(name, k, vae_name, selected, b, n_steps), h.reconstruct(name, k, vae_name, rseed),
-                    *h.insights(name, k, vae_name), None if mine and set(mine) != set(trio) else mine,
-                    h.decoder_spec(name, k, vae_name, start_index))
+                    *h.insights(name, k, vae_name))
 
-        refresh_inputs = [*model, view, index, start, grid_size, seed, manifold_size, image_b, steps, recon_seed, yours]
-        refresh_outputs = [status, view, *maps, selection, here, *sliders, slider_ae, slider_vae, grid_ae, grid_vae,
-                           *samples, manifold_note, *manifolds, interpolation, reconstruction, curves, variance,
-                           metrics, yours, decoder_spec]
-        refresh_args = dict(fn=refresh, inputs=refresh_inputs, outputs=refresh_outputs, api_visibility="private")
+        maps_args = dict(fn=refresh_maps, inputs=[*model, view, index, start, yours],
+                         outputs=[status, view, *maps, selection, here, *sliders, yours, decoder_spec],
+                         api_visibility="private")
+        panels_args = dict(fn=refresh_panels,
+                           inputs=[*model, index, start, grid_size, seed, manifold_size, image_b, steps, recon_seed],
+                           outputs=[slider_ae, slider_vae, grid_ae, grid_vae, *samples, manifold_note, *manifolds,
+                                    interpolation, reconstruction, curves, variance, metrics],
+                           api_visibility="private")
 
-        demo.load(**refresh_args)
+        demo.load(**maps_args).then(**panels_args)
         dataset.input(on_dataset, dataset, [latent_dim, vae, index], api_visibility="private").then(
-            lambda: None, None, yours, api_visibility="private").then(**refresh_args)
+            lambda: None, None, yours, api_visibility="private").then(**maps_args).then(**panels_args)
         latent_dim.input(on_latent_dim, [dataset, latent_dim], vae, api_visibility="private").then(
-            lambda: None, None, yours, api_visibility="private").then(**refresh_args)
-        vae.input(**refresh_args)
+            lambda: None, None, yours, api_visibility="private").then(**maps_args).then(**panels_args)
+        vae.input(**maps_args).then(**panels_args)
 
         maps_fn = _friendly(h.maps)
         view.input(maps_fn, [*model, view, index, yours], maps, api_name="maps")

@@ -134,6 +134,28 @@ def test_click_a_point_selects_it_everywhere(page, client, shots):
     page.screenshot(path=str(shots / "latent-map-selected.png"))
 
 
+EMPTY_CORNER = """() => {
+  const gd = [...document.querySelectorAll('.js-plotly-plot')].find(g => g.layout?.meta?.model === 'vae');
+  const box = gd.querySelector('.nsewdrag').getBoundingClientRect();
+  const px = box.width * 0.97, py = box.height * 0.03;  // top-right corner of the plot area
+  return {x: box.left + px, y: box.top + py, zx: gd._fullLayout.xaxis.p2d(px), zy: gd._fullLayout.yaxis.p2d(py)};
+}"""
+
+
+def test_clicking_empty_space_decodes_that_location(page, client):
+    import json
+
+    corner = page.evaluate(EMPTY_CORNER)
+    before = _image_src(page, "#le-here")
+    page.mouse.click(corner["x"], corner["y"])
+    src = _settle(page, "#le-here") if _wait_for_new_src(page, "#le-here", before) else None
+    sent = json.loads(page.input_value("#le-event textarea"))  # exactly what the page asked for
+    assert sent["kind"] == "space" and sent["model"] == "vae"
+    assert sent["x"] == pytest.approx(corner["zx"], abs=0.05) and sent["y"] == pytest.approx(corner["zy"], abs=0.05)
+    _, expected = client.predict(json.dumps(sent), *MODEL, 0, api_name="/map_event")
+    assert np.array_equal(_pixels_from_page(page, src), _pixels(expected))
+
+
 def test_dragging_a_slider_redraws_and_ends_on_the_slider_value(page, client, shots):
     page.get_by_role("tab", name="Traversal").click()
     page.wait_for_selector("#le-axis-0 input[type=range]")
@@ -199,3 +221,15 @@ def test_every_other_panel_renders(page, shots, tab, name, pictures):
     page.wait_for_function(f"({visible})() >= {pictures}", timeout=20_000)
     time.sleep(1)
     page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
+
+
+def test_switching_to_faces_redraws_every_map(page, shots):
+    page.get_by_role("tab", name="Latent map").click()
+    page.locator("input[role=listbox], .wrap-inner input").first.click()
+    page.get_by_role("option", name="faces").click()
+    counts = ("() => [...document.querySelectorAll('.js-plotly-plot')].filter(g => g.layout?.meta?.model)"
+              ".map(g => g._fullData.filter(t => t.name !== 'selected' && t.name !== 'your image')"
+              ".reduce((n, t) => n + (t.x ? t.x.length : 0), 0))")
+    page.wait_for_function(f"({counts})().length === 3 && ({counts})().every(n => n === 80)", timeout=30_000)
+    _settle(page, "#le-selection")
+    page.screenshot(path=str(shots / "faces.png"))

@@ -12,6 +12,7 @@ from training import TrainConfig, load_checkpoint, train
                                                     ("ae", "frey", "conv")])
 def test_smoke_train_writes_a_loadable_checkpoint(tmp_path, data_dir, model, dataset, backbone):
     config = TrainConfig(dataset=dataset, model=model, latent_dim=3, backbone=backbone, hidden_dim=64,
+                         augment="hflip" if dataset == "faces" else "none",
                          epochs=2, batch_size=32, train_subset=512, test_subset=200, iw_samples=5,
                          umap=False, device="cpu")
     checkpoint = train(config, tmp_path, data_dir, download=False, progress=False)
@@ -47,6 +48,13 @@ def test_kl_warmup_is_recorded_in_the_curves(data_dir):
                          batch_size=64, kl_schedule="linear", warmup_epochs=2, umap=False, device="cpu")
     curves = train(config, None, data_dir, download=False, progress=False).meta["curves"]
     assert curves["kl_weight"][0] < curves["kl_weight"][1] <= 1.0 == curves["kl_weight"][2]
+
+
+@pytest.mark.parametrize("bad", [dict(augment="rotate"), dict(kl_schedule="sawtooth"), dict(epochs=-1),
+                                 dict(weight_dtype="int8")])
+def test_train_config_rejects_bad_values(bad):
+    with pytest.raises(ValueError):
+        TrainConfig(**bad)
 
 
 def test_cli_help_lists_commands_and_options():

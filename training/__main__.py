@@ -16,7 +16,8 @@ HELP = {"dataset": f"one of {', '.join(DATASETS)}", "model": "pca, ae or vae", "
         "likelihood": "bernoulli (BCE) or gaussian (MSE)", "kl_schedule": "constant, linear or cyclical",
         "device": "auto (GPU when present), cpu or cuda", "beta": "KL weight (beta-VAE)",
         "iw_samples": "importance samples for the IW bound (0 skips it)",
-        "train_subset": "use only the first N training images", "weight_dtype": "float32 or float16"}
+        "train_subset": "use only the first N training images", "augment": "none or hflip (random mirroring)",
+        "weight_dtype": "float32 or float16"}
 
 
 def _add_config_arguments(parser: argparse.ArgumentParser) -> None:

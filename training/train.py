@@ -46,6 +46,7 @@ class TrainConfig:
     train_subset: int | None = None   # first N training images (tests, quick looks)
     test_subset: int | None = None
     iw_samples: int = 0               # importance samples for the IW bound (0: skip)
+    augment: str = "none"             # none | hflip (mirror a random half of each batch; for faces)
     umap: bool = True                 # compute the UMAP view of latents when latent_dim > 2
     weight_dtype: str = "float32"     # float32 | float16 (the committed zoo uses float16)
     name: str | None = None           # checkpoint folder name; default "<dataset>-<model>-z<k>"
@@ -56,6 +57,8 @@ class TrainConfig:
         if self.weight_dtype not in ("float32", "float16"):
             raise ValueError("weight_dtype must be float32 or float16")
         kl_weight(self.kl_schedule, 0, 1)  # raises on an unknown schedule
+        if self.augment not in ("none", "hflip"):
+            raise ValueError("augment must be none or hflip")
 
     @property
     def run_name(self) -> str:
@@ -142,6 +145,9 @@ def _fit(model, config: TrainConfig, train_split, test_split, device, progress: 
         weight = 1.0
         for i in range(steps_per_epoch):
             x = train_split.images[order[i * config.batch_size:(i + 1) * config.batch_size]]
+            if config.augment == "hflip":
+                mirror = torch.rand(len(x), generator=generator, device=device) < 0.5
+                x = torch.where(mirror[:, None, None, None], x.flip(-1), x)
             weight = kl_weight(config.kl_schedule, step, total_steps, warmup_steps, config.kl_cycles)
             out = model.loss(x, kl_weight=weight, generator=generator)
             optimizer.zero_grad(set_to_none=True)

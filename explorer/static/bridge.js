@@ -82,8 +82,9 @@
   // start code, axes and steps per model. Each slider input event decodes here and paints a canvas over
   // the image at once; the server's image (trigger_mode="always_last") replaces the canvas only when it
   // shows the same picture, so the final frame always matches the slider.
-  const weights = {};
-  const load = (url) => (weights[url] ||= fetch(url).then((r) => r.arrayBuffer()).then((b) => new Float32Array(b)));
+  const weights = {}, ready = {};  // url -> Promise<Float32Array>; url -> Float32Array once loaded
+  const load = (url) => (weights[url] ||= fetch(url).then((r) => r.arrayBuffer())
+    .then((b) => (ready[url] = new Float32Array(b))));
   let specText = null, spec = null, lastInput = 0, settleTimer = null;
   window.__leLocalFrames = 0;
   const readSpec = () => {
@@ -139,7 +140,7 @@
     if (!current) return;
     const offsets = sliderValues();
     for (const [kind, m] of Object.entries(current)) {
-      const w = await load(m.url);
+      const w = ready[m.url] || await load(m.url);  // synchronous once the weights are here
       if (current !== spec) return;  // the model changed meanwhile
       const canvas = localCanvas(kind, m);
       if (!canvas) continue;
