@@ -33,7 +33,7 @@ MAPS_DRAWN = ("() => [...document.querySelectorAll('.js-plotly-plot')].filter(g 
               " && g.querySelector('.gl-container canvas')).length")
 PRESS = """async (key) => {
   // One slider step: time to the in-page (local) paint and to the server's image being painted.
-  const img = () => document.querySelector('#le-slider-vae img');
+  const img = () => document.querySelector('#le-live img[data-kind=vae]');
   const before = img()?.getAttribute('src');
   const frames = window.__leLocalFrames || 0;
   const input = document.querySelector('#le-axis-0 input[type=range]');
@@ -43,7 +43,7 @@ PRESS = """async (key) => {
       const now = img()?.getAttribute('src');
       if (now && now !== before) { observer.disconnect(); resolve(img()); }
     });
-    observer.observe(document.querySelector('#le-slider-vae'), {subtree: true, childList: true, attributes: true});
+    observer.observe(document.querySelector('#le-live'), {subtree: true, childList: true, attributes: true});
   });
   input.value = (parseFloat(input.value) + (key === 'ArrowRight' ? 0.05 : -0.05)).toFixed(2);
   input.dispatchEvent(new Event('input', {bubbles: true}));
@@ -110,7 +110,7 @@ def main() -> None:
             results["cold_start_to_maps_s"] = time.perf_counter() - started
 
             page.get_by_role("tab", name="Traversal").click()
-            page.wait_for_selector("#le-slider-vae img")
+            page.wait_for_selector("#le-live img[data-kind=vae]")
             time.sleep(1)
             timings = []
             for i in range(args.presses):

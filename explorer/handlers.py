@@ -7,6 +7,7 @@ validated here and refused with a short message (``gr.Error`` in the UI layer) r
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import tempfile
@@ -19,7 +20,7 @@ from PIL import Image
 
 from . import panels
 from .browser_decoder import traversal_spec
-from .images import prepare_upload, save_gif, sprite_sheet
+from .images import png_bytes, prepare_upload, save_gif, sprite_sheet
 from .latent import map_coordinates, project
 from .plots import explained_variance, latent_map, loss_curves
 from .store import Store
@@ -164,6 +165,21 @@ class Handlers:
         start = None if index is None or int(index) < 0 else self._index(dataset, index)
         spec = traversal_spec({k: trio.get(k) for k in ("ae", "vae")}, start, self.cache_dir)
         return json.dumps(spec) if spec else ""
+
+    def live(self, dataset, latent_dim, vae, index, offsets: list[float]) -> str:
+        """The live traversal panel: AE and VAE pictures as inline PNGs in one HTML fragment (one update,
+        no extra image fetch per slider step). ``data-kind`` marks each picture for the page script."""
+        figures = []
+        for kind, picture in zip(("ae", "vae"), self.traverse(dataset, latent_dim, vae, index, offsets)):
+            if picture is None:
+                continue
+            height, width = picture.shape[:2]
+            data = base64.b64encode(png_bytes(picture)).decode()
+            figures.append(f'<figure data-kind="{kind}"><figcaption>{kind.upper()}</figcaption>'
+                           f'<div class="le-frame" style="aspect-ratio: {width} / {height}">'
+                           f'<img data-kind="{kind}" alt="{kind.upper()} decoded" src="data:image/png;base64,{data}">'
+                           "</div></figure>")
+        return f'<div class="le-live">{"".join(figures)}</div>'
 
     def traversal_grids(self, dataset, latent_dim, vae, index):
         trio = self.trio(dataset, latent_dim, vae)

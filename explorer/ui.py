@@ -17,9 +17,12 @@ STATIC = Path(__file__).parent / "static"
 CSS = """
 .gradio-container { max-width: 1500px !important; font-size: 16px; }
 .pixelated img, .pixelated canvas { image-rendering: pixelated; }
-.live img { width: 100% !important; height: 100% !important; object-fit: contain; }
-.live canvas.le-local { display: none; position: absolute; inset: 0; width: 100%; height: 100%; object-fit: contain;
-  image-rendering: pixelated; background: var(--block-background-fill); z-index: 1; }
+.le-live { display: flex; gap: 14px; }
+.le-live figure { flex: 1; margin: 0; }
+.le-live figcaption { font-weight: 600; font-size: 18px; margin-bottom: 4px; }
+.le-frame { position: relative; max-height: 340px; margin: 0 auto; }
+.le-frame img, .le-frame canvas { position: absolute; inset: 0; width: 100%; height: 100%; image-rendering: pixelated; }
+.le-frame canvas.le-local { z-index: 1; }
 .look { font-size: 17px; color: var(--body-text-color-subdued); margin: 0 0 4px 0; }
 #le-preview { position: fixed; z-index: 1000; pointer-events: none; display: none; background-repeat: no-repeat;
   image-rendering: pixelated; border: 3px solid #222; border-radius: 4px; box-shadow: 0 4px 14px rgba(0,0,0,.35); }
@@ -98,10 +101,7 @@ def build_app(store: Store, cache_dir: Path, browser_decoding: bool = True) -> g
                     sliders = [gr.Slider(-TRAVERSAL_RANGE, TRAVERSAL_RANGE, value=0, step=0.05,
                                          label=f"axis {i + 1}", elem_id=f"le-axis-{i}") for i in range(MAX_AXES)]
                     reset = gr.Button("Reset sliders")
-                slider_ae = _image("AE", show_label=True, scale=1, elem_id="le-slider-ae", height=320,
-                                   elem_classes="pixelated live")
-                slider_vae = _image("VAE", show_label=True, scale=1, elem_id="le-slider-vae", height=320,
-                                    elem_classes="pixelated live")
+                live = gr.HTML(elem_id="le-live", padding=False, min_height=300)  # AE and VAE, side by side
             gr.Markdown("**Traversal grids** (β-VAE papers): each row sets one axis to −3 … 3 standard deviations "
                         "around the centre, others held at the start code. A row whose KL is near 0 is an unused "
                         "dimension: it does not change the image.", elem_classes="look")
@@ -187,7 +187,7 @@ def build_app(store: Store, cache_dir: Path, browser_decoding: bool = True) -> g
             two_d = int(k) == 2
             manifold_updates = ([gr.update(value=p, visible=p is not None) for p in h.manifolds(name, k, vae_name, m)]
                                 if two_d else [gr.update(visible=False)] * 3)
-            return (*h.traverse(name, k, vae_name, start_index, [0.0] * MAX_AXES),
+            return (h.live(name, k, vae_name, start_index, [0.0] * MAX_AXES),
                     *h.traversal_grids(name, k, vae_name, start_index), *h.samples(name, k, vae_name, n, seed_value),
                     gr.update(visible=two_d), *manifold_updates,
                     h.interpolate(name, k, vae_name, selected, b, n_steps), h.reconstruct(name, k, vae_name, rseed),
@@ -198,7 +198,7 @@ def build_app(store: Store, cache_dir: Path, browser_decoding: bool = True) -> g
                          api_visibility="private")
         panels_args = dict(fn=refresh_panels,
                            inputs=[*model, index, start, grid_size, seed, manifold_size, image_b, steps, recon_seed],
-                           outputs=[slider_ae, slider_vae, grid_ae, grid_vae, *samples, manifold_note, *manifolds,
+                           outputs=[live, grid_ae, grid_vae, *samples, manifold_note, *manifolds,
                                     interpolation, reconstruction, curves, variance, metrics],
                            api_visibility="private")
 
@@ -216,12 +216,12 @@ def build_app(store: Store, cache_dir: Path, browser_decoding: bool = True) -> g
         def on_select(name, k, vae_name, selected, start_mode, b, n_steps):
             start_index = selected if start_mode == "selected" else -1
             return (h.select(name, k, vae_name, selected), *[0] * MAX_AXES,
-                    *h.traverse(name, k, vae_name, start_index, [0.0] * MAX_AXES),
+                    h.live(name, k, vae_name, start_index, [0.0] * MAX_AXES),
                     *h.traversal_grids(name, k, vae_name, start_index),
                     h.interpolate(name, k, vae_name, selected, b, n_steps),
                     h.decoder_spec(name, k, vae_name, start_index))
 
-        select_outputs = [selection, *sliders, slider_ae, slider_vae, grid_ae, grid_vae, interpolation, decoder_spec]
+        select_outputs = [selection, *sliders, live, grid_ae, grid_vae, interpolation, decoder_spec]
         select_inputs = [*model, index, start, image_b, steps]
         index.submit(on_select, select_inputs, select_outputs, api_name="select").then(
             maps_fn, [*model, view, index, yours], maps, api_visibility="private")
@@ -245,13 +245,13 @@ def build_app(store: Store, cache_dir: Path, browser_decoding: bool = True) -> g
 
         @_friendly
         def on_slider(name, k, vae_name, selected, start_mode, *offsets):
-            return h.traverse(name, k, vae_name, selected if start_mode == "selected" else -1, list(offsets))
+            return h.live(name, k, vae_name, selected if start_mode == "selected" else -1, list(offsets))
 
         for slider in sliders:
-            slider.input(on_slider, [*model, index, start, *sliders], [slider_ae, slider_vae], queue=False,
+            slider.input(on_slider, [*model, index, start, *sliders], live, queue=False,
                          show_progress="hidden", trigger_mode="always_last", api_name="traverse")
         reset.click(lambda *a: [0] * MAX_AXES, None, sliders, api_visibility="private").then(
-            on_slider, [*model, index, start, *sliders], [slider_ae, slider_vae], api_visibility="private")
+            on_slider, [*model, index, start, *sliders], live, api_visibility="private")
         gif_button.click(_friendly(lambda name, k, v, i, s: h.traversal_gif(name, k, v, i if s == "selected" else -1)),
                          [*model, index, start], gif, api_name="traversal_gif")
 

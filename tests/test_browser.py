@@ -7,6 +7,7 @@ or to a temporary folder.
 
 from __future__ import annotations
 
+import base64
 import io
 import os
 import shutil
@@ -84,8 +85,11 @@ def _image_src(page, selector: str) -> str | None:
 
 
 def _pixels_from_page(page, src: str) -> np.ndarray:
-    url = src if src.startswith("http") else page.url.rstrip("/") + "/" + src.lstrip("/")
-    with Image.open(io.BytesIO(page.request.get(url).body())) as image:
+    if src.startswith("data:"):
+        data = base64.b64decode(src.split(",", 1)[1])
+    else:
+        data = page.request.get(src if src.startswith("http") else page.url.rstrip("/") + "/" + src.lstrip("/")).body()
+    with Image.open(io.BytesIO(data)) as image:
         return np.asarray(image.convert("RGB"))
 
 
@@ -157,9 +161,12 @@ def test_clicking_empty_space_decodes_that_location(page, client):
 
 
 def test_dragging_a_slider_redraws_and_ends_on_the_slider_value(page, client, shots):
+    from test_app_api import live_pictures
+
     page.get_by_role("tab", name="Traversal").click()
     page.wait_for_selector("#le-axis-0 input[type=range]")
-    start = _settle(page, "#le-slider-vae")
+    vae_picture = "#le-live figure[data-kind=vae]"
+    start = _settle(page, vae_picture)
     index = int(page.input_value("#le-index input"))
     box = page.locator("#le-axis-0 input[type=range]").bounding_box()
     y = box["y"] + box["height"] / 2
@@ -169,21 +176,20 @@ def test_dragging_a_slider_redraws_and_ends_on_the_slider_value(page, client, sh
         page.mouse.move(box["x"] + box["width"] * (0.5 + 0.027 * step), y)
         time.sleep(0.03)
     page.mouse.up()
-    final = _settle(page, "#le-slider-vae")
+    final = _settle(page, vae_picture)
     assert final != start
     value = float(page.input_value("#le-axis-0 input[type=number]"))
     assert value > 1.0
-    ae, vae = client.predict(*MODEL, index, "selected", value, *[0.0] * (MAX_AXES - 1), api_name="/traverse")
-    assert np.array_equal(_pixels_from_page(page, final), _pixels(vae))  # no stale frame
+    expected = live_pictures(client.predict(*MODEL, index, "selected", value, *[0.0] * (MAX_AXES - 1),
+                                            api_name="/traverse"))
+    assert np.array_equal(_pixels_from_page(page, final)[..., 0], expected["vae"])  # no stale frame
+    ae_src = _image_src(page, "#le-live figure[data-kind=ae]")
+    assert np.array_equal(_pixels_from_page(page, ae_src)[..., 0], expected["ae"])
     # During the drag the page decoded every step itself, and its last frame is the server's picture.
     assert page.evaluate("window.__leLocalFrames") >= 10
-    local = np.array(page.evaluate("Array.from(document.querySelector('#le-slider-vae canvas.le-local').__pixels)"),
-                     dtype=np.int16).reshape(28, 28, 4)[..., 0]
-    assert np.abs(local - _pixels(vae)[..., 0].astype(np.int16)).max() <= 2
-    local_canvas = "document.querySelector('#le-slider-vae canvas.le-local')"
-    page.wait_for_function(f"getComputedStyle({local_canvas}).display === 'none'",
-                           timeout=5000)  # the server's image is what stays on screen
-    assert np.array_equal(_pixels_from_page(page, _settle(page, "#le-slider-ae")), _pixels(ae))
+    local = np.array(page.evaluate("Array.from(window.__leLastLocal.vae.pixels)"), dtype=np.int16)
+    assert np.abs(local.reshape(28, 28, 4)[..., 0] - expected["vae"].astype(np.int16)).max() <= 2
+    page.wait_for_function("!document.querySelector('#le-live canvas.le-local')", timeout=5000)  # server's shown
     page.screenshot(path=str(shots / "traversal.png"), full_page=True)
 
 

@@ -146,3 +146,13 @@ def test_a_corrupt_checkpoint_is_skipped_and_reported(tiny_zoo, tmp_path, data_d
     assert "mnist-ae-z3" not in store.entries and "mnist-vae-z3" in store.entries
     assert len(store.errors) == 1 and "truncated or corrupt" in store.errors[0]
     assert "ae" not in store.trio("mnist", 3)
+
+
+def test_live_panel_inlines_both_pictures(handlers):
+    from test_app_api import live_pictures
+
+    html = handlers.live(*MODEL, 7, [1.0])
+    pictures = live_pictures(html)
+    ae, vae = handlers.traverse(*MODEL, 7, [1.0])
+    assert np.array_equal(pictures["ae"], ae) and np.array_equal(pictures["vae"], vae)
+    assert html.count("<figure") == 2 and "aspect-ratio: 28 / 28" in html

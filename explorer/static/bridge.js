@@ -80,8 +80,8 @@
   // ---- Slider decoding in the page ------------------------------------------------------------------
   // The server puts a JSON spec in the hidden #le-decoder box (explorer/browser_decoder.py): weights URL,
   // start code, axes and steps per model. Each slider input event decodes here and paints a canvas over
-  // the image at once; the server's image (trigger_mode="always_last") replaces the canvas only when it
-  // shows the same picture, so the final frame always matches the slider.
+  // the #le-live picture at once; the server's picture (trigger_mode="always_last") replaces the canvas
+  // only when it shows the same image, so the final frame always matches the slider.
   const weights = {}, ready = {};  // url -> Promise<Float32Array>; url -> Float32Array once loaded
   const load = (url) => (weights[url] ||= fetch(url).then((r) => r.arrayBuffer())
     .then((b) => (ready[url] = new Float32Array(b))));
@@ -122,18 +122,20 @@
     }
     return out;
   };
-  const localCanvas = (kind, m) => {
-    const host = document.querySelector(`#le-slider-${kind} .image-container`);
-    if (!host) return null;
-    let canvas = host.querySelector("canvas.le-local");
+  const lastLocal = (window.__leLastLocal = {});  // kind -> {pixels, width, height}: newest frame decoded here
+  const frameOf = (kind) => document.querySelector(`#le-live figure[data-kind=${kind}] .le-frame`);
+  const showLocal = (kind) => {  // (re)lay the canvas with the newest local frame over the server's picture
+    const frame = frameOf(kind), local = lastLocal[kind];
+    if (!frame || !local) return;
+    let canvas = frame.querySelector("canvas.le-local");
     if (!canvas) {
       canvas = document.createElement("canvas");
       canvas.className = "le-local";
-      host.style.position = "relative";
-      host.appendChild(canvas);
+      frame.appendChild(canvas);
     }
-    if (m) { canvas.width = m.width; canvas.height = m.height; }
-    return canvas;
+    canvas.width = local.width; canvas.height = local.height;
+    canvas.getContext("2d").putImageData(new ImageData(local.pixels, local.width, local.height), 0, 0);
+    canvas.__pixels = local.pixels;
   };
   const paintLocal = async () => {
     const current = readSpec();
@@ -142,33 +144,31 @@
     for (const [kind, m] of Object.entries(current)) {
       const w = ready[m.url] || await load(m.url);  // synchronous once the weights are here
       if (current !== spec) return;  // the model changed meanwhile
-      const canvas = localCanvas(kind, m);
-      if (!canvas) continue;
-      const pixels = decode(m, w, offsets);
-      canvas.getContext("2d").putImageData(new ImageData(pixels, m.width, m.height), 0, 0);
-      canvas.__pixels = pixels;
-      canvas.style.display = "block";
+      lastLocal[kind] = { pixels: decode(m, w, offsets), width: m.width, height: m.height };
+      showLocal(kind);
       window.__leLocalFrames += 1;
     }
   };
-  const reconcile = (kind) => {  // show the server's image again once it matches (or input has stopped)
-    const host = document.querySelector(`#le-slider-${kind} .image-container`);
-    const canvas = host && host.querySelector("canvas.le-local");
-    const img = host && host.querySelector("img");
-    if (!canvas || canvas.style.display !== "block" || !img) return;
+  const reconcile = (kind) => {  // drop the canvas once the server's picture matches it (or input stopped)
+    const frame = frameOf(kind), local = lastLocal[kind];
+    const img = frame && frame.querySelector("img");
+    if (!img || !local) return;
     const check = () => {
-      if (performance.now() - lastInput > 1000) { canvas.style.display = "none"; return; }
-      if (img.naturalWidth !== canvas.width || img.naturalHeight !== canvas.height) return;
-      const probe = document.createElement("canvas");
-      probe.width = img.naturalWidth; probe.height = img.naturalHeight;
-      const context = probe.getContext("2d");
-      context.drawImage(img, 0, 0);
-      const theirs = context.getImageData(0, 0, probe.width, probe.height).data, mine = canvas.__pixels;
-      let worst = 0;
-      for (let i = 0; i < theirs.length; i += 4) worst = Math.max(worst, Math.abs(theirs[i] - mine[i]));
-      if (worst <= 2) canvas.style.display = "none";
+      const canvas = frame.querySelector("canvas.le-local");
+      if (performance.now() - lastInput > 1000) { if (canvas) canvas.remove(); return; }
+      let worst = 255;
+      if (img.naturalWidth === local.width && img.naturalHeight === local.height) {
+        const probe = document.createElement("canvas");
+        probe.width = local.width; probe.height = local.height;
+        const context = probe.getContext("2d");
+        context.drawImage(img, 0, 0);
+        const theirs = context.getImageData(0, 0, local.width, local.height).data;
+        worst = 0;
+        for (let i = 0; i < theirs.length; i += 4) worst = Math.max(worst, Math.abs(theirs[i] - local.pixels[i]));
+      }
+      if (worst <= 2) { if (canvas) canvas.remove(); } else if (!canvas) showLocal(kind);
     };
-    if (img.complete && img.naturalWidth) check(); else img.addEventListener("load", check, { once: true });
+    img.decode().then(check, check);
   };
   document.addEventListener("input", (event) => {
     if (!event.target.closest || !event.target.closest("[id^=le-axis-]")) return;
@@ -181,10 +181,7 @@
   const scan = () => document.querySelectorAll(".js-plotly-plot").forEach(attach);
   new MutationObserver((mutations) => {
     scan();
-    for (const m of mutations) {
-      const slider = m.target.closest && m.target.closest("#le-slider-ae, #le-slider-vae");
-      if (slider) reconcile(slider.id.replace("le-slider-", ""));
-    }
-  }).observe(document.documentElement, { childList: true, subtree: true, attributes: true, attributeFilter: ["src"] });
+    if (mutations.some((m) => m.target.closest && m.target.closest("#le-live"))) ["ae", "vae"].forEach(reconcile);
+  }).observe(document.documentElement, { childList: true, subtree: true });
   window.addEventListener("load", scan);
 })();
