@@ -36,7 +36,8 @@ def create_app(checkpoints: str | Path = ROOT / "checkpoints", data_dir=None, de
         print(f"warning: {error}", file=sys.stderr)
     demo = build_app(store, cache_dir, browser_decoding)
     theme = gr.themes.Soft(text_size="lg", font=["system-ui", "DejaVu Sans", "sans-serif"])  # local fonts only
-    return demo, {"head": head_html(), "css": CSS, "theme": theme,
+    # run_history=False: the browser would otherwise store (and clone) every call, ~7 ms per slider step.
+    return demo, {"head": head_html(), "css": CSS, "theme": theme, "run_history": False,
                   "allowed_paths": [str(cache_dir)]}
 
 

@@ -1,6 +1,7 @@
 """App speed, measured in headless Chromium on this machine.
 
-1. Cold start: `python app.py` launched as a subprocess -> the page shows its three latent maps.
+1. Cold start: `python app.py` launched as a subprocess -> the server answers -> the page's controls
+   are up -> the page shows its three latent maps (drawn by WebGL).
 2. Slider latency: for each of N slider steps (an input event on the range), measured in the page
    with performance.now(): the time until the in-page decoder has painted its canvas (then the next
    animation frame), and the time until the server's image is painted (a MutationObserver on the
@@ -50,7 +51,9 @@ PRESS = """async (key) => {
   let local = null;
   const localDone = (async () => {
     const deadline = performance.now() + 2000;  // no in-page decoder: local stays null
-    while ((window.__leLocalFrames || 0) === frames && performance.now() < deadline) await new Promise((r) => setTimeout(r, 0));
+    while ((window.__leLocalFrames || 0) === frames && performance.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 0));
+    }
     if ((window.__leLocalFrames || 0) === frames) return;
     await new Promise(requestAnimationFrame);
     local = performance.now() - start;
@@ -101,11 +104,14 @@ def main() -> None:
             while True:  # poll until the server answers
                 try:
                     page.goto(url, timeout=2000)
+                    results["server_answers_s"] = time.perf_counter() - started
                     break
                 except Exception:  # noqa: BLE001 -- not up yet
                     if server.poll() is not None:
                         raise SystemExit(server.stdout.read()) from None
                     time.sleep(0.1)
+            page.wait_for_function("document.querySelectorAll('#le-index input').length > 0", timeout=60_000)
+            results["page_interactive_s"] = time.perf_counter() - started  # Gradio's page is up, controls usable
             page.wait_for_function(f"({MAPS_DRAWN})() >= 3", timeout=60_000)
             results["cold_start_to_maps_s"] = time.perf_counter() - started
 

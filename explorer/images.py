@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image, ImageDraw, ImageFont
-from torchvision.utils import make_grid
 
 GRID_PAD = 2
 
@@ -34,6 +33,8 @@ def to_uint8(images: torch.Tensor) -> np.ndarray:
 
 def grid(images: torch.Tensor, nrow: int, pad: int = GRID_PAD, pad_value: float = 1.0) -> np.ndarray:
     """(N, C, H, W) in [0, 1] -> one uint8 picture, ``nrow`` images per row, white gutters."""
+    from torchvision.utils import make_grid  # torchvision takes ~1.3 s to import: not on the start-up path
+
     return to_uint8(make_grid(images.cpu(), nrow=nrow, padding=pad, pad_value=pad_value)[:1])
 
 

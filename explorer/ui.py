@@ -17,10 +17,11 @@ STATIC = Path(__file__).parent / "static"
 CSS = """
 .gradio-container { max-width: 1500px !important; font-size: 16px; }
 .pixelated img, .pixelated canvas { image-rendering: pixelated; }
-.le-live { display: flex; gap: 14px; }
+#le-live, #le-live .prose, #le-live .html-container { max-width: none !important; width: 100%; }
+.le-live { display: flex; gap: 14px; width: 100%; }
 .le-live figure { flex: 1; margin: 0; }
 .le-live figcaption { font-weight: 600; font-size: 18px; margin-bottom: 4px; }
-.le-frame { position: relative; max-height: 340px; margin: 0 auto; }
+.le-frame { position: relative; width: 100%; max-width: 360px; }
 .le-frame img, .le-frame canvas { position: absolute; inset: 0; width: 100%; height: 100%; image-rendering: pixelated; }
 .le-frame canvas.le-local { z-index: 1; }
 .look { font-size: 17px; color: var(--body-text-color-subdued); margin: 0 0 4px 0; }
@@ -101,7 +102,8 @@ def build_app(store: Store, cache_dir: Path, browser_decoding: bool = True) -> g
                     sliders = [gr.Slider(-TRAVERSAL_RANGE, TRAVERSAL_RANGE, value=0, step=0.05,
                                          label=f"axis {i + 1}", elem_id=f"le-axis-{i}") for i in range(MAX_AXES)]
                     reset = gr.Button("Reset sliders")
-                live = gr.HTML(elem_id="le-live", padding=False, min_height=300)  # AE and VAE, side by side
+                with gr.Column(scale=2):  # (gr.HTML alone ignores scale)
+                    live = gr.HTML(elem_id="le-live", padding=False, min_height=300)  # AE | VAE, side by side
             gr.Markdown("**Traversal grids** (β-VAE papers): each row sets one axis to −3 … 3 standard deviations "
                         "around the centre, others held at the start code. A row whose KL is near 0 is an unused "
                         "dimension: it does not change the image.", elem_classes="look")
