@@ -11,7 +11,7 @@ import base64
 import hashlib
 import json
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +37,7 @@ class Handlers:
     store: Store
     cache_dir: Path
     browser_decoding: bool = True  # let the page decode MLP sliders itself (see browser_decoder.py)
+    _sprites: dict = field(default_factory=dict)
 
     # ---- model choice -------------------------------------------------------------------------
     def trio(self, dataset: str, latent_dim, vae: str | None = None) -> dict:
@@ -78,7 +79,12 @@ class Handlers:
 
     # ---- latent maps ----------------------------------------------------------------------------
     def sprite(self, dataset: str) -> dict:
-        """The hover sprite sheet of ``dataset``'s test images (cached on disk by content)."""
+        """The hover sprite sheet of ``dataset``'s test images (written once, cached on disk by content)."""
+        if dataset not in self._sprites:
+            self._sprites[dataset] = self._write_sprite(dataset)
+        return self._sprites[dataset]
+
+    def _write_sprite(self, dataset: str) -> dict:
         images = self.store.images(dataset)
         key = hashlib.sha1(images.images[:, :, ::4, ::4].numpy().tobytes()).hexdigest()[:10]
         path = self.cache_dir / f"sprite-{dataset}-{key}.png"

@@ -17,11 +17,6 @@ def traverse(base: torch.Tensor, dim: int, values: torch.Tensor) -> torch.Tensor
     return codes
 
 
-def traversal_grid(base: torch.Tensor, dims: list[int], values: torch.Tensor) -> torch.Tensor:
-    """One traversal row per dimension in ``dims`` (the beta-VAE papers' figure): (len(dims) * m, k)."""
-    return torch.cat([traverse(base, d, values) for d in dims])
-
-
 def sample_gaussian(n: int, latent_dim: int, seed: int, mean: torch.Tensor | None = None,
                     std: torch.Tensor | None = None) -> torch.Tensor:
     """n codes from N(mean, diag(std^2)) (default N(0, I)), drawn from a generator seeded with ``seed``."""

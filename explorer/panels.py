@@ -155,7 +155,3 @@ def encode_yours(trio, x: torch.Tensor) -> tuple[dict[str, torch.Tensor], np.nda
         captions.append(f"{entry.label} {float(_mse(recon, x)):.4f}")
     return codes, panel([("", torch.cat(tiles), captions)], factor=4, title="Your image, encoded and decoded")
 
-
-def nearest_test_image(entry: ModelEntry, z: torch.Tensor) -> int:
-    """Index of the stored test code nearest to z (k,)."""
-    return int(torch.cdist(z[None], entry.z).argmin())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 from pathlib import Path
 
 import gradio as gr
@@ -293,7 +292,3 @@ def head_html() -> str:
     """The bridge script, inlined into the page's <head>."""
     return f"<script>{(STATIC / 'bridge.js').read_text()}</script>"
 
-
-def event_json(**payload) -> str:
-    """The JSON the bridge script writes (used by tests to simulate clicks)."""
-    return json.dumps(payload)

@@ -17,12 +17,6 @@ def test_traverse_changes_only_one_coordinate():
     assert torch.equal(base, base.clone())  # base untouched
 
 
-def test_traversal_grid_stacks_one_row_per_dimension():
-    base = torch.zeros(4)
-    grid = latent.traversal_grid(base, [3, 1], torch.tensor([-1.0, 1.0]))
-    assert grid.tolist() == [[0, 0, 0, -1], [0, 0, 0, 1], [0, -1, 0, 0], [0, 1, 0, 0]]
-
-
 def test_same_seed_gives_same_samples():
     a = latent.sample_gaussian(16, 5, seed=7)
     assert torch.equal(a, latent.sample_gaussian(16, 5, seed=7))

@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from .backbones import BACKBONES
-from .objectives import kl_divergence, kl_per_dim, reconstruction_nll
+from .objectives import kl_per_dim, reconstruction_nll
 
 MODEL_KINDS = ("pca", "ae", "vae")
 
@@ -191,9 +191,6 @@ class VAE(Autoencoder):
         kl = per_dim.sum()
         return {"loss": recon + kl_weight * self.config.beta * kl, "recon": recon, "kl": kl,
                 "kl_per_dim": per_dim}
-
-    def kl(self, x) -> torch.Tensor:
-        return kl_divergence(*self.posterior(x))
 
 
 MODEL_CLASSES = {"pca": PCA, "ae": Autoencoder, "vae": VAE}
