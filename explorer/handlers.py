@@ -68,14 +68,13 @@ class Handlers:
         return text
 
     def _index(self, dataset: str, index) -> int:
-        n = len(self.store.images(dataset).labels)
-        try:
-            index = int(index)
-        except (TypeError, ValueError):
-            raise InputError(f"image index must be a whole number, got {index!r}") from None
-        if not 0 <= index < n:
-            raise InputError(f"image index {index} is out of range; use 0 to {n - 1}")
-        return index
+        return _bounded_int(index, 0, len(self.store.images(dataset).labels) - 1, "image index")
+
+    def _start(self, dataset: str, index) -> int | None:
+        """Where a traversal starts: a test image's index, or None (the centre) for None or -1."""
+        if index is None or _bounded_int(index, -1, 2**31 - 1, "image index") < 0:
+            return None
+        return self._index(dataset, index)
 
     # ---- latent maps ----------------------------------------------------------------------------
     def sprite(self, dataset: str) -> dict:
@@ -97,7 +96,7 @@ class Handlers:
     def maps(self, dataset, latent_dim, vae, view: str = "dims", selected=None, yours: dict | None = None):
         """The PCA, AE and VAE latent maps (plotly figures; None where a kind is missing)."""
         trio = self.trio(dataset, latent_dim, vae)
-        info = self.store.entries[next(iter(trio.values())).name].meta["dataset"]
+        info = next(iter(trio.values())).meta["dataset"]
         sprite = self.sprite(dataset)
         figures = []
         for kind in ("pca", "ae", "vae"):
@@ -159,7 +158,7 @@ class Handlers:
         """(AE image, VAE image) for slider ``offsets`` from the selected image's codes (index) or from
         the centre (index None / -1)."""
         trio = self.trio(dataset, latent_dim, vae)
-        start = None if index is None or int(index) < 0 else self._index(dataset, index)
+        start = self._start(dataset, index)
         offsets = [float(np.clip(o, -panels.TRAVERSAL_RANGE, panels.TRAVERSAL_RANGE)) for o in offsets]
         return tuple(panels.slider_image(trio[k], start, offsets) if k in trio else None for k in ("ae", "vae"))
 
@@ -168,7 +167,7 @@ class Handlers:
         trio = self.trio(dataset, latent_dim, vae)
         if not self.browser_decoding:
             return ""
-        start = None if index is None or int(index) < 0 else self._index(dataset, index)
+        start = self._start(dataset, index)
         spec = traversal_spec({k: trio.get(k) for k in ("ae", "vae")}, start, self.cache_dir)
         return json.dumps(spec) if spec else ""
 
@@ -189,13 +188,13 @@ class Handlers:
 
     def traversal_grids(self, dataset, latent_dim, vae, index):
         trio = self.trio(dataset, latent_dim, vae)
-        start = None if index is None or int(index) < 0 else self._index(dataset, index)
+        start = self._start(dataset, index)
         return tuple(panels.traversal_figure(trio[k], start) if k in trio else None for k in ("ae", "vae"))
 
     def traversal_gif(self, dataset, latent_dim, vae, index) -> str:
         """An animated GIF sweeping each axis -3 -> 3 -> -3 for AE and VAE side by side; returns its path."""
         trio = self.trio(dataset, latent_dim, vae)
-        start = None if index is None or int(index) < 0 else self._index(dataset, index)
+        start = self._start(dataset, index)
         models = [trio[k] for k in ("ae", "vae") if k in trio]
         r = panels.TRAVERSAL_RANGE
         sweep = np.concatenate([np.linspace(0, r, 8, endpoint=False), np.linspace(r, -r, 16, endpoint=False),
@@ -275,5 +274,5 @@ def _bounded_int(value, low: int, high: int, what: str) -> int:
     except (TypeError, ValueError):
         raise InputError(f"{what} must be a whole number, got {value!r}") from None
     if not low <= number <= high:
-        raise InputError(f"{what} must be between {low} and {high}, got {number}")
+        raise InputError(f"{what} {number} is out of range: it must be between {low} and {high}")
     return number

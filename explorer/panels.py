@@ -26,16 +26,21 @@ def _mse(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return (a - b).pow(2).flatten(1).mean(1)
 
 
-def selection(trio, images: torch.Tensor, index: int, originals: bool) -> np.ndarray:
-    """The selected test image beside each model's reconstruction, captioned with per-image MSE."""
-    x = images[index:index + 1]
-    tiles, captions = [x], ["original" if originals else "decoded"]
+def _strip(x: torch.Tensor, caption: str, codes: dict[str, torch.Tensor], trio, title: str) -> np.ndarray:
+    """Image x (1, C, H, W) beside each model's decoding of its code (1, k), captioned with the MSE."""
+    tiles, captions = [x], [caption]
     for entry in ordered(trio):
-        recon = entry.decode(entry.z[index:index + 1])
+        recon = entry.decode(codes[entry.kind])
         tiles.append(recon)
         captions.append(f"{entry.label} {float(_mse(recon, x)):.4f}")
-    title = f"Test image #{index} and its reconstructions (MSE)"
     return panel([("", torch.cat(tiles), captions)], factor=4, title=title)
+
+
+def selection(trio, images: torch.Tensor, index: int, originals: bool) -> np.ndarray:
+    """The selected test image beside each model's reconstruction, captioned with per-image MSE."""
+    codes = {entry.kind: entry.z[index:index + 1] for entry in ordered(trio)}
+    return _strip(images[index:index + 1], "original" if originals else "decoded", codes, trio,
+                  f"Test image #{index} and its reconstructions (MSE)")
 
 
 def decode_point(entry: ModelEntry, x: float, y: float) -> np.ndarray:
@@ -146,12 +151,7 @@ def reconstructions(trio, images: torch.Tensor, indices: list[int], originals: b
 def encode_yours(trio, x: torch.Tensor) -> tuple[dict[str, torch.Tensor], np.ndarray]:
     """Encode a prepared image x (1, C, H, W) with every model: ({kind: code (k,)}, picture of the
     input beside each reconstruction with its MSE)."""
-    codes, tiles, captions = {}, [x], ["your image"]
-    for entry in ordered(trio):
-        z = entry.encode(x)
-        codes[entry.kind] = z[0]
-        recon = entry.decode(z)
-        tiles.append(recon)
-        captions.append(f"{entry.label} {float(_mse(recon, x)):.4f}")
-    return codes, panel([("", torch.cat(tiles), captions)], factor=4, title="Your image, encoded and decoded")
+    codes = {entry.kind: entry.encode(x) for entry in ordered(trio)}
+    picture = _strip(x, "your image", codes, trio, "Your image, encoded and decoded")
+    return {kind: z[0] for kind, z in codes.items()}, picture
 

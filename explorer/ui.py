@@ -55,6 +55,11 @@ def _friendly(fn):
     return wrapper
 
 
+def _start_index(selected, start_mode: str) -> int:
+    """The traversal start as the handlers take it: the selected image's index, or -1 for the centre."""
+    return selected if start_mode == "selected" else -1
+
+
 def _image(label: str, show_label: bool = False, **kwargs) -> gr.Image:
     """An output picture: PNG (lossless), crisp when scaled, downloadable. Pictures carry their own title."""
     kwargs.setdefault("elem_classes", "pixelated")
@@ -175,7 +180,7 @@ def build_app(store: Store, cache_dir: Path, browser_decoding: bool = True) -> g
             slider_updates = [gr.update(label=labels[i], visible=True, value=0) if i < len(labels)
                               else gr.update(visible=False, value=0) for i in range(MAX_AXES)]
             mine = None if mine and set(mine) != set(trio) else mine
-            start_index = selected if start_mode == "selected" else -1
+            start_index = _start_index(selected, start_mode)
             return (h.status(name, k, vae_name), gr.update(visible=int(k) > 2),
                     *h.maps(name, k, vae_name, view_name, selected, mine), h.select(name, k, vae_name, selected),
                     None, *slider_updates, mine, h.decoder_spec(name, k, vae_name, start_index))
@@ -183,7 +188,7 @@ def build_app(store: Store, cache_dir: Path, browser_decoding: bool = True) -> g
         @_friendly
         def refresh_panels(name, k, vae_name, selected, start_mode, n, seed_value, m, b, n_steps, rseed):
             """Every other tab's pictures, computed right after the first screen is up."""
-            start_index = selected if start_mode == "selected" else -1
+            start_index = _start_index(selected, start_mode)
             b = min(int(b), len(store.images(name).labels) - 1)
             two_d = int(k) == 2
             manifold_updates = ([gr.update(value=p, visible=p is not None) for p in h.manifolds(name, k, vae_name, m)]
@@ -215,7 +220,7 @@ def build_app(store: Store, cache_dir: Path, browser_decoding: bool = True) -> g
 
         @_friendly
         def on_select(name, k, vae_name, selected, start_mode, b, n_steps):
-            start_index = selected if start_mode == "selected" else -1
+            start_index = _start_index(selected, start_mode)
             return (h.select(name, k, vae_name, selected), *[0] * MAX_AXES,
                     h.live(name, k, vae_name, start_index, [0.0] * MAX_AXES),
                     *h.traversal_grids(name, k, vae_name, start_index),
@@ -246,14 +251,14 @@ def build_app(store: Store, cache_dir: Path, browser_decoding: bool = True) -> g
 
         @_friendly
         def on_slider(name, k, vae_name, selected, start_mode, *offsets):
-            return h.live(name, k, vae_name, selected if start_mode == "selected" else -1, list(offsets))
+            return h.live(name, k, vae_name, _start_index(selected, start_mode), list(offsets))
 
         for slider in sliders:
             slider.input(on_slider, [*model, index, start, *sliders], live, queue=False,
                          show_progress="hidden", trigger_mode="always_last", api_name="traverse")
         reset.click(lambda *a: [0] * MAX_AXES, None, sliders, api_visibility="private").then(
             on_slider, [*model, index, start, *sliders], live, api_visibility="private")
-        gif_button.click(_friendly(lambda name, k, v, i, s: h.traversal_gif(name, k, v, i if s == "selected" else -1)),
+        gif_button.click(_friendly(lambda name, k, v, i, s: h.traversal_gif(name, k, v, _start_index(i, s))),
                          [*model, index, start], gif, api_name="traversal_gif")
 
         samples_fn = _friendly(h.samples)

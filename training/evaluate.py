@@ -23,15 +23,9 @@ from .objectives import active_units, gaussian_log_density, kl_per_dim, reconstr
 
 
 @torch.no_grad()
-def encode_all(model: LatentModel, images: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
-    """Deterministic codes (N, k) for images (N, C, H, W), in batches."""
-    return torch.cat([model.encode(images[i:i + batch_size]) for i in range(0, len(images), batch_size)])
-
-
-@torch.no_grad()
 def evaluate(model: LatentModel, test: Split, iw_samples: int = 0, seed: int = 0,
-             batch_size: int = 500) -> dict:
-    """A JSON-serialisable dict of the metrics above."""
+             batch_size: int = 500) -> tuple[dict, torch.Tensor]:
+    """(a JSON-serialisable dict of the metrics above, the deterministic test codes (N, k))."""
     model.eval()
     device = test.images.device
     generator = torch.Generator(device).manual_seed(seed)
@@ -56,6 +50,7 @@ def evaluate(model: LatentModel, test: Split, iw_samples: int = 0, seed: int = 0
                 sums["iw"] += float(_iw_nll(model, x, mu, logvar, iw_samples, generator).sum())
         elif not isinstance(model, PCA):
             sums["recon"] += float(_nll(model, z, x).sum())
+    codes = torch.cat(mus)
     pixels = math.prod(model.config.image_shape)
     metrics = {"mse_per_pixel": sums["sq"] / (n * pixels), "n_test": n}
     if isinstance(model, PCA):
@@ -66,11 +61,11 @@ def evaluate(model: LatentModel, test: Split, iw_samples: int = 0, seed: int = 0
         metrics["test_kl"] = sums["kl"] / n
         metrics["test_loss"] = metrics["test_recon"] + metrics["test_kl"]
         metrics["kl_per_dim"] = (kl_dims / n).tolist()
-        metrics["active_units"] = active_units(torch.cat(mus))
+        metrics["active_units"] = active_units(codes)
         if iw_samples:
             metrics["iw_nll"] = sums["iw"] / n
             metrics["iw_samples"] = iw_samples
-    return metrics
+    return metrics, codes
 
 
 def _nll(model, z, x):

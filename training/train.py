@@ -18,7 +18,7 @@ from tqdm.auto import tqdm
 
 from .checkpoint import Checkpoint, save_checkpoint
 from .data import load_dataset
-from .evaluate import encode_all, evaluate, latent_views
+from .evaluate import evaluate, latent_views
 from .models import PCA, ModelConfig, build_model
 from .objectives import kl_weight
 
@@ -108,9 +108,9 @@ def train(config: TrainConfig, out_dir: str | Path | None = "checkpoints", data_
             for tensor in model.state_dict().values():
                 if tensor.is_floating_point():
                     tensor.copy_(tensor.half().float())
-    metrics = evaluate(model, test_split, iw_samples=config.iw_samples if config.model == "vae" else 0,
-                       seed=config.seed)
-    z = encode_all(model, test_split.images).cpu()
+    metrics, z = evaluate(model, test_split, iw_samples=config.iw_samples if config.model == "vae" else 0,
+                          seed=config.seed)
+    z = z.cpu()
     latents = {"z": z.float(), "labels": test_split.labels.cpu(),
                **latent_views(z, seed=config.seed, use_umap=config.umap)}
     meta = {"name": config.run_name, "train": asdict(config),
