@@ -8,13 +8,24 @@
 
 Decoders return *logits* (N, C, H, W); the model applies the sigmoid, so the loss can use the
 numerically stable ``binary_cross_entropy_with_logits``.
+
+``decoder.export()`` describes a decoder as a list of plain ops, each with the tensors it consumes,
+so that another runtime (the explorer's page script) can run it without knowing PyTorch's layers:
+
+    {"op": "linear", "in": n, "out": m}                  W (m, n), b (m,)
+    {"op": "relu"}
+    {"op": "conv_transpose2d", "in": c, "out": c2, "kernel": k, "stride": s, "padding": p,
+     "height": h, "width": w}                            W (c, c2, k, k), b (c2,); input (c, h, w)
 """
 
 from __future__ import annotations
 
 import math
 
+import torch
 from torch import nn
+
+Ops = list[tuple[dict, list[torch.Tensor]]]
 
 
 def _downsample_steps(height: int, width: int) -> int:
@@ -43,6 +54,10 @@ class MLPDecoder(nn.Module):
 
     def forward(self, z):  # (N, k) -> logits (N, C, H, W)
         return self.net(z).view(-1, *self.image_shape)
+
+    def export(self) -> Ops:
+        """This decoder as plain ops (see the module docstring); the output is the logits, flattened."""
+        return _export_sequential(self.net)
 
 
 def _channels(steps: int) -> list[int]:
@@ -89,6 +104,37 @@ class ConvDecoder(nn.Module):
         if self.up:
             h = nn.functional.relu(h)
         return self.up(h.view(-1, *self.start_shape))
+
+    def export(self) -> Ops:
+        """This decoder as plain ops (see the module docstring); the output is the logits, flattened."""
+        ops = _export_sequential(self.fc)
+        if self.up:
+            ops.append(({"op": "relu"}, []))
+        _, height, width = self.start_shape
+        for layer in self.up:
+            if isinstance(layer, nn.ConvTranspose2d):
+                (kernel, _), (stride, _), (padding, _) = layer.kernel_size, layer.stride, layer.padding
+                ops.append(({"op": "conv_transpose2d", "in": layer.in_channels, "out": layer.out_channels,
+                             "kernel": kernel, "stride": stride, "padding": padding, "height": height,
+                             "width": width}, [layer.weight, layer.bias]))
+                height = (height - 1) * stride - 2 * padding + kernel
+                width = (width - 1) * stride - 2 * padding + kernel
+            else:
+                ops += _export_sequential([layer])
+        return ops
+
+
+def _export_sequential(layers) -> Ops:
+    ops = []
+    for layer in layers:
+        if isinstance(layer, nn.Linear):
+            ops.append(({"op": "linear", "in": layer.in_features, "out": layer.out_features},
+                        [layer.weight, layer.bias]))
+        elif isinstance(layer, nn.ReLU):
+            ops.append(({"op": "relu"}, []))
+        else:
+            raise TypeError(f"cannot export a {type(layer).__name__} layer")
+    return ops
 
 
 BACKBONES = {"mlp": (MLPEncoder, MLPDecoder), "conv": (ConvEncoder, ConvDecoder)}

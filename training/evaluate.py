@@ -19,7 +19,7 @@ import torch
 
 from .data import Split
 from .models import PCA, VAE, LatentModel
-from .objectives import active_units, gaussian_log_density, kl_per_dim, reconstruction_nll
+from .objectives import DiagonalGaussian, active_units, gaussian_log_density, reconstruction_nll
 
 
 @torch.no_grad()
@@ -39,15 +39,13 @@ def evaluate(model: LatentModel, test: Split, iw_samples: int = 0, seed: int = 0
         mus.append(z)
         sums["sq"] += float((model.decode(z) - x).pow(2).sum())
         if isinstance(model, VAE):
-            mu, logvar = model.posterior(x)
-            eps = torch.randn(mu.shape, generator=generator, device=device)
-            sample = mu + eps * (0.5 * logvar).exp()
-            sums["recon"] += float(_nll(model, sample, x).sum())
-            per_dim = kl_per_dim(mu, logvar)
+            q = model.posterior(x)
+            sums["recon"] += float(_nll(model, q.sample(generator), x).sum())
+            per_dim = q.kl_per_dim()
             kl_dims += per_dim.double().sum(0)
             sums["kl"] += float(per_dim.sum())
             if iw_samples:
-                sums["iw"] += float(_iw_nll(model, x, mu, logvar, iw_samples, generator).sum())
+                sums["iw"] += float(_iw_nll(model, x, q, iw_samples, generator).sum())
         elif not isinstance(model, PCA):
             sums["recon"] += float(_nll(model, z, x).sum())
     codes = torch.cat(mus)
@@ -72,16 +70,15 @@ def _nll(model, z, x):
     return reconstruction_nll(model.decode_logits(z), x, model.config.likelihood, model.config.gaussian_sigma)
 
 
-def _iw_nll(model: VAE, x, mu, logvar, samples: int, generator, chunk: int = 50) -> torch.Tensor:
+def _iw_nll(model: VAE, x, q: DiagonalGaussian, samples: int, generator, chunk: int = 50) -> torch.Tensor:
     """-log p(x) estimated with ``samples`` importance samples from q(z|x): (B,)."""
     log_w = []
     for start in range(0, samples, chunk):
         s = min(chunk, samples - start)
-        eps = torch.randn((s, *mu.shape), generator=generator, device=mu.device)  # (s, B, k)
-        z = mu + eps * (0.5 * logvar).exp()
+        z = q.sample(generator, samples=s)  # (s, B, k)
         log_px_z = -_nll(model, z.flatten(0, 1), x.repeat(s, 1, 1, 1)).view(s, -1)
         log_pz = gaussian_log_density(z, torch.zeros_like(z), torch.zeros_like(z))
-        log_qz = gaussian_log_density(z, mu, logvar)
+        log_qz = q.log_density(z)
         log_w.append(log_px_z + log_pz - log_qz)
     log_w = torch.cat(log_w)  # (S, B)
     return -(torch.logsumexp(log_w, 0) - math.log(samples))

@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from .backbones import BACKBONES
-from .objectives import kl_per_dim, reconstruction_nll
+from .objectives import DiagonalGaussian, reconstruction_nll
 
 MODEL_KINDS = ("pca", "ae", "vae")
 
@@ -76,6 +76,11 @@ class LatentModel(nn.Module):
     def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
         return self.decode(self.encode(x))
 
+    def export_decoder(self) -> list[tuple[dict, list[torch.Tensor]]]:
+        """``decode`` as plain ops for another runtime (format: ``training/backbones.py``), ending in
+        {"op": "sigmoid"} or {"op": "clamp01"}; the output is the image (C, H, W) flattened."""
+        raise NotImplementedError
+
 
 class PCA(LatentModel):
     """Exact PCA by SVD of the centred training data (as scikit-learn's ``svd_solver='full'``).
@@ -124,6 +129,10 @@ class PCA(LatentModel):
     def decode(self, z):
         return self.inverse_transform(z).clamp(0.0, 1.0)
 
+    def export_decoder(self):
+        d, k = self.components_.shape[1], self.latent_dim
+        return [({"op": "linear", "in": k, "out": d}, [self.components_.T, self.mean_]), ({"op": "clamp01"}, [])]
+
 
 class Autoencoder(LatentModel):
     """Deterministic encoder and decoder, trained on the reconstruction loss alone."""
@@ -148,6 +157,9 @@ class Autoencoder(LatentModel):
     def decode(self, z):
         return torch.sigmoid(self.decoder(z))
 
+    def export_decoder(self):
+        return [*self.decoder.export(), ({"op": "sigmoid"}, [])]
+
     def loss(self, x, kl_weight: float = 1.0, generator=None) -> dict[str, torch.Tensor]:
         """Per-image means: {'loss', 'recon'} (recon = -log p(x|z) summed over pixels)."""
         recon = reconstruction_nll(self.decode_logits(self.encode(x)), x,
@@ -166,10 +178,10 @@ class VAE(Autoencoder):
     def encoder_outputs(self) -> int:
         return 2 * self.config.latent_dim
 
-    def posterior(self, x) -> tuple[torch.Tensor, torch.Tensor]:
-        """(mu, logvar), each (N, k)."""
+    def posterior(self, x) -> DiagonalGaussian:
+        """q(z|x) with mean and logvar each (N, k); unpacks as ``mu, logvar``."""
         mu, logvar = self.encoder(x).chunk(2, dim=1)
-        return mu, logvar
+        return DiagonalGaussian(mu, logvar)
 
     def encode(self, x):
         return self.posterior(x)[0]
@@ -182,12 +194,10 @@ class VAE(Autoencoder):
 
     def loss(self, x, kl_weight: float = 1.0, generator=None) -> dict[str, torch.Tensor]:
         """Per-image means: {'loss', 'recon', 'kl', 'kl_per_dim' (k,)}; loss = recon + kl_weight*beta*kl."""
-        mu, logvar = self.posterior(x)
-        eps = torch.randn(mu.shape, generator=generator, device=mu.device)
-        z = mu + eps * (0.5 * logvar).exp()
-        recon = reconstruction_nll(self.decode_logits(z), x, self.config.likelihood,
+        q = self.posterior(x)
+        recon = reconstruction_nll(self.decode_logits(q.sample(generator)), x, self.config.likelihood,
                                    self.config.gaussian_sigma).mean()
-        per_dim = kl_per_dim(mu, logvar).mean(0)
+        per_dim = q.kl_per_dim().mean(0)
         kl = per_dim.sum()
         return {"loss": recon + kl_weight * self.config.beta * kl, "recon": recon, "kl": kl,
                 "kl_per_dim": per_dim}

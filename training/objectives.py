@@ -12,6 +12,7 @@ References:
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -69,3 +70,35 @@ def gaussian_log_density(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor
 def active_units(mu: torch.Tensor, threshold: float = 0.01) -> int:
     """Burda et al.: dimensions whose posterior mean varies across the data, Var_x(mu_u) > threshold."""
     return int((mu.var(dim=0) > threshold).sum())
+
+
+class DiagonalGaussian(NamedTuple):
+    """N(mean, diag exp(logvar)), the VAE's q(z|x); ``mean`` and ``logvar`` are (..., k).
+
+    The one place a latent Gaussian is sampled (cf. diffusers' ``DiagonalGaussianDistribution``).
+    Unpacks as ``mean, logvar = q``.
+    """
+
+    mean: torch.Tensor
+    logvar: torch.Tensor
+
+    @property
+    def std(self) -> torch.Tensor:
+        return (0.5 * self.logvar).exp()
+
+    def mode(self) -> torch.Tensor:
+        return self.mean
+
+    def sample(self, generator: torch.Generator | None = None, samples: int | None = None) -> torch.Tensor:
+        """Reparameterised draws, mean + eps * std: (..., k), or (samples, ..., k) when ``samples`` is given."""
+        shape = self.mean.shape if samples is None else (samples, *self.mean.shape)
+        eps = torch.randn(shape, generator=generator, device=self.mean.device)
+        return self.mean + eps * self.std
+
+    def kl_per_dim(self) -> torch.Tensor:
+        """KL(q || N(0, I)) per dimension, (..., k), nats."""
+        return kl_per_dim(self.mean, self.logvar)
+
+    def log_density(self, z: torch.Tensor) -> torch.Tensor:
+        """log q(z), summed over the last dimension."""
+        return gaussian_log_density(z, self.mean, self.logvar)
