@@ -25,17 +25,18 @@ def create_app(checkpoints: str | Path = ROOT / "checkpoints", data_dir=None, de
     """Load the zoo and build the page; returns (demo, launch kwargs for head/css/static files)."""
     import gradio as gr
 
+    from explorer.components import static_paths
     from explorer.store import Store
     from explorer.ui import CSS, build_app, head_html
 
     cache_dir = ROOT / ".cache" / "explorer"
     cache_dir.mkdir(parents=True, exist_ok=True)
-    gr.set_static_paths([cache_dir])
+    gr.set_static_paths([cache_dir, *static_paths()])
     store = Store.load(checkpoints, data_dir, device)
     for error in store.errors:
         print(f"warning: {error}", file=sys.stderr)
     demo = build_app(store, cache_dir, browser_decoding)
-    theme = gr.themes.Soft(text_size="lg", font=["system-ui", "DejaVu Sans", "sans-serif"])  # local fonts only
+    theme = gr.themes.Soft(text_size="md", spacing_size="sm", font=["DejaVu Sans", "system-ui", "sans-serif"])
     # run_history=False: the browser would otherwise store (and clone) every call, ~7 ms per slider step.
     return demo, {"head": head_html(), "css": CSS, "theme": theme, "run_history": False,
                   "allowed_paths": [str(cache_dir)]}

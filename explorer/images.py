@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 from pathlib import Path
 
@@ -43,11 +44,12 @@ def scale(picture: np.ndarray, factor: int) -> np.ndarray:
     return picture.repeat(factor, axis=0).repeat(factor, axis=1)
 
 
-def _font(size: int):
-    try:
-        return ImageFont.load_default(size=size)
-    except TypeError:  # Pillow without FreeType
-        return ImageFont.load_default()
+FONT_FILE = Path(__file__).parent / "static" / "fonts" / "DejaVuSans.ttf"  # shipped: has Greek (β), same everywhere
+
+
+@functools.cache
+def _font(size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(FONT_FILE), size)
 
 
 TITLE_HEIGHT = 34
@@ -56,11 +58,12 @@ TITLE_HEIGHT = 34
 def titled(picture: np.ndarray, title: str, factor: int = 1) -> np.ndarray:
     """``picture`` scaled up ``factor`` times under a white band holding ``title``: RGB uint8."""
     body = Image.fromarray(scale(picture, factor) if factor > 1 else picture).convert("RGB")
-    size = max(20, body.width // 24)  # wide pictures are shown shrunk: keep the title readable
-    band = max(TITLE_HEIGHT, int(size * 1.7))
+    size = max(18, body.width // 24)  # wide pictures are shown shrunk: keep the title readable
+    lines = title.count("\n") + 1
+    band = max(TITLE_HEIGHT, int(size * 1.3 * lines + size * 0.5))
     canvas = Image.new("RGB", (max(body.width, 10), body.height + band), "white")
     canvas.paste(body, (0, band))
-    ImageDraw.Draw(canvas).text((6, band // 2), title, fill="#111", font=_font(size), anchor="lm")
+    ImageDraw.Draw(canvas).multiline_text((6, band // 2), title, fill="#111", font=_font(size), anchor="lm")
     return np.asarray(canvas)
 
 
@@ -99,6 +102,19 @@ def panel(rows: list[tuple[str, torch.Tensor, list[str] | None]], factor: int = 
             if captions and c < len(captions) and captions[c]:
                 draw.text((left + tile_w / 2, top + tile_h + 2), captions[c], fill="#222", font=small, anchor="mt")
     return np.asarray(canvas)
+
+
+def hstack(pictures: list[np.ndarray], gap: int = 16) -> np.ndarray:
+    """Pictures (grey or RGB uint8) side by side on white, top-aligned: RGB uint8."""
+    rgb = [np.repeat(p[..., None], 3, axis=2) if p.ndim == 2 else p for p in pictures]
+    height = max(p.shape[0] for p in rgb)
+    width = sum(p.shape[1] for p in rgb) + gap * (len(rgb) - 1)
+    canvas = np.full((height, width, 3), 255, np.uint8)
+    left = 0
+    for p in rgb:
+        canvas[:p.shape[0], left:left + p.shape[1]] = p
+        left += p.shape[1] + gap
+    return canvas
 
 
 def png_bytes(picture: np.ndarray) -> bytes:

@@ -1,101 +1,136 @@
-"""Plotly figures: latent maps (WebGL scatter), loss curves, explained variance.
+"""Plotly figures as plain dicts (plotly.js draws them in the page; no plotly import on the server).
 
-Every latent map carries the test-set index of each point in ``customdata`` and its model's kind in
-``layout.meta``, which the page script (``explorer/static/bridge.js``) reads to report clicks; the
-last two traces are the "selected" ring and the "your image" star, which the script can move.
+A latent map is a *template*: layout and trace styles from here, point data fetched by the page
+from a binary file (:func:`map_points`) so a map costs a few hundred bytes of JSON. Each trace
+template carries an ``le`` field the page script (``explorer/static/maps.js``) fills in:
+
+    {"points": c}          the points whose label is c
+    {"points": "all"}      every point, coloured by label from ``palette``
+    {"overlay": name}      a mark the page moves: "selected" (ring), "yours" (star), "spot" (cross)
+
+Overlays come last, so WebGL draws them above the points.
 """
 
 from __future__ import annotations
 
+import colorsys
+
 import numpy as np
-import plotly.graph_objects as go
 import torch
 
-from .store import KIND_LABEL, ModelEntry
+from .entries import ModelEntry
 
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
            "#bcbd22", "#17becf"]
-FONT = dict(size=14, family="Inter, system-ui, sans-serif")
+FONT = {"size": 16, "family": "DejaVu Sans, system-ui, sans-serif"}
+LEGEND_LIMIT = 12   # up to this many classes get a legend; more (40 faces) are coloured without one
+AXIS_TITLES = {"dims": ("z₁", "z₂"), "pca": ("PC 1 of z", "PC 2 of z"), "umap": ("UMAP 1", "UMAP 2")}
 
 
-def latent_map(entry: ModelEntry, xy: torch.Tensor, view: str, class_names: list[str] | None,
-               label_name: str, selected: int | None = None, yours: torch.Tensor | None = None) -> go.Figure:
-    """A scatter of the test codes' 2-D positions ``xy`` (N, 2), coloured by label.
+def many_colours(n: int) -> list[str]:
+    """n distinct categorical colours: golden-angle hues, alternating lightness."""
+    colours = []
+    for i in range(n):
+        r, g, b = colorsys.hls_to_rgb((i * 0.618034) % 1.0, 0.38 if i % 2 else 0.55, 0.75)
+        colours.append(f"#{int(r * 255):02x}{int(g * 255):02x}{int(b * 255):02x}")
+    return colours
 
-    ``selected``: a test index to ring. ``yours``: (2,) position of the user's own image, or None.
-    """
-    xy_np = xy.numpy().astype(np.float32)
-    labels = entry.labels.numpy()
-    index = np.arange(len(labels))
-    figure = go.Figure()
-    if class_names and len(class_names) <= 12:  # one trace per class: a legend, and no per-point strings
+
+def map_points(xy: torch.Tensor, labels: torch.Tensor) -> bytes:
+    """The binary the page reads for one map: float32 x, y interleaved (N, 2), then int32 labels (N,)."""
+    return (xy.float().numpy().astype("<f4").tobytes() + labels.numpy().astype("<i4").tobytes())
+
+
+def latent_map(entry: ModelEntry, view: str, data_url: str, class_names: list[str] | None,
+               label_name: str) -> dict:
+    """The template of one model's latent map (see the module docstring)."""
+    n_classes = len(class_names) if class_names else int(entry.labels.max()) + 1
+    traces = []
+    if class_names and n_classes <= LEGEND_LIMIT:  # one trace per class: a legend, and no per-point colours
         for c, name in enumerate(class_names):
-            mask = labels == c
-            figure.add_trace(go.Scattergl(
-                x=xy_np[mask, 0], y=xy_np[mask, 1], mode="markers", name=name, customdata=index[mask].astype(np.int32),
-                hovertemplate=f"{label_name} %{{fullData.name}}<br>#%{{customdata}}<extra></extra>",
-                marker=dict(size=4, color=PALETTE[c % 10], opacity=0.7)))
+            traces.append({"type": "scattergl", "mode": "markers", "name": name, "le": {"points": c},
+                           "hovertemplate": f"{label_name} {name}<br>#%{{customdata}}<extra></extra>",
+                           "marker": {"size": 6, "color": PALETTE[c % 10], "opacity": 0.75}})
+        palette = None
     else:
-        figure.add_trace(go.Scattergl(
-            x=xy_np[:, 0], y=xy_np[:, 1], mode="markers", name=label_name, customdata=index.astype(np.int32),
-            hovertemplate=f"{label_name} %{{marker.color}}<br>#%{{customdata}}<extra></extra>", showlegend=False,
-            marker=dict(size=7, color=labels, colorscale="Turbo", opacity=0.85,
-                        colorbar=dict(title=dict(text=label_name), thickness=12))))
-    sel = [] if selected is None else [selected]
-    figure.add_trace(go.Scatter(
-        x=xy_np[sel, 0], y=xy_np[sel, 1], mode="markers", name="selected", customdata=sel, hoverinfo="skip",
-        marker=dict(size=26, symbol="circle-open", color="black", line=dict(width=4)), showlegend=False))
-    mine = [] if yours is None else [yours.tolist()]
-    figure.add_trace(go.Scatter(
-        x=[p[0] for p in mine], y=[p[1] for p in mine], mode="markers", name="your image", hoverinfo="skip",
-        marker=dict(size=20, symbol="star", color="gold", line=dict(color="black", width=1.5)),
-        showlegend=bool(mine)))
-    axis = {"dims": ("z₁", "z₂"), "pca": ("PC 1 of z", "PC 2 of z"), "umap": ("UMAP 1", "UMAP 2")}[view]
+        palette = many_colours(n_classes)
+        traces.append({"type": "scattergl", "mode": "markers", "name": label_name, "showlegend": False,
+                       "le": {"points": "all"}, "hovertemplate": f"{label_name} %{{text}}<br>#%{{customdata}}<extra></extra>",
+                       "marker": {"size": 12, "opacity": 0.9, "line": {"width": 1, "color": "#333"}}})
+    traces += [
+        {"type": "scattergl", "mode": "markers", "name": "selected", "le": {"overlay": "selected"},
+         "hoverinfo": "skip", "showlegend": False,
+         "marker": {"size": 30, "symbol": "circle-open", "color": "#000", "line": {"width": 5, "color": "#000"}}},
+        {"type": "scattergl", "mode": "markers", "name": "your image", "le": {"overlay": "yours"},
+         "hoverinfo": "skip", "showlegend": False,
+         "marker": {"size": 30, "symbol": "star", "color": "gold", "line": {"width": 2, "color": "#000"}}},
+        {"type": "scattergl", "mode": "markers", "name": "clicked spot", "le": {"overlay": "spot"},
+         "hoverinfo": "skip", "showlegend": False,
+         "marker": {"size": 22, "symbol": "x-thin-open", "color": "#000", "line": {"width": 4, "color": "#000"}}},
+    ]
+    x_title, y_title = AXIS_TITLES[view]
     mse = entry.meta["metrics"]["mse_per_pixel"]
-    figure.update_layout(
-        title=dict(text=f"<b>{entry.label}</b>  ·  test MSE {mse:.4f}", x=0.02, font=dict(size=17)),
-        template="plotly_white", font=FONT, height=430, margin=dict(l=50, r=10, t=45, b=40),
-        xaxis_title=axis[0], yaxis_title=axis[1], dragmode="pan", hovermode="closest",
-        legend=dict(itemsizing="constant", font=dict(size=13), orientation="v", x=1.0, xanchor="left"),
-        meta={"model": entry.kind, "view": view, "clickable_space": view == "dims" and entry.latent_dim == 2},
-        uirevision=f"{entry.name}-{view}")
-    return figure
+    clickable = view == "dims" and entry.latent_dim == 2
+    layout = {
+        "title": {"text": f"<b>{entry.label}</b> · test MSE {mse:.4f}", "x": 0.02, "font": {"size": 18}},
+        "template": None, "paper_bgcolor": "white", "plot_bgcolor": "white", "font": FONT,
+        "margin": {"l": 58, "r": 8, "t": 40, "b": 50}, "dragmode": "pan", "hovermode": "closest",
+        "xaxis": {"title": {"text": x_title}, "tickfont": {"size": 16}, "gridcolor": "#e6e6e6", "zeroline": False},
+        "yaxis": {"title": {"text": y_title}, "tickfont": {"size": 16}, "gridcolor": "#e6e6e6", "zeroline": False},
+        "legend": {"itemsizing": "constant", "font": {"size": 16}, "x": 1.0, "xanchor": "right", "y": 1.0,
+                   "bgcolor": "rgba(255,255,255,0.75)", "tracegroupgap": 0},
+        "showlegend": False,  # one legend for the row of maps: see ``legend``
+    }
+    legend = [[t["name"], t["marker"]["color"]] for t in traces if isinstance(t["le"].get("points"), int)]
+    return {"name": entry.name, "label": entry.label, "data": data_url, "n": len(entry.labels),
+            "traces": traces, "layout": layout, "palette": palette, "class_names": class_names,
+            "clickable": clickable, "legend": legend}
 
 
-def loss_curves(entries: list[ModelEntry]) -> go.Figure:
-    """Per-epoch test curves: reconstruction term (left) and KL (right, VAEs), nats per image."""
-    from plotly.subplots import make_subplots
+def _layout(**extra) -> dict:
+    return {"template": None, "paper_bgcolor": "white", "plot_bgcolor": "white", "font": FONT,
+            "margin": {"l": 70, "r": 10, "t": 50, "b": 50}, **extra}
 
-    titles = ("Reconstruction −log p(x|z) (solid) and total loss (dotted)", "KL(q(z|x) ‖ p(z))")
-    figure = make_subplots(rows=1, cols=2, subplot_titles=titles)
-    for i, entry in enumerate(e for e in entries if e.meta.get("curves")):
+
+def loss_curves(models: list[ModelEntry]) -> dict:
+    """Per-epoch test curves: reconstruction term and total loss (left), KL (right), nats per image."""
+    traces = []
+    for i, entry in enumerate(m for m in models if m.meta.get("curves")):
         curves = entry.meta["curves"]
         epochs = list(range(1, len(curves["test_recon"]) + 1))
-        style = dict(color=PALETTE[i + 1], width=3)
-        figure.add_trace(go.Scatter(x=epochs, y=curves["test_recon"], name=f"{entry.label} reconstruction",
-                                    line=style), 1, 1)
+        line = {"color": PALETTE[(i + 1) % 10], "width": 3}
+        traces.append({"type": "scatter", "x": epochs, "y": curves["test_recon"], "name": f"{entry.label} reconstruction",
+                       "line": line})
         if "test_kl" in curves:
-            figure.add_trace(go.Scatter(x=epochs, y=curves["test_loss"], name=f"{entry.label} total",
-                                        line=dict(style, dash="dot")), 1, 1)
-            figure.add_trace(go.Scatter(x=epochs, y=curves["test_kl"], name=f"{entry.label} KL",
-                                        line=dict(style, dash="dash")), 1, 2)
-    figure.update_layout(template="plotly_white", font=FONT, height=420, margin=dict(l=60, r=10, t=50, b=40),
-                         legend=dict(orientation="h", y=-0.18))
-    figure.update_xaxes(title_text="epoch")
-    figure.update_yaxes(title_text="nats / image", col=1)
-    return figure
+            traces.append({"type": "scatter", "x": epochs, "y": curves["test_loss"], "name": f"{entry.label} total",
+                           "line": {**line, "dash": "dot"}})
+            traces.append({"type": "scatter", "x": epochs, "y": curves["test_kl"], "name": f"{entry.label} KL",
+                           "line": {**line, "dash": "dash"}, "xaxis": "x2", "yaxis": "y2"})
+    axis = {"tickfont": {"size": 16}, "gridcolor": "#e6e6e6"}
+    layout = _layout(
+        xaxis={**axis, "domain": [0, 0.46]},
+        yaxis={**axis, "title": {"text": "nats / image"}},
+        xaxis2={**axis, "domain": [0.56, 1], "anchor": "y2"},
+        yaxis2={**axis, "anchor": "x2"},
+        legend={"orientation": "h", "y": -0.14, "font": {"size": 16}},
+        annotations=[{"text": "−log p(x|z) (solid), loss (dotted)", "x": 0.23, "y": 1.06,
+                      "xref": "paper", "yref": "paper", "showarrow": False, "font": {"size": 17}},
+                     {"text": "KL(q(z|x) ‖ p(z))", "x": 0.78, "y": 1.06, "xref": "paper", "yref": "paper",
+                      "showarrow": False, "font": {"size": 17}}])
+    return {"data": traces, "layout": layout}
 
 
-def explained_variance(entry: ModelEntry | None) -> go.Figure:
-    """PCA's explained-variance ratio per component and its running total."""
-    figure = go.Figure()
+def explained_variance(entry: ModelEntry | None) -> dict:
+    """PCA's explained-variance ratio per component and its running total (empty without a PCA)."""
+    traces = []
     if entry is not None:
         ratio = np.asarray(entry.meta["metrics"]["explained_variance_ratio"])
-        k = np.arange(1, len(ratio) + 1)
-        figure.add_trace(go.Bar(x=k, y=ratio, name="per component", marker_color=PALETTE[0]))
-        figure.add_trace(go.Scatter(x=k, y=np.cumsum(ratio), name="cumulative", mode="lines+markers",
-                                    marker_color=PALETTE[1]))
-    figure.update_layout(template="plotly_white", font=FONT, height=400, margin=dict(l=60, r=10, t=40, b=40),
-                         title=f"{KIND_LABEL['pca']} explained variance ratio", xaxis_title="component",
-                         yaxis=dict(tickformat=".0%", range=[0, 1]))
-    return figure
+        k = list(range(1, len(ratio) + 1))
+        traces = [{"type": "bar", "x": k, "y": ratio.tolist(), "name": "per component", "marker": {"color": PALETTE[0]}},
+                  {"type": "scatter", "x": k, "y": np.cumsum(ratio).tolist(), "name": "cumulative",
+                   "mode": "lines+markers", "marker": {"color": PALETTE[1]}}]
+    axis = {"tickfont": {"size": 16}, "gridcolor": "#e6e6e6"}
+    return {"data": traces, "layout": _layout(
+        title={"text": "PCA explained variance ratio", "font": {"size": 18}},
+        xaxis={**axis, "title": {"text": "component"}}, yaxis={**axis, "tickformat": ".0%", "range": [0, 1]},
+        legend={"font": {"size": 16}})}

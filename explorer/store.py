@@ -1,17 +1,16 @@
 """The models and test images the app shows, loaded once at start-up and shared read-only.
 
-A :class:`ModelEntry` is one checkpoint plus what the app derives from it once (code statistics,
-dimension order). :class:`Store` groups entries by dataset and latent size, and holds each dataset's
-test images: the real ones when the dataset is on disk, else the VAE's decoded reconstructions of
-the stored codes (``images_are_originals`` says which), so the app also runs offline from the
-checkpoints alone.
+:class:`Store` holds every checkpoint as a :class:`~explorer.entries.ModelEntry` and each dataset's
+test images, and resolves what the page asks for (a dataset, a latent size, the models to show) into
+one :class:`Lineup`, checked once. Test images are the real ones when the dataset is on disk, else
+the best decoder's reconstructions of the stored codes (``DatasetImages.originals`` says which), so
+the app also runs offline from the checkpoints alone.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 
 import torch
@@ -19,92 +18,10 @@ import torch
 from training import CheckpointError, DatasetMissingError, list_checkpoints, load_checkpoint
 from training.data import DATASETS, load_test_split
 
-from .latent import dims_by_importance
+from .entries import ModelEntry, make_entry
+from .inputs import InputError
 
 log = logging.getLogger(__name__)
-KIND_ORDER = ("pca", "ae", "vae")
-KIND_LABEL = {"pca": "PCA", "ae": "AE", "vae": "VAE"}
-
-
-@dataclass
-class ModelEntry:
-    """One loaded checkpoint. ``z`` (N, k) are the test set's codes, aligned with the dataset's test images."""
-
-    name: str
-    meta: dict
-    model: torch.nn.Module
-    latents: dict[str, torch.Tensor]
-
-    @property
-    def kind(self) -> str:
-        return self.meta["model"]["kind"]
-
-    @property
-    def dataset(self) -> str:
-        return self.meta["dataset"]["name"]
-
-    @property
-    def latent_dim(self) -> int:
-        return self.meta["model"]["latent_dim"]
-
-    @property
-    def beta(self) -> float:
-        return self.meta["model"]["beta"]
-
-    @property
-    def label(self) -> str:
-        beta = f" β={self.beta:g}" if self.kind == "vae" and self.beta != 1 else ""
-        return f"{KIND_LABEL[self.kind]}{beta}"
-
-    @property
-    def z(self) -> torch.Tensor:
-        return self.latents["z"]
-
-    @property
-    def labels(self) -> torch.Tensor:
-        return self.latents["labels"]
-
-    @cached_property
-    def code_mean(self) -> torch.Tensor:  # (k,)
-        return self.z.mean(0)
-
-    @cached_property
-    def code_std(self) -> torch.Tensor:  # (k,)
-        return self.z.std(0).clamp_min(1e-6)
-
-    @cached_property
-    def importance(self) -> torch.Tensor:
-        """Per-dimension score: KL per dim for a VAE, the codes' variance otherwise. (k,)"""
-        if "kl_per_dim" in self.meta["metrics"]:
-            return torch.tensor(self.meta["metrics"]["kl_per_dim"])
-        return self.z.var(0)
-
-    @cached_property
-    def dim_order(self) -> list[int]:
-        return dims_by_importance(self.importance)
-
-    def prior(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """(mean, std) of the Gaussian this model is sampled from: N(0, I) for AE and VAE (the lesson:
-        only the VAE was trained to make that work), N(0, explained variance) for PCA's scores."""
-        k = self.latent_dim
-        if self.kind == "pca":
-            return torch.zeros(k), self.model.explained_variance_.sqrt()
-        return torch.zeros(k), torch.ones(k)
-
-    @property
-    def views(self) -> list[str]:
-        """2-D views of the latent map available for this model."""
-        if self.latent_dim <= 2:
-            return ["dims"]
-        return ["dims"] + [v for v in ("pca", "umap") if f"view_{v}" in self.latents]
-
-    @torch.no_grad()
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        return self.model.decode(z.float())
-
-    @torch.no_grad()
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        return self.model.encode(x)
 
 
 @dataclass
@@ -136,8 +53,12 @@ class Store:
                 log.warning("skipping checkpoint: %s", error)
                 store.errors.append(str(error))
                 continue
-            store.entries[checkpoint.name] = ModelEntry(checkpoint.name, checkpoint.meta, checkpoint.model,
-                                                        checkpoint.latents)
+            try:
+                entry = make_entry(checkpoint.name, checkpoint.meta, checkpoint.model, checkpoint.latents)
+            except ValueError as error:
+                store.errors.append(f"{path}: {error}")
+                continue
+            store.entries[checkpoint.name] = entry
         return store
 
     def datasets(self) -> list[str]:
@@ -148,19 +69,44 @@ class Store:
         return sorted({e.latent_dim for e in self.entries.values() if e.dataset == dataset})
 
     def models(self, dataset: str, latent_dim: int) -> list[ModelEntry]:
-        """Entries for (dataset, latent_dim): PCA, AE, VAE first, then the beta variants by beta."""
+        """Entries for (dataset, latent_dim) in lineup order: PCA, AE, VAE, then variants by β."""
         found = [e for e in self.entries.values() if e.dataset == dataset and e.latent_dim == latent_dim]
-        return sorted(found, key=lambda e: (KIND_ORDER.index(e.kind), e.beta != 1, e.beta))
+        return sorted(found, key=ModelEntry.sort_key)
 
-    def trio(self, dataset: str, latent_dim: int, vae_name: str | None = None) -> dict[str, ModelEntry]:
-        """{'pca': ..., 'ae': ..., 'vae': ...} for the pair, with the VAE named ``vae_name`` if given
-        (a beta variant). Kinds without a checkpoint are absent."""
-        trio: dict[str, ModelEntry] = {}
+    def default_names(self, dataset: str, latent_dim: int) -> list[str]:
+        """The lineup first shown for a dataset and latent size: one default model of each kind."""
+        chosen, kinds = [], set()
         for entry in self.models(dataset, latent_dim):
-            if entry.kind == "vae" and vae_name and entry.name != vae_name:
-                continue
-            trio.setdefault(entry.kind, entry)
-        return trio
+            if entry.is_default and type(entry) not in kinds:
+                kinds.add(type(entry))
+                chosen.append(entry.name)
+        return chosen
+
+    def lineup(self, dataset, latent_dim, names=None) -> Lineup:
+        """The models the page shows, checked once: ``names`` (a list, or None / empty for the default
+        lineup) must all be ``dataset`` models with ``latent_dim`` dimensions. Raises :class:`InputError`."""
+        if not isinstance(dataset, str) or dataset not in self.datasets():
+            raise InputError(f"unknown dataset {dataset!r}; choose one of {', '.join(self.datasets())}")
+        dims = self.latent_dims(dataset)
+        try:
+            k = int(latent_dim)
+        except (TypeError, ValueError):
+            raise InputError(f"latent size must be a number, got {latent_dim!r}") from None
+        if k not in dims:
+            raise InputError(f"no {dataset} models with latent size {k}; available: {dims}")
+        if isinstance(names, str):
+            names = [names]
+        if not names:
+            names = self.default_names(dataset, k)
+        if not isinstance(names, list | tuple) or not all(isinstance(n, str) for n in names):
+            raise InputError(f"models must be a list of model names, got {names!r}")
+        available = {e.name: e for e in self.models(dataset, k)}
+        unknown = [n for n in names if n not in available]
+        if unknown:
+            raise InputError(f"no model named {unknown[0]!r} for {dataset} at latent size {k}; "
+                             f"choose from {', '.join(available)}")
+        models = sorted({n: available[n] for n in names}.values(), key=ModelEntry.sort_key)
+        return Lineup(dataset, k, models, self.images(dataset))
 
     def images(self, dataset: str) -> DatasetImages:
         """The test images every entry of ``dataset`` encoded, loaded once."""
@@ -179,8 +125,36 @@ class Store:
         except DatasetMissingError as error:
             message = str(error)
         # Offline: show what the best available decoder makes of the stored codes, labelled as such.
-        best = max(entries, key=lambda e: (e.kind != "pca", e.kind == "vae", e.latent_dim))
+        best = max(entries, key=lambda e: (e.rank, e.is_default, e.latent_dim))
         images = torch.cat([best.decode(best.z[i:i + 1000]) for i in range(0, n, 1000)]).cpu()
         return DatasetImages(images, best.labels, False,
                              f"Showing {best.label} reconstructions of the stored codes, not the original "
                              f"images: {message}")
+
+
+@dataclass(eq=False)
+class Lineup:
+    """The models shown side by side: one dataset, one latent size, models in display order."""
+
+    dataset: str
+    latent_dim: int
+    models: list[ModelEntry]
+    images: DatasetImages
+
+    @property
+    def key(self) -> str:
+        """Names this lineup (for caches and the page's specs)."""
+        return f"{self.dataset}/{self.latent_dim}/" + ",".join(m.name for m in self.models)
+
+    @property
+    def info(self) -> dict:
+        """The dataset's description in the checkpoints: 'class_names', 'label_name', ..."""
+        return self.models[0].meta["dataset"]
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        return self.models[0].image_shape
+
+    @property
+    def n_images(self) -> int:
+        return len(self.images.labels)

@@ -1,0 +1,198 @@
+"""One loaded model and every rule that depends on its kind: the only module that knows PCA, AE and VAE.
+
+A :class:`ModelEntry` is a checkpoint plus what the explorer derives from it once (code statistics,
+axis order). Each kind is a small subclass that changes only what differs: its label, the centre and
+unit of its sliders, the Gaussian it is sampled from, the box of its manifold grid, how its axes are
+ranked. Everything else in ``explorer/`` works on any entry. A new kind is a subclass here, one line
+in :data:`ENTRY_TYPES`, and its model in ``training/models.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import ClassVar
+
+import torch
+
+from .latent import dims_by_importance
+
+
+@dataclass(eq=False)  # entries are compared and hashed by identity
+class ModelEntry:
+    """One loaded checkpoint. ``z`` (N, k) are the test set's codes, aligned with the dataset's test images."""
+
+    name: str
+    meta: dict
+    model: torch.nn.Module
+    latents: dict[str, torch.Tensor]
+
+    kind_label: ClassVar[str] = "model"
+    rank: ClassVar[int] = 9                       # position in a lineup, and the offline decoder's preference
+    importance_name: ClassVar[str] = "variance"   # what ranks the axes
+    prior_caption: ClassVar[str] = "decoded N(0, I)"
+
+    # ---- identity -----------------------------------------------------------------------------------
+    @property
+    def dataset(self) -> str:
+        return self.meta["dataset"]["name"]
+
+    @property
+    def latent_dim(self) -> int:
+        return self.meta["model"]["latent_dim"]
+
+    @property
+    def beta(self) -> float:
+        return self.meta["model"].get("beta", 1.0)
+
+    @property
+    def label(self) -> str:
+        return self.kind_label
+
+    @property
+    def is_default(self) -> bool:
+        """Shown when a dataset and latent size are first picked (variants are added by hand)."""
+        return True
+
+    def sort_key(self) -> tuple:
+        return (self.rank, not self.is_default, self.beta, self.name)
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        return tuple(self.model.config.image_shape)
+
+    # ---- codes ----------------------------------------------------------------------------------------
+    @property
+    def z(self) -> torch.Tensor:
+        return self.latents["z"]
+
+    @property
+    def labels(self) -> torch.Tensor:
+        return self.latents["labels"]
+
+    @cached_property
+    def code_mean(self) -> torch.Tensor:  # (k,)
+        return self.z.mean(0)
+
+    @cached_property
+    def code_std(self) -> torch.Tensor:  # (k,)
+        return self.z.std(0).clamp_min(1e-6)
+
+    @cached_property
+    def importance(self) -> torch.Tensor:
+        """Per-dimension score that ranks the axes (k,): the codes' variance here."""
+        return self.z.var(0)
+
+    @cached_property
+    def dim_order(self) -> list[int]:
+        """Dimensions, most important first."""
+        return dims_by_importance(self.importance)
+
+    def axes(self, limit: int) -> list[int]:
+        """The dimensions the first ``limit`` traversal sliders move."""
+        return self.dim_order[:limit]
+
+    def describe_axis(self, dim: int) -> str:
+        score = float(self.importance[dim])
+        return f"z{dim + 1} ({self.importance_name} {score:.2g})"
+
+    @property
+    def views(self) -> list[str]:
+        """2-D views of the latent map available for this model."""
+        if self.latent_dim <= 2:
+            return ["dims"]
+        return ["dims"] + [v for v in ("pca", "umap") if f"view_{v}" in self.latents]
+
+    # ---- kind rules -----------------------------------------------------------------------------------
+    def centre(self) -> torch.Tensor:
+        """The middle of the latent space (k,), where a traversal "from the centre" starts."""
+        return self.code_mean.clone()
+
+    def axis_scale(self) -> torch.Tensor:
+        """One slider unit per dimension (k,)."""
+        return self.code_std
+
+    def prior(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """(mean, std), each (k,), of the Gaussian this model's samples are drawn from: N(0, I) for the
+        AE and the VAE alike (the lesson: only the VAE was trained to make that work)."""
+        k = self.latent_dim
+        return torch.zeros(k), torch.ones(k)
+
+    def manifold_box(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """(mean, std) that scale Kingma & Welling's manifold grid onto this model's map."""
+        return self.prior()
+
+    # ---- computation ------------------------------------------------------------------------------------
+    @torch.no_grad()
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """(n, k) -> (n, C, H, W) in [0, 1]."""
+        return self.model.decode(z.float())
+
+    @torch.no_grad()
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """(n, C, H, W) -> (n, k), deterministic (a VAE's posterior mean)."""
+        return self.model.encode(x)
+
+    def decoder_ops(self):
+        """``decode`` as plain ops for the page to run (``training.models.LatentModel.export_decoder``),
+        or None where the model cannot export itself."""
+        try:
+            return self.model.export_decoder()
+        except (NotImplementedError, TypeError):
+            return None
+
+
+class PCAEntry(ModelEntry):
+    kind_label = "PCA"
+    rank = 0
+    prior_caption = "Gaussian on its scores"
+
+    def prior(self):
+        """PCA's scores are Gaussian with the explained variances: N(0, diag λ)."""
+        return torch.zeros(self.latent_dim), self.model.explained_variance_.sqrt()
+
+
+class AEEntry(ModelEntry):
+    kind_label = "AE"
+    rank = 1
+
+    def manifold_box(self):
+        """N(0, I) covers a small patch of an AE's map: span its codes instead."""
+        return self.code_mean, self.code_std
+
+
+class VAEEntry(ModelEntry):
+    kind_label = "VAE"
+    rank = 2
+    importance_name = "KL"
+
+    @property
+    def label(self) -> str:
+        return f"VAE β={self.beta:g}" if self.beta != 1 else "VAE"
+
+    @property
+    def is_default(self) -> bool:
+        return self.beta == 1
+
+    @cached_property
+    def importance(self) -> torch.Tensor:
+        """KL(q(z|x) ‖ p(z)) per dimension, averaged over the test set (k,): 0 for an unused axis."""
+        if "kl_per_dim" in self.meta["metrics"]:
+            return torch.tensor(self.meta["metrics"]["kl_per_dim"])
+        return self.z.var(0)
+
+    def centre(self):
+        return torch.zeros(self.latent_dim)  # the prior's mean
+
+    def axis_scale(self):
+        return torch.ones(self.latent_dim)   # the prior's std
+
+
+ENTRY_TYPES: dict[str, type[ModelEntry]] = {"pca": PCAEntry, "ae": AEEntry, "vae": VAEEntry}
+
+
+def make_entry(name: str, meta: dict, model, latents: dict) -> ModelEntry:
+    kind = meta["model"]["kind"]
+    if kind not in ENTRY_TYPES:
+        raise ValueError(f"the explorer has no rules for model kind {kind!r}")
+    return ENTRY_TYPES[kind](name, meta, model, latents)

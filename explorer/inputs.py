@@ -1,0 +1,39 @@
+"""Checks for values that arrive from the page or the API, each refused with a short message that
+says what to do (shown in the panel that asked, never as a traceback)."""
+
+from __future__ import annotations
+
+import math
+
+
+class InputError(ValueError):
+    """A value from the page or the API that the app cannot use; the message says what to do."""
+
+
+def whole_number(value, low: int, high: int, what: str) -> int:
+    """``value`` as an int in [low, high], or :class:`InputError`."""
+    if isinstance(value, bool) or value is None:
+        raise InputError(f"{what} must be a whole number, got {value!r}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{what} must be a whole number, got {value!r}") from None
+    if not math.isfinite(number) or number != int(number):
+        raise InputError(f"{what} must be a whole number, got {value!r}")
+    number = int(number)
+    if not low <= number <= high:
+        raise InputError(f"{what} {number} is out of range: it must be between {low} and {high}")
+    return number
+
+
+def real_number(value, low: float, high: float, what: str) -> float:
+    """``value`` as a finite float in [low, high], or :class:`InputError`."""
+    if isinstance(value, bool) or value is None:
+        raise InputError(f"{what} must be a number, got {value!r}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{what} must be a number, got {value!r}") from None
+    if not math.isfinite(number) or not low <= number <= high:
+        raise InputError(f"{what} must be a number between {low:g} and {high:g}, got {value!r}")
+    return number

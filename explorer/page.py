@@ -1,0 +1,156 @@
+"""What every tab shares: the header (dataset, latent size, models, selected image), the lineup they
+resolve to, and the few page-wide changes a tab can react to.
+
+A tab module gets the :class:`Page` and
+
+- wraps its handlers with :meth:`Page.handler`: a handler takes the resolved :class:`Lineup` first,
+  then its own inputs, and returns ``{component: value}``; bad input becomes a short message shown on
+  that handler's own outputs only;
+- subscribes to page-wide changes with :meth:`Page.subscribe` ("lineup": dataset, k or models changed;
+  "selection": another test image selected; "yours": a drawn or uploaded image was encoded);
+- announces such a change from one of its own events with :meth:`Page.announce`.
+
+:meth:`Page.finish` chains every subscriber after every announcement, each as its own step, so one
+panel's failure never blanks another, and the first subscriber (the maps) is drawn first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass, field
+
+import gradio as gr
+import numpy as np
+from PIL import Image
+
+from .assets import Assets
+from .images import ImageInputError
+from .inputs import InputError
+from .store import Lineup, Store
+
+CHANGES = ("lineup", "selection", "yours")
+
+
+@dataclass
+class Page:
+    store: Store
+    assets: Assets
+    browser_decoding: bool = True
+    _subscribers: dict = field(default_factory=lambda: {c: [] for c in CHANGES})
+    _announcements: list = field(default_factory=list)
+
+    # ---- the header ------------------------------------------------------------------------------------
+    def header(self) -> None:
+        datasets = self.store.datasets()
+        if not datasets:
+            raise SystemExit("no checkpoints found; train them with `python -m training zoo`")
+        first = datasets[0]
+        dims = self.store.latent_dims(first)
+        with gr.Row(equal_height=True, elem_id="le-header"):
+            gr.Markdown("### Latent Explorer\nPCA · AE · VAE side by side", elem_id="le-title", min_height=0)
+            self.dataset = gr.Dropdown(datasets, value=first, label="Dataset", scale=1, min_width=140,
+                                       elem_id="le-dataset")
+            self.latent_dim = gr.Radio(dims, value=dims[0], label="Latent size k", scale=1, min_width=140,
+                                       elem_id="le-k")
+            self.models = gr.Dropdown(self.model_choices(first, dims[0]), value=self.store.default_names(first, dims[0]),
+                                      multiselect=True, allow_custom_value=True, label="Models side by side",
+                                      scale=3, min_width=300, elem_id="le-models")
+            self.index = gr.Number(0, precision=0, label="Selected image #", minimum=0, scale=1,
+                                   min_width=140, elem_id="le-index")
+        self.status = gr.Markdown(elem_id="le-status")
+        self.yours = gr.State(None)  # {model name: code list} of the last encoded drawing or upload
+
+    @property
+    def lineup_inputs(self) -> list:
+        return [self.dataset, self.latent_dim, self.models]
+
+    def model_choices(self, dataset: str, latent_dim: int) -> list[tuple[str, str]]:
+        return [(entry.label, entry.name) for entry in self.store.models(dataset, int(latent_dim))]
+
+    def _status(self, lineup: Lineup) -> dict:
+        names = " · ".join(f"`{m.name}`" for m in lineup.models)
+        text = f"{names} · decoding on **{self.store.device}**"
+        if not lineup.images.originals:
+            text += f"  \n⚠️ **Offline:** {lineup.images.message}"
+        return {self.status: text}
+
+    def _choose_dataset(self, name):
+        if name not in self.store.datasets():
+            raise gr.Error(f"unknown dataset {name!r}", duration=8)
+        dims = self.store.latent_dims(name)
+        return {self.latent_dim: gr.update(choices=dims, value=dims[0]),
+                self.models: gr.update(choices=self.model_choices(name, dims[0]),
+                                       value=self.store.default_names(name, dims[0])),
+                self.index: 0, self.yours: None}
+
+    def _choose_latent_dim(self, name, k):
+        try:
+            lineup = self.store.lineup(name, k, None)
+        except InputError as error:
+            raise gr.Error(str(error), duration=8) from None
+        return {self.models: gr.update(choices=self.model_choices(name, lineup.latent_dim),
+                                       value=[m.name for m in lineup.models]), self.yours: None}
+
+    # ---- handlers and changes ----------------------------------------------------------------------------
+    def handler(self, fn):
+        """fn(lineup, *values) -> {component: value} as a Gradio function of (dataset, k, models, *values)."""
+        def run(dataset, latent_dim, names, *values):
+            try:
+                return fn(self.store.lineup(dataset, latent_dim, names), *values)
+            except (InputError, ImageInputError) as error:
+                raise gr.Error(str(error), duration=8) from None
+        run.__name__, run.__doc__ = getattr(fn, "__name__", "handler"), fn.__doc__  # not __wrapped__: Gradio
+        return run                                                                 # reads the real signature
+
+    def subscribe(self, change: str, fn, inputs: list, outputs: list) -> None:
+        """Run handler ``fn`` (see :meth:`handler`) after every announcement of ``change``."""
+        self._subscribers[change].append((fn, inputs, outputs))
+
+    def announce(self, change: str, event) -> None:
+        """Mark the Gradio ``event`` dependency as one that makes ``change``."""
+        self._announcements.append((change, event))
+
+    def finish(self) -> None:
+        """Wire the header, then chain subscribers after announcements (call once, after every tab)."""
+        private = {"api_visibility": "private", "show_progress": "hidden"}
+        self.subscribe("lineup", self._status, [], [self.status])
+        self._subscribers["lineup"].insert(0, self._subscribers["lineup"].pop())  # the status line first
+        header_outputs = [self.latent_dim, self.models, self.index, self.yours]
+        self.announce("lineup", self.dataset.input(self._choose_dataset, self.dataset, header_outputs, **private))
+        self.announce("lineup", self.latent_dim.input(self._choose_latent_dim, [self.dataset, self.latent_dim],
+                                                      [self.models, self.yours], **private))
+        self.announce("lineup", self.models.input(lambda: None, None, None, **private))
+        for change, event in self._announcements:
+            for fn, inputs, outputs in self._subscribers[change]:
+                event = event.then(self.handler(fn), [*self.lineup_inputs, *inputs], outputs, **private)
+
+    def on_load(self, demo: gr.Blocks) -> None:
+        """On page load, everything a lineup change refreshes."""
+        event = None
+        for fn, inputs, outputs in self._subscribers["lineup"]:
+            args = (self.handler(fn), [*self.lineup_inputs, *inputs], outputs)
+            event = demo.load(*args, api_visibility="private") if event is None else event.then(
+                *args, api_visibility="private", show_progress="hidden")
+
+    # ---- pictures ------------------------------------------------------------------------------------------
+    def picture_file(self, picture: np.ndarray, name: str) -> str:
+        """``picture`` as a PNG named ``name``.png (the name a download gets), stored by content."""
+        buffer = io.BytesIO()
+        Image.fromarray(picture).save(buffer, format="PNG")
+        data = buffer.getvalue()
+        folder = self.assets.folder / "pictures" / hashlib.sha1(data).hexdigest()[:16]
+        path = folder / f"{_slug(name)}.png"
+        if not path.exists():
+            folder.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        return str(path)
+
+
+def _slug(text: str) -> str:
+    keep = "".join(c if c.isalnum() or c in "-_." else "-" for c in text.replace("β=", "beta"))
+    return "-".join(part for part in keep.split("-") if part)[:120] or "picture"
+
+
+def lineup_slug(lineup: Lineup) -> str:
+    return f"{lineup.dataset}-k{lineup.latent_dim}"

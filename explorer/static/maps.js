@@ -1,0 +1,165 @@
+// The lineup's latent maps (gr.HTML js_on_load; spec from explorer/tabs/latent_map.py and the trace
+// templates of explorer/plots.py). One long-lived plot per model slot: Plotly.react reuses its WebGL
+// context, and a new spec that only moves the marks restyles three overlay traces, nothing else.
+// Points come as binary files (float32 x, y; int32 labels) fetched once per URL.
+// Events to Python: trigger("select", {index}) for a point, trigger("click", {model, x, y}) for empty
+// space (x, y null where the map is not a 2-D latent space).
+const state = { slots: [], spec: null, selected: null, version: 0 };
+const points = new Map();  // url -> Promise<{xy, labels, n}>
+const legend = element.appendChild(Object.assign(document.createElement("div"), { className: "le-legend" }));
+const grid = element.appendChild(Object.assign(document.createElement("div"), { className: "le-maps" }));
+
+const drawLegend = (map) => {  // one legend for the whole row (every map colours classes alike)
+  legend.replaceChildren(...(map.legend || []).map(([name, colour]) => {
+    const item = document.createElement("span");
+    item.append(Object.assign(document.createElement("i"), { style: `background:${colour}` }), name);
+    return item;
+  }));
+};
+
+const load = (url, n) => {
+  if (!points.has(url)) {
+    points.set(url, fetch(url).then((r) => r.arrayBuffer()).then((buffer) => ({
+      n, xy: new Float32Array(buffer, 0, 2 * n), labels: new Int32Array(buffer, 8 * n, n),
+    })));
+  }
+  return points.get(url);
+};
+
+const fill = (template, data, map) => {  // a trace template -> a plotly trace
+  const { le, ...trace } = template;
+  if (le.overlay) return { ...trace, x: [], y: [] };
+  const keep = [];
+  for (let i = 0; i < data.n; i++) if (le.points === "all" || data.labels[i] === le.points) keep.push(i);
+  const x = new Float32Array(keep.length), y = new Float32Array(keep.length);
+  keep.forEach((i, j) => { x[j] = data.xy[2 * i]; y[j] = data.xy[2 * i + 1]; });
+  trace.x = x; trace.y = y; trace.customdata = keep;
+  if (le.points === "all") {
+    trace.marker = { ...trace.marker, color: keep.map((i) => map.palette[data.labels[i]]) };
+    trace.text = keep.map((i) => (map.class_names ? map.class_names[data.labels[i]] : String(data.labels[i])));
+  }
+  return trace;
+};
+
+const position = (slot, index) => {
+  if (index === null || index === undefined || !slot.data || index < 0 || index >= slot.data.n) return [[], []];
+  return [[slot.data.xy[2 * index]], [slot.data.xy[2 * index + 1]]];
+};
+
+const placeMarks = (slot) => {  // the ring, the star and the clicked spot, drawn above the points
+  const spec = state.spec, map = slot.map;
+  if (!slot.div.data || !spec) return;
+  const overlays = map.traces.map((t, i) => [t.le.overlay, i]).filter(([o]) => o);
+  const xs = [], ys = [], indices = [];
+  for (const [name, i] of overlays) {
+    let x = [], y = [];
+    if (name === "selected") [x, y] = position(slot, state.selected);
+    if (name === "yours" && spec.yours && spec.yours[map.name]) [x, y] = spec.yours[map.name].map((v) => [v]);
+    if (name === "spot" && spec.spot && spec.spot.model === map.name) [x, y] = [[spec.spot.x], [spec.spot.y]];
+    xs.push(x); ys.push(y); indices.push(i);
+  }
+  window.Plotly.restyle(slot.div, { x: xs, y: ys }, indices);
+};
+
+let preview = null;
+const showPreview = (event) => {
+  const sprite = state.spec && state.spec.sprite, point = event.points && event.points[0];
+  if (!sprite || !point || typeof point.customdata !== "number") return;
+  preview ||= document.body.appendChild(Object.assign(document.createElement("div"), { id: "le-preview" }));
+  const zoom = sprite.zoom, i = point.customdata, col = i % sprite.columns, row = Math.floor(i / sprite.columns);
+  Object.assign(preview.style, {
+    width: `${sprite.w * zoom}px`, height: `${sprite.h * zoom}px`, backgroundImage: `url("${sprite.url}")`,
+    backgroundSize: `${sprite.columns * sprite.w * zoom}px auto`,
+    backgroundPosition: `-${col * sprite.w * zoom}px -${row * sprite.h * zoom}px`,
+    left: `${event.event.clientX + 18}px`, top: `${event.event.clientY + 18}px`, display: "block",
+  });
+};
+
+const newSlot = () => {
+  const div = grid.appendChild(Object.assign(document.createElement("div"), { className: "le-map" }));
+  const slot = { div, map: null, data: null, drawn: null };
+  let pointClick = 0;
+  div.addEventListener("click", (event) => {  // empty space: no plotly_click just before this
+    const box = div.querySelector(".nsewdrag");
+    if (!box || !slot.map) return;
+    const rect = box.getBoundingClientRect(), px = event.clientX - rect.left, py = event.clientY - rect.top;
+    if (px < 0 || py < 0 || px > rect.width || py > rect.height) return;
+    setTimeout(() => {
+      if (Date.now() - pointClick < 400) return;
+      const layout = div._fullLayout, name = slot.map.name;
+      if (!slot.map.clickable) { trigger("click", { model: name, x: null, y: null }); return; }
+      const x = layout.xaxis.p2d(px), y = layout.yaxis.p2d(py);
+      state.spec.spot = { model: name, x, y };
+      state.slots.forEach(placeMarks);
+      trigger("click", { model: name, x, y });
+    }, 60);
+  });
+  slot.attach = () => {
+    if (slot.attached) return;
+    slot.attached = true;
+    div.on("plotly_click", (event) => {
+      const point = event.points && event.points[0];
+      if (!point || typeof point.customdata !== "number") return;
+      pointClick = Date.now();
+      state.selected = point.customdata;
+      state.slots.forEach(placeMarks);  // ringed everywhere at once, before the server answers
+      trigger("select", { index: point.customdata });
+    });
+    div.on("plotly_hover", showPreview);
+    div.on("plotly_unhover", () => preview && (preview.style.display = "none"));
+  };
+  new ResizeObserver(() => { if (div.offsetWidth && div.data) window.Plotly.Plots.resize(div); }).observe(div);
+  return slot;
+};
+
+const render = async () => {
+  const spec = props.value;
+  if (!spec || !spec.maps || !window.Plotly) return;
+  const version = ++state.version;
+  const data = await Promise.all(spec.maps.map((m) => load(m.data, m.n)));
+  if (version !== state.version) return;  // a newer spec came meanwhile
+  const sameMaps = state.spec && state.spec.key === spec.key;
+  state.spec = { ...spec, spot: spec.spot || (sameMaps ? state.spec.spot : null) };  // a clicked spot stays marked
+  state.selected = spec.selected;
+  while (state.slots.length > spec.maps.length) {
+    const slot = state.slots.pop();
+    window.Plotly.purge(slot.div);
+    slot.div.remove();
+  }
+  while (state.slots.length < spec.maps.length) state.slots.push(newSlot());
+  grid.style.gridTemplateColumns = `repeat(${spec.maps.length}, minmax(0, 1fr))`;
+  drawLegend(spec.maps[0]);
+  spec.maps.forEach((map, i) => {
+    const slot = state.slots[i];
+    slot.map = map; slot.data = data[i];
+    const key = JSON.stringify([map.data, map.layout, map.traces]);
+    if (slot.drawn !== key) {
+      window.Plotly.react(slot.div, map.traces.map((t) => fill(t, data[i], map)), { ...map.layout, autosize: true },
+                          { displaylogo: false, scrollZoom: true, responsive: false });
+      slot.drawn = key;
+      slot.attach();
+    }
+    placeMarks(slot);
+  });
+  element.dataset.drawn = spec.key;
+  element.dataset.version = String(version);
+};
+
+// For tests and the page's own tools: where a test image is on screen, and which marks are drawn.
+element.leMaps = {
+  pointOnScreen(model, index) {
+    const slot = state.slots.find((s) => s.map && s.map.name === model);
+    if (!slot) return null;
+    const [[x], [y]] = position(slot, index), box = slot.div.querySelector(".nsewdrag").getBoundingClientRect();
+    const layout = slot.div._fullLayout;
+    return [box.left + layout.xaxis.d2p(x), box.top + layout.yaxis.d2p(y)];
+  },
+  marks() {
+    return state.slots.map((s) => Object.fromEntries(s.div.data.filter((t) => ["selected", "your image", "clicked spot"]
+      .includes(t.name)).map((t) => [t.name, Array.from(t.x || [])])));
+  },
+  models() { return state.slots.map((s) => s.map && s.map.name); },
+  pointCounts() { return state.slots.map((s) => (s.data ? s.data.n : 0)); },
+};
+watch("value", render);
+render();

@@ -1,0 +1,119 @@
+"""Latent map tab: every model's test codes as a scatter, side by side; click a point to select it in
+all of them, click empty space on a 2-D map to decode that spot."""
+
+from __future__ import annotations
+
+import gradio as gr
+import numpy as np
+import torch
+
+from .. import components, panels
+from ..images import titled
+from ..inputs import InputError, real_number, whole_number
+from ..latent import project
+from ..page import Page, lineup_slug
+from ..plots import latent_map
+from ..store import Lineup
+
+TITLE = "Latent map"
+LOOK = ("Each dot is a test image at its code: the VAE's fill a round blob around 0, the AE's sprawl with gaps. "
+        "Hover to see one, click to select it in every map, click empty space (k = 2) to decode it.")
+VIEWS = [("first two dims", "dims"), ("PCA of z", "pca"), ("UMAP of z", "umap")]
+HINT = "Click empty space\nin a 2-D map to see\nwhat the decoder\ndraws there."
+
+
+def build(page: Page) -> None:
+    with gr.Tab(TITLE):
+        with gr.Row(equal_height=True):
+            gr.Markdown(LOOK, elem_classes="look")
+            view = gr.Radio(VIEWS, value="dims", label="Map view (k > 2)", visible=False, min_width=320,
+                            elem_id="le-view", scale=0)
+        with gr.Row():
+            with gr.Column(scale=6):
+                maps = components.latent_maps()
+            with gr.Column(scale=1, min_width=170):
+                selection = components.picture("Selected image and reconstructions (MSE)", elem_id="le-selection")
+                here = components.picture("What lives here?", show_label=True, elem_id="le-here")
+        where = [gr.Textbox(visible=False), gr.Number(visible=False), gr.Number(visible=False)]  # API only
+        decode_at_api = gr.Button(visible=False)
+
+    def spec(lineup: Lineup, view_name, selected, yours) -> dict:
+        """The maps' spec: a template per model (points fetched by the page), marks to draw."""
+        info = lineup.info
+        sprite = page.assets.sprite(lineup)
+        maps_, stars = [], {}
+        for entry in lineup.models:
+            chosen = view_name if view_name in entry.views else "dims"
+            url, _ = page.assets.map_points(entry, chosen)
+            maps_.append(latent_map(entry, chosen, url, info.get("class_names"), info.get("label_name", "label")))
+            if yours and entry.name in yours:
+                code = torch.tensor(yours[entry.name], dtype=torch.float32)[None]
+                stars[entry.name] = project(code, chosen, entry.latents, entry.z)[0].tolist()
+        index = _selected(lineup, selected)
+        return {"key": f"{lineup.key}/{view_name}", "maps": maps_, "sprite": sprite, "selected": index,
+                "yours": stars, "spot": None}
+
+    def refresh(lineup: Lineup, view_name, selected, yours):
+        index = _selected(lineup, selected)
+        return {maps: spec(lineup, view_name, selected, yours),
+                view: gr.update(visible=lineup.latent_dim > 2),
+                selection: page.picture_file(panels.selection(lineup.models, lineup.images.images, index,
+                                                              lineup.images.originals),
+                                             f"{lineup_slug(lineup)}-image{index}-reconstructions"),
+                here: page.picture_file(titled(np.full((40, 190), 255, np.uint8), HINT), "hint")}
+
+    def show_selection(lineup: Lineup, selected):
+        index = _index(lineup, selected)
+        return {selection: page.picture_file(panels.selection(lineup.models, lineup.images.images, index,
+                                                              lineup.images.originals),
+                                             f"{lineup_slug(lineup)}-image{index}-reconstructions")}
+
+    def pick_point(lineup: Lineup, event: gr.EventData):
+        """A click on a point: select that test image (the page has already ringed it)."""
+        index = _index(lineup, (event._data or {}).get("index"))
+        return {page.index: index, **show_selection(lineup, index)}
+
+    def decode_here(lineup: Lineup, model, x, y):
+        """What lives here? The image ``model`` decodes at (x, y) of its 2-D map."""
+        entry = next((m for m in lineup.models if m.name == model), None)
+        if entry is None:
+            raise InputError(f"no model named {model!r} in this lineup")
+        if entry.latent_dim != 2:
+            message = (f"At k = {entry.latent_dim} a spot on\nthe map is not one code\n(it shows 2 of "
+                       f"{entry.latent_dim}\nnumbers). Choose k = 2\nto decode spots.")
+            return {here: page.picture_file(titled(np.full((40, 190), 255, np.uint8), message), "hint")}
+        x, y = real_number(x, -1e4, 1e4, "x"), real_number(y, -1e4, 1e4, "y")
+        return {here: page.picture_file(panels.decode_point(entry, x, y),
+                                        f"{lineup_slug(lineup)}-{entry.label}-at-{x:.2f}-{y:.2f}")}
+
+    def on_space(lineup: Lineup, event: gr.EventData):
+        """A click on empty space: {model, x, y} from the page (x, y null off a 2-D latent space)."""
+        data = event._data or {}
+        return decode_here(lineup, data.get("model"), data.get("x"), data.get("y"))
+
+    # Wiring. The lineup, the selection and "your image" each redraw only what they change.
+    marks = [view, page.index, page.yours]
+    page.subscribe("lineup", refresh, marks, [maps, view, selection, here])
+    page.subscribe("selection", lambda lineup, v, s, y: {maps: spec(lineup, v, s, y)}, marks, [maps])
+    page.subscribe("yours", lambda lineup, v, s, y: {maps: spec(lineup, v, s, y)}, marks, [maps])
+    view.input(page.handler(lambda lineup, v, s, y: {maps: spec(lineup, v, s, y)}), [*page.lineup_inputs, *marks],
+               [maps], api_name="maps")
+    page.announce("selection", page.index.submit(page.handler(show_selection), [*page.lineup_inputs, page.index],
+                                                 [selection], api_name="select"))
+    page.announce("selection", maps.select(page.handler(pick_point), page.lineup_inputs, [page.index, selection],
+                                           api_visibility="private", show_progress="hidden"))
+    maps.click(page.handler(on_space), page.lineup_inputs, [here], api_visibility="private", show_progress="hidden")
+    decode_at_api.click(page.handler(decode_here), [*page.lineup_inputs, *where], [here],
+                                   api_name="decode_at")
+
+
+def _index(lineup: Lineup, value) -> int:
+    return whole_number(value, 0, lineup.n_images - 1, "image index")
+
+
+def _selected(lineup: Lineup, value) -> int:
+    """The selected index, kept in range when the dataset has fewer images than the number says."""
+    try:
+        return _index(lineup, value)
+    except InputError:
+        return 0

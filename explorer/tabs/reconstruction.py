@@ -1,0 +1,67 @@
+"""Reconstruction tab: test images beside each model's reconstruction; draw or upload your own image
+and find it, starred, in every latent map."""
+
+from __future__ import annotations
+
+import gradio as gr
+import torch
+
+from .. import components, panels
+from ..images import prepare_upload
+from ..inputs import whole_number
+from ..page import Page, lineup_slug
+from ..store import Lineup
+
+TITLE = "Reconstruction"
+LOOK = ("Top: test images; below: each model's reconstruction with its error. Draw a digit or upload a picture: "
+        "it is encoded, reconstructed, and starred in every latent map.")
+UPLOAD_STYLE = {"mnist": "digit", "fashion-mnist": "object"}  # how a picture is made to look like the dataset
+
+
+def build(page: Page) -> None:
+    with gr.Tab(TITLE):
+        with gr.Row(equal_height=True):
+            gr.Markdown(LOOK, elem_classes="look")
+            recon_seed = gr.Number(0, precision=0, label="seed for the test images", minimum=0, min_width=160,
+                                   scale=0)
+            again = gr.Button("Other test images", scale=0, min_width=160)
+        with gr.Row():
+            reconstruction = components.picture("Reconstructions", elem_id="le-reconstruction",
+                                                elem_classes=["pixelated", "le-main"], scale=3)
+            with gr.Column(min_width=260, scale=1):
+                sketch = gr.Sketchpad(label="Draw here", type="numpy", image_mode="RGBA", canvas_size=(280, 280),
+                                      brush=gr.Brush(default_size=18, colors=["#000000"], color_mode="fixed"),
+                                      layers=False, transforms=(), elem_id="le-sketch", height=300)
+                encode_drawing = gr.Button("Encode my drawing", variant="primary")
+            with gr.Column(min_width=260, scale=1):
+                upload = gr.Image(label="…or upload a picture (encoded at once)", type="numpy", image_mode="RGBA",
+                                  sources=["upload", "clipboard"], elem_id="le-upload", height=150)
+                yours_picture = components.picture("Your image and each model's reconstruction", elem_id="le-yours")
+
+    def reconstruct(lineup: Lineup, seed_value, count: int = 8) -> dict:
+        seed_value = whole_number(seed_value, 0, 2**31 - 1, "seed")
+        generator = torch.Generator().manual_seed(seed_value)
+        indices = torch.randperm(lineup.n_images, generator=generator)[:count].tolist()
+        picture = panels.reconstructions(lineup.models, lineup.images.images, indices, lineup.images.originals)
+        return {reconstruction: page.picture_file(picture, f"{lineup_slug(lineup)}-reconstructions-seed{seed_value}")}
+
+    def encode(lineup: Lineup, picture, caption: str) -> dict:
+        if isinstance(picture, dict):  # the sketchpad's editor value
+            picture = picture.get("composite")
+        style = UPLOAD_STYLE.get(lineup.dataset, "face")
+        x = prepare_upload(picture, lineup.image_shape, style)
+        codes, figure = panels.encode_yours(lineup.models, x, caption)
+        return {page.yours: {m.name: c.tolist() for m, c in zip(lineup.models, codes)},
+                yours_picture: page.picture_file(figure, f"{lineup_slug(lineup)}-{caption.replace(' ', '-')}")}
+
+    page.subscribe("lineup", reconstruct, [recon_seed], [reconstruction])
+    recon_seed.submit(page.handler(reconstruct), [*page.lineup_inputs, recon_seed], [reconstruction],
+                      api_name="reconstruct")
+    again.click(lambda s: (int(s) + 1) if isinstance(s, int | float) and s == s else 0, recon_seed, recon_seed,
+                api_visibility="private").then(page.handler(reconstruct), [*page.lineup_inputs, recon_seed],
+                                               [reconstruction], api_visibility="private")
+    outputs = [page.yours, yours_picture]
+    page.announce("yours", encode_drawing.click(page.handler(lambda lineup, p: encode(lineup, p, "your drawing")),
+                                                [*page.lineup_inputs, sketch], outputs, api_name="encode_drawing"))
+    page.announce("yours", upload.upload(page.handler(lambda lineup, p: encode(lineup, p, "your upload")),
+                                         [*page.lineup_inputs, upload], outputs, api_name="encode_upload"))

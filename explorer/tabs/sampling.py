@@ -1,0 +1,56 @@
+"""Sampling tab: the same N(0, I) draws decoded by every model, and Kingma & Welling's manifold grid."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from .. import components, panels
+from ..images import hstack
+from ..inputs import whole_number
+from ..page import Page, lineup_slug
+from ..store import Lineup
+
+TITLE = "Sampling"
+LOOK = ("The same N(0, I) draws decoded by each model (PCA: a Gaussian with its own variances). VAE samples look "
+        "like data, because training pulled its codes towards N(0, I); nothing did that for the AE.")
+
+
+def build(page: Page) -> None:
+    with gr.Tab(TITLE):
+        with gr.Row(equal_height=True):
+            gr.Markdown(LOOK, elem_classes="look")
+            grid_size = gr.Slider(2, 16, value=8, step=1, label="grid n × n", min_width=180, scale=0)
+            seed = gr.Number(0, precision=0, label="seed", minimum=0, min_width=100, scale=0)
+            resample = gr.Button("New seed", scale=0, min_width=110)
+        samples = components.picture("Samples", elem_id="le-samples", elem_classes=["pixelated", "le-main"])
+        with gr.Group(visible=False) as manifold_group:
+            with gr.Row(equal_height=True):
+                gr.Markdown("**Manifold** (2-D models; Kingma & Welling, Fig. 4): a regular grid of codes through "
+                            "the Gaussian inverse CDF. The VAE's changes smoothly and stays plausible; the AE's "
+                            "has holes.", elem_classes="look")
+                manifold_size = gr.Slider(5, 25, value=15, step=1, label="manifold n × n", min_width=200, scale=0)
+            manifolds = components.picture("Manifolds", elem_id="le-manifolds", elem_classes=["pixelated", "le-main"])
+
+    def draw_samples(lineup: Lineup, n, seed_value) -> dict:
+        n = whole_number(n, 2, 16, "grid size")
+        seed_value = whole_number(seed_value, 0, 2**31 - 1, "seed")
+        picture = hstack([panels.sample_grid(m, n, seed_value) for m in lineup.models])
+        return {samples: page.picture_file(picture, f"{lineup_slug(lineup)}-samples-{n}x{n}-seed{seed_value}")}
+
+    def draw_manifolds(lineup: Lineup, n) -> dict:
+        if lineup.latent_dim != 2:
+            return {manifold_group: gr.update(visible=False)}
+        n = whole_number(n, 2, 30, "manifold size")
+        picture = hstack([panels.manifold(m, n) for m in lineup.models])
+        return {manifold_group: gr.update(visible=True),
+                manifolds: page.picture_file(picture, f"{lineup_slug(lineup)}-manifolds-{n}x{n}")}
+
+    page.subscribe("lineup", draw_samples, [grid_size, seed], [samples])
+    page.subscribe("lineup", draw_manifolds, [manifold_size], [manifold_group, manifolds])
+    for trigger in (grid_size.release, seed.submit):
+        trigger(page.handler(draw_samples), [*page.lineup_inputs, grid_size, seed], [samples], api_name="samples")
+    resample.click(lambda s: (int(s) + 1) if isinstance(s, int | float) and s == s else 0, seed, seed,
+                   api_visibility="private").then(
+        page.handler(draw_samples), [*page.lineup_inputs, grid_size, seed], [samples], api_visibility="private")
+    manifold_size.release(page.handler(draw_manifolds), [*page.lineup_inputs, manifold_size],
+                          [manifold_group, manifolds], api_name="manifolds")

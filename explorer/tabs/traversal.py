@@ -1,0 +1,146 @@
+"""Traversal tab: sliders move each model's latent axes from a start code; the pictures follow live.
+
+Live pictures (``explorer/static/live.js``). The component's value is
+
+    {"spec": {"id", "range", "sliders", "models": [{"name", "label", "axes_text", "channels", "height",
+              "width", "url", "ops", "base", "axes", "step"}]},      # sent when the lineup or start changes
+     "frame": {"spec": id, "offsets": [...], "pictures": {name: PNG data URL}}}   # every slider step
+
+While a slider moves, the page decodes each model itself (``ops`` and the weights at ``url``: see
+``training/backbones.py``) and paints it at once; the server's frame, exact, replaces the page's when
+it carries the sliders' current offsets. Frames of another spec (an older lineup or start) are never
+shown.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import tempfile
+from pathlib import Path
+
+import gradio as gr
+import numpy as np
+
+from .. import components, panels
+from ..images import hstack, png_bytes, save_gif, titled
+from ..inputs import real_number, whole_number
+from ..page import Page, lineup_slug
+from ..store import Lineup
+
+TITLE = "Traversal"
+LOOK = ("Each slider moves every model along one of its own axes, most-used first, in standard deviations from "
+        "the start image (0 = the start image). A VAE's axes change the image smoothly; an AE's often jump or "
+        "break into noise.")
+R = panels.TRAVERSAL_RANGE
+
+
+def build(page: Page) -> None:
+    with gr.Tab(TITLE):
+        gr.Markdown(LOOK, elem_classes="look")
+        with gr.Row():
+            with gr.Column(scale=2, min_width=320):
+                start = gr.Radio([("the selected image", "selected"), ("the centre of each space", "centre")],
+                                 value="selected", label="Start from", elem_id="le-start")
+                sliders = [gr.Slider(-R, R, value=0, step=0.05, label=f"axis {i + 1}", elem_id=f"le-axis-{i}",
+                                     visible=i < 2) for i in range(panels.MAX_AXES)]
+                with gr.Row():
+                    reset = gr.Button("Reset sliders to 0", size="md")
+                    gif_button = gr.Button("Export GIF", size="md")
+                gif = gr.File(label="GIF", height=60, visible=False)
+            with gr.Column(scale=3, min_width=360):
+                live = components.live_pictures()
+                gr.Markdown("**Traversal grids** (β-VAE papers): each row moves one axis −3 … +3 from the start; "
+                            "a VAE row with KL near 0 is an unused axis.", elem_classes="look")
+                grids = components.picture("Traversal grids", elem_id="le-grids")
+
+    def start_index(lineup: Lineup, selected, mode) -> int | None:
+        """The test image the sliders start from, or None for each model's centre."""
+        if mode == "centre":
+            return None
+        return whole_number(selected, 0, lineup.n_images - 1, "image index")
+
+    def spec_id(lineup: Lineup, start: int | None) -> str:
+        return hashlib.sha1(f"{lineup.key}|{start}".encode()).hexdigest()[:12]
+
+    def frame(lineup: Lineup, start: int | None, offsets: list[float]) -> dict:
+        pictures = {}
+        for entry in lineup.models:
+            data = base64.b64encode(png_bytes(panels.slider_image(entry, start, offsets))).decode()
+            pictures[entry.name] = f"data:image/png;base64,{data}"
+        return {"spec": spec_id(lineup, start), "offsets": offsets, "pictures": pictures}
+
+    def spec(lineup: Lineup, start: int | None) -> dict:
+        n_axes = min(lineup.latent_dim, panels.MAX_AXES)
+        models = []
+        for entry in lineup.models:
+            channels, height, width = entry.image_shape
+            axes = entry.axes(n_axes)
+            step = entry.axis_scale()
+            decoder = page.assets.decoder(entry) if page.browser_decoding else None
+            models.append({"name": entry.name, "label": entry.label, "channels": channels, "height": height,
+                           "width": width, "url": decoder[0] if decoder else None,
+                           "ops": decoder[1] if decoder else None,
+                           "base": panels.base_code(entry, start).tolist(), "axes": axes,
+                           "step": [float(step[a]) for a in axes],
+                           "axes_text": ", ".join(f"z{a + 1}" for a in axes)})
+        return {"id": spec_id(lineup, start), "range": R, "sliders": n_axes, "models": models}
+
+    def slider_labels(lineup: Lineup) -> list:
+        n_axes = min(lineup.latent_dim, panels.MAX_AXES)
+        updates = []
+        for i in range(panels.MAX_AXES):
+            if i >= n_axes:
+                updates.append(gr.update(visible=False, value=0))
+                continue
+            moved = " · ".join(f"{m.label} {m.describe_axis(m.axes(n_axes)[i])}" for m in lineup.models)
+            ordinal = "most-used axis" if i == 0 else f"axis no. {i + 1} by use"
+            updates.append(gr.update(visible=True, value=0, label=f"{i + 1}. {ordinal}: {moved}"))
+        return updates
+
+    def grid_picture(lineup: Lineup, start: int | None) -> str:
+        pictures = [panels.traversal_figure(entry, start) for entry in lineup.models]
+        where = "centre" if start is None else f"image{start}"
+        return page.picture_file(hstack(pictures), f"{lineup_slug(lineup)}-traversal-grids-from-{where}")
+
+    def restart(lineup: Lineup, selected, mode) -> dict:
+        """New lineup or start: sliders to 0, a new spec with its first frame, new grids."""
+        start = start_index(lineup, selected, mode)
+        offsets = [0.0] * panels.MAX_AXES
+        return {live: {"spec": spec(lineup, start), "frame": frame(lineup, start, offsets)},
+                **dict(zip(sliders, slider_labels(lineup))), grids: grid_picture(lineup, start),
+                gif: gr.update(value=None, visible=False)}
+
+    def step(lineup: Lineup, selected, mode, *offsets) -> dict:
+        """One slider step: the server's exact pictures for these offsets."""
+        start = start_index(lineup, selected, mode)
+        values = [real_number(o, -R, R, f"slider {i + 1}") for i, o in enumerate(offsets)]
+        return {live: {"frame": frame(lineup, start, values)}}
+
+    def export_gif(lineup: Lineup, selected, mode) -> dict:
+        """Each axis swept 0 → +3 → −3 → 0, every model side by side and labelled."""
+        start = start_index(lineup, selected, mode)
+        sweep = np.concatenate([np.linspace(0, R, 8, endpoint=False), np.linspace(R, -R, 16, endpoint=False),
+                                np.linspace(-R, 0, 8, endpoint=False)])
+        factor = 4 if lineup.image_shape[-1] <= 32 else 2
+        frames = []
+        for axis in range(min(lineup.latent_dim, 4)):
+            for value in sweep:
+                offsets = [0.0] * panels.MAX_AXES
+                offsets[axis] = float(value)
+                tiles = [titled(panels.slider_image(m, start, offsets), m.label, factor=factor)
+                         for m in lineup.models]
+                frames.append(titled(hstack(tiles), f"axis {axis + 1}: {value:+.1f}"))
+        folder = Path(tempfile.mkdtemp(dir=page.assets.folder))
+        path = save_gif(frames, folder / f"{lineup_slug(lineup)}-traversal.gif")
+        return {gif: gr.update(value=str(path), visible=True)}
+
+    position = [page.index, start]
+    outputs = [live, *sliders, grids, gif]
+    page.subscribe("lineup", restart, position, outputs)
+    page.subscribe("selection", restart, position, outputs)
+    start.input(page.handler(restart), [*page.lineup_inputs, *position], outputs, api_visibility="private")
+    gr.on([s.input for s in sliders], page.handler(step), [*page.lineup_inputs, *position, *sliders], [live],
+          queue=False, show_progress="hidden", trigger_mode="always_last", api_name="traverse")
+    reset.click(page.handler(restart), [*page.lineup_inputs, *position], outputs, api_visibility="private")
+    gif_button.click(page.handler(export_gif), [*page.lineup_inputs, *position], [gif], api_name="traversal_gif")
