@@ -56,7 +56,7 @@ class Page:
             self.models = gr.Dropdown(self.model_choices(first, dims[0]), value=self.store.default_names(first, dims[0]),
                                       multiselect=True, allow_custom_value=True, label="Models side by side",
                                       scale=3, min_width=300, elem_id="le-models")
-            self.index = gr.Number(0, precision=0, label="Selected image #", minimum=0, scale=1,
+            self.index = gr.Number(0, label="Selected image #", scale=1,
                                    min_width=140, elem_id="le-index")
         self.status = gr.Markdown(elem_id="le-status")
         self.yours = gr.State(None)  # {model name: code list} of the last encoded drawing or upload
@@ -102,6 +102,16 @@ class Page:
                 raise gr.Error(str(error), duration=8) from None
         run.__name__, run.__doc__ = getattr(fn, "__name__", "handler"), fn.__doc__  # not __wrapped__: Gradio
         return run                                                                 # reads the real signature
+
+    def event_handler(self, fn):
+        """Like :meth:`handler` for fn(lineup, event) of a page-script event: Gradio passes the event's
+        data only to a function that asks for a ``gr.EventData`` parameter itself."""
+        plain = self.handler(fn)
+
+        def run(dataset, latent_dim, names, event: gr.EventData):
+            return plain(dataset, latent_dim, names, event)
+        run.__name__ = plain.__name__
+        return run
 
     def subscribe(self, change: str, fn, inputs: list, outputs: list) -> None:
         """Run handler ``fn`` (see :meth:`handler`) after every announcement of ``change``."""

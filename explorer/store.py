@@ -19,7 +19,7 @@ from training import CheckpointError, DatasetMissingError, list_checkpoints, loa
 from training.data import DATASETS, load_test_split
 
 from .entries import ModelEntry, make_entry
-from .inputs import InputError
+from .inputs import InputError, whole_number
 
 log = logging.getLogger(__name__)
 
@@ -88,10 +88,7 @@ class Store:
         if not isinstance(dataset, str) or dataset not in self.datasets():
             raise InputError(f"unknown dataset {dataset!r}; choose one of {', '.join(self.datasets())}")
         dims = self.latent_dims(dataset)
-        try:
-            k = int(latent_dim)
-        except (TypeError, ValueError):
-            raise InputError(f"latent size must be a number, got {latent_dim!r}") from None
+        k = whole_number(latent_dim, 1, max(dims), "latent size")
         if k not in dims:
             raise InputError(f"no {dataset} models with latent size {k}; available: {dims}")
         if isinstance(names, str):

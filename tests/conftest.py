@@ -46,11 +46,19 @@ def tiny_zoo(tmp_path_factory, data_dir):
 
 
 @pytest.fixture
-def handlers(tiny_zoo, data_dir, tmp_path):
-    from explorer.handlers import Handlers
+def store(tiny_zoo, data_dir):
+    """The tiny zoo loaded as the app loads it (real test images from the data folder)."""
     from explorer.store import Store
 
-    return Handlers(Store.load(tiny_zoo, data_dir), tmp_path)
+    return Store.load(tiny_zoo, data_dir)
+
+
+@pytest.fixture
+def assets(tmp_path):
+    """The page's static files, written under a fresh folder."""
+    from explorer.assets import Assets
+
+    return Assets(tmp_path / "assets")
 
 
 @pytest.fixture(scope="session")

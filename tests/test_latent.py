@@ -8,13 +8,14 @@ from explorer import latent
 
 def test_traverse_changes_only_one_coordinate():
     base = torch.randn(6)
+    before = base.clone()
     values = torch.linspace(-3, 3, 7)
     codes = latent.traverse(base, 2, values)
     assert codes.shape == (7, 6)
     assert torch.equal(codes[:, 2], values)
     others = [0, 1, 3, 4, 5]
     assert torch.equal(codes[:, others], base[others].expand(7, -1))
-    assert torch.equal(base, base.clone())  # base untouched
+    assert torch.equal(base, before)  # base untouched
 
 
 def test_same_seed_gives_same_samples():

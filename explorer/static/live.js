@@ -130,7 +130,7 @@ const showFrame = (frame) => {
   state.spec.models.forEach((m) => {
     const figure = figureOf(m.name), picture = frame.pictures[m.name];
     if (!figure || !picture) return;
-    if (!matches && m.url) return;  // the page's own frame is newer than this one
+    if (!matches && state.last[m.name]) return;  // the page's own frame is newer than this one
     const img = figure.querySelector("img");
     img.src = picture;
     img.decode().catch(() => {}).then(() => { figure.querySelector("canvas").hidden = true; });
@@ -151,6 +151,6 @@ if (!window.__leLiveListening) {  // one listener for the page, whichever compon
   }, true);
 }
 window.__leLivePaint = paintLocal;
-element.leLive = { state, run };  // for tests
+root.leLive = { state, run };  // for tests
 watch("value", update);
 update();

@@ -141,12 +141,11 @@ const render = async () => {
     }
     placeMarks(slot);
   });
-  element.dataset.drawn = spec.key;
-  element.dataset.version = String(version);
+  grid.dataset.drawn = spec.key;  // tests wait on this
 };
 
 // For tests and the page's own tools: where a test image is on screen, and which marks are drawn.
-element.leMaps = {
+grid.leMaps = {
   pointOnScreen(model, index) {
     const slot = state.slots.find((s) => s.map && s.map.name === model);
     if (!slot) return null;
@@ -159,6 +158,8 @@ element.leMaps = {
       .includes(t.name)).map((t) => [t.name, Array.from(t.x || [])])));
   },
   models() { return state.slots.map((s) => s.map && s.map.name); },
+  pointsOf(model) { const s = state.slots.find((t) => t.map && t.map.name === model); return s ? Array.from(s.data.xy) : []; },
+  spot() { return state.spec && state.spec.spot; },
   pointCounts() { return state.slots.map((s) => (s.data ? s.data.n : 0)); },
 };
 watch("value", render);

@@ -20,7 +20,7 @@ def build(page: Page) -> None:
     with gr.Tab(TITLE):
         with gr.Row(equal_height=True):
             gr.Markdown(LOOK, elem_classes="look")
-            image_b = gr.Number(1, precision=0, label="to test image #", minimum=0, min_width=120, scale=0)
+            image_b = gr.Number(1, label="to test image #", min_width=120, scale=0)
             random_b = gr.Button("Random end image", scale=0, min_width=150)
             steps = gr.Slider(3, 16, value=8, step=1, label="steps", min_width=180, scale=0)
         interpolation = components.picture("Interpolations", elem_id="le-interpolation", elem_classes=["pixelated", "le-main"])
@@ -39,7 +39,6 @@ def build(page: Page) -> None:
     inputs = [*page.lineup_inputs, page.index, image_b, steps]
     for change in ("lineup", "selection"):
         page.subscribe(change, draw, [page.index, image_b, steps], [interpolation])
-    for trigger in (image_b.submit, steps.release):
-        trigger(page.handler(draw), inputs, [interpolation], api_name="interpolate")
+    gr.on([image_b.submit, steps.release], page.handler(draw), inputs, [interpolation], api_name="interpolate")
     random_b.click(page.handler(random_end), page.lineup_inputs, [image_b], api_visibility="private").then(
         page.handler(draw), inputs, [interpolation], api_visibility="private")

@@ -100,9 +100,9 @@ def build(page: Page) -> None:
                [maps], api_name="maps")
     page.announce("selection", page.index.submit(page.handler(show_selection), [*page.lineup_inputs, page.index],
                                                  [selection], api_name="select"))
-    page.announce("selection", maps.select(page.handler(pick_point), page.lineup_inputs, [page.index, selection],
+    page.announce("selection", maps.select(page.event_handler(pick_point), page.lineup_inputs, [page.index, selection],
                                            api_visibility="private", show_progress="hidden"))
-    maps.click(page.handler(on_space), page.lineup_inputs, [here], api_visibility="private", show_progress="hidden")
+    maps.click(page.event_handler(on_space), page.lineup_inputs, [here], api_visibility="private", show_progress="hidden")
     decode_at_api.click(page.handler(decode_here), [*page.lineup_inputs, *where], [here],
                                    api_name="decode_at")
 

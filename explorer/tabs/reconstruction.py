@@ -22,8 +22,7 @@ def build(page: Page) -> None:
     with gr.Tab(TITLE):
         with gr.Row(equal_height=True):
             gr.Markdown(LOOK, elem_classes="look")
-            recon_seed = gr.Number(0, precision=0, label="seed for the test images", minimum=0, min_width=160,
-                                   scale=0)
+            recon_seed = gr.Number(0, label="seed for the test images", min_width=160, scale=0)
             again = gr.Button("Other test images", scale=0, min_width=160)
         with gr.Row():
             reconstruction = components.picture("Reconstructions", elem_id="le-reconstruction",
@@ -31,7 +30,7 @@ def build(page: Page) -> None:
             with gr.Column(min_width=260, scale=1):
                 sketch = gr.Sketchpad(label="Draw here", type="numpy", image_mode="RGBA", canvas_size=(280, 280),
                                       brush=gr.Brush(default_size=18, colors=["#000000"], color_mode="fixed"),
-                                      layers=False, transforms=(), elem_id="le-sketch", height=300)
+                                      elem_id="le-sketch")
                 encode_drawing = gr.Button("Encode my drawing", variant="primary")
             with gr.Column(min_width=260, scale=1):
                 upload = gr.Image(label="…or upload a picture (encoded at once)", type="numpy", image_mode="RGBA",

@@ -20,7 +20,7 @@ def build(page: Page) -> None:
         with gr.Row(equal_height=True):
             gr.Markdown(LOOK, elem_classes="look")
             grid_size = gr.Slider(2, 16, value=8, step=1, label="grid n × n", min_width=180, scale=0)
-            seed = gr.Number(0, precision=0, label="seed", minimum=0, min_width=100, scale=0)
+            seed = gr.Number(0, label="seed", min_width=100, scale=0)
             resample = gr.Button("New seed", scale=0, min_width=110)
         samples = components.picture("Samples", elem_id="le-samples", elem_classes=["pixelated", "le-main"])
         with gr.Group(visible=False) as manifold_group:
@@ -47,8 +47,8 @@ def build(page: Page) -> None:
 
     page.subscribe("lineup", draw_samples, [grid_size, seed], [samples])
     page.subscribe("lineup", draw_manifolds, [manifold_size], [manifold_group, manifolds])
-    for trigger in (grid_size.release, seed.submit):
-        trigger(page.handler(draw_samples), [*page.lineup_inputs, grid_size, seed], [samples], api_name="samples")
+    gr.on([grid_size.release, seed.submit], page.handler(draw_samples), [*page.lineup_inputs, grid_size, seed],
+          [samples], api_name="samples")
     resample.click(lambda s: (int(s) + 1) if isinstance(s, int | float) and s == s else 0, seed, seed,
                    api_visibility="private").then(
         page.handler(draw_samples), [*page.lineup_inputs, grid_size, seed], [samples], api_visibility="private")
