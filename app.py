@@ -27,7 +27,7 @@ def create_app(checkpoints: str | Path = ROOT / "checkpoints", data_dir=None, de
 
     from explorer.components import static_paths
     from explorer.store import Store
-    from explorer.ui import CSS, build_app, head_html
+    from explorer.ui import CSS, build_app
 
     cache_dir = ROOT / ".cache" / "explorer"
     cache_dir.mkdir(parents=True, exist_ok=True)
@@ -38,7 +38,7 @@ def create_app(checkpoints: str | Path = ROOT / "checkpoints", data_dir=None, de
     demo = build_app(store, cache_dir, browser_decoding)
     theme = gr.themes.Soft(text_size="md", spacing_size="sm", font=["DejaVu Sans", "system-ui", "sans-serif"])
     # run_history=False: the browser would otherwise store (and clone) every call, ~7 ms per slider step.
-    return demo, {"head": head_html(), "css": CSS, "theme": theme, "run_history": False,
+    return demo, {"css": CSS, "theme": theme, "run_history": False,
                   "allowed_paths": [str(cache_dir)]}
 
 

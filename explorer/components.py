@@ -57,6 +57,22 @@ def live_pictures(elem_id: str = "le-live") -> gr.HTML:
     return gr.HTML(None, html_template="", js_on_load=_script("live.js"), elem_id=elem_id, min_height=200)
 
 
+class NumberBox(gr.Number):
+    """A number box whose raw value reaches the handler, which checks it and says what is wrong
+    (gr.Number's own conversion fails on "abc" with Gradio's generic error)."""
+
+    def get_block_name(self) -> str:
+        return "number"
+
+    def preprocess(self, payload):
+        return payload
+
+
+def drawing_pad(elem_id: str = "le-sketch") -> gr.HTML:
+    """A 280x280 pad ready to draw on; ``.submit`` gets {png: data URL} when "Encode my drawing" is pressed."""
+    return gr.HTML(None, html_template="", js_on_load=_script("draw.js"), elem_id=elem_id)
+
+
 def picture(label: str, elem_id: str | None = None, show_label: bool = False, **kwargs) -> gr.Image:
     """An output picture: a PNG file (lossless, downloaded under its own name), crisp when scaled."""
     kwargs.setdefault("elem_classes", "pixelated")

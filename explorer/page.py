@@ -24,6 +24,7 @@ import gradio as gr
 import numpy as np
 from PIL import Image
 
+from . import components
 from .assets import Assets
 from .images import ImageInputError
 from .inputs import InputError
@@ -56,7 +57,7 @@ class Page:
             self.models = gr.Dropdown(self.model_choices(first, dims[0]), value=self.store.default_names(first, dims[0]),
                                       multiselect=True, allow_custom_value=True, label="Models side by side",
                                       scale=3, min_width=300, elem_id="le-models")
-            self.index = gr.Number(0, label="Selected image #", scale=1,
+            self.index = components.NumberBox(0, label="Selected image #", scale=1,
                                    min_width=140, elem_id="le-index")
         self.status = gr.Markdown(elem_id="le-status")
         self.yours = gr.State(None)  # {model name: code list} of the last encoded drawing or upload

@@ -7,7 +7,6 @@ from pathlib import Path
 import gradio as gr
 
 from .assets import Assets
-from .components import STATIC
 from .page import Page
 from .store import Store
 from .tabs import modules
@@ -43,6 +42,11 @@ CSS = """
 .le-frame { position: relative; width: 100%; }
 .le-frame img, .le-frame canvas { position: absolute; inset: 0; width: 100%; height: 100%; image-rendering: pixelated; }
 .le-frame canvas { z-index: 1; }
+.le-paper { width: 100%; max-width: 280px; aspect-ratio: 1; border: 2px solid #999; border-radius: 6px;
+  touch-action: none; cursor: crosshair; background: #fff; }
+.le-paper-buttons { display: flex; gap: 8px; margin-top: 6px; max-width: 280px; }
+.le-button { flex: 1; padding: 8px; border-radius: 8px; border: 1px solid #bbb; background: #f4f4f5; font-size: 16px; }
+.le-button.primary { background: var(--button-primary-background-fill, #6366f1); color: white; border: none; }
 #le-preview { position: fixed; z-index: 1000; pointer-events: none; display: none; background-repeat: no-repeat;
   image-rendering: pixelated; border: 3px solid #222; border-radius: 4px; box-shadow: 0 4px 14px rgba(0,0,0,.35); }
 """
@@ -58,8 +62,3 @@ def build_app(store: Store, cache_dir: Path, browser_decoding: bool = True) -> g
         page.finish()
         page.on_load(demo)
     return demo
-
-
-def head_html() -> str:
-    """Page-wide script (``explorer/static/page.js``), inlined into the page's <head>."""
-    return f"<script>{(STATIC / 'page.js').read_text()}</script>"

@@ -115,8 +115,6 @@ def test_bad_values_get_the_apps_own_message(client, endpoint, args, message):
     assert GENERIC not in str(error.value)
 
 
-@pytest.mark.xfail(strict=True, reason="explorer bug: gr.Number(precision=0, minimum=0) fails in its own preprocess "
-                                       "on 'abc' (a TypeError, not gr.Error), so the handler's message is never sent")
 def test_a_seed_that_is_not_a_number_gets_the_apps_own_message(client):
     with pytest.raises(Exception, match=r"seed must be a whole number, got 'abc'"):
         client.predict(*LINEUP, 6, "abc", api_name="/samples")

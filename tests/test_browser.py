@@ -305,7 +305,7 @@ def test_draw_a_digit_without_picking_a_tool_and_find_it_in_the_maps(page, shots
     choose_dataset(page, "mnist")
     wait_for_maps(page, "mnist/2/")
     tab(page, "Reconstruction")
-    canvas = page.locator("#le-sketch canvas").last
+    canvas = page.locator("#le-sketch canvas.le-paper")
     canvas.wait_for()
     time.sleep(0.5)
     box = canvas.bounding_box()

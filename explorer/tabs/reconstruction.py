@@ -3,11 +3,15 @@ and find it, starred, in every latent map."""
 
 from __future__ import annotations
 
+import base64
+import io
+
 import gradio as gr
 import torch
+from PIL import Image
 
 from .. import components, panels
-from ..images import prepare_upload
+from ..images import ImageInputError, prepare_upload
 from ..inputs import whole_number
 from ..page import Page, lineup_slug
 from ..store import Lineup
@@ -15,6 +19,23 @@ from ..store import Lineup
 TITLE = "Reconstruction"
 LOOK = ("Top: test images; below: each model's reconstruction with its error. Draw a digit or upload a picture: "
         "it is encoded, reconstructed, and starred in every latent map.")
+MAX_DRAWING_BYTES = 2_000_000
+
+
+def data_url_picture(data_url) -> Image.Image:
+    """The picture in a PNG data URL from the drawing pad, or :class:`ImageInputError`."""
+    if not isinstance(data_url, str) or not data_url.startswith("data:image/png;base64,"):
+        raise ImageInputError("No drawing received: draw on the pad, then press Encode.")
+    if len(data_url) > MAX_DRAWING_BYTES:
+        raise ImageInputError("That drawing is too large; clear the pad and draw again.")
+    try:
+        image = Image.open(io.BytesIO(base64.b64decode(data_url.split(",", 1)[1], validate=True)))
+        image.load()
+    except (ValueError, OSError):
+        raise ImageInputError("Could not read the drawing; clear the pad and draw again.") from None
+    return image
+
+
 UPLOAD_STYLE = {"mnist": "digit", "fashion-mnist": "object"}  # how a picture is made to look like the dataset
 
 
@@ -22,16 +43,16 @@ def build(page: Page) -> None:
     with gr.Tab(TITLE):
         with gr.Row(equal_height=True):
             gr.Markdown(LOOK, elem_classes="look")
-            recon_seed = gr.Number(0, label="seed for the test images", min_width=160, scale=0)
+            recon_seed = components.NumberBox(0, label="seed for the test images", min_width=160, scale=0)
             again = gr.Button("Other test images", scale=0, min_width=160)
         with gr.Row():
             reconstruction = components.picture("Reconstructions", elem_id="le-reconstruction",
                                                 elem_classes=["pixelated", "le-main"], scale=3)
             with gr.Column(min_width=260, scale=1):
-                sketch = gr.Sketchpad(label="Draw here", type="numpy", image_mode="RGBA", canvas_size=(280, 280),
-                                      brush=gr.Brush(default_size=18, colors=["#000000"], color_mode="fixed"),
-                                      elem_id="le-sketch")
-                encode_drawing = gr.Button("Encode my drawing", variant="primary")
+                gr.Markdown("**Draw here**", elem_classes="look")
+                sketch = components.drawing_pad()
+                drawing_api = gr.Button(visible=False)  # the same encoding, for the API: a PNG data URL in
+                drawing_data = gr.Textbox(visible=False)
             with gr.Column(min_width=260, scale=1):
                 upload = gr.Image(label="…or upload a picture (encoded at once)", type="numpy", image_mode="RGBA",
                                   sources=["upload", "clipboard"], elem_id="le-upload", height=150)
@@ -60,7 +81,12 @@ def build(page: Page) -> None:
                 api_visibility="private").then(page.handler(reconstruct), [*page.lineup_inputs, recon_seed],
                                                [reconstruction], api_visibility="private")
     outputs = [page.yours, yours_picture]
-    page.announce("yours", encode_drawing.click(page.handler(lambda lineup, p: encode(lineup, p, "your drawing")),
-                                                [*page.lineup_inputs, sketch], outputs, api_name="encode_drawing"))
+    def encode_drawing(lineup: Lineup, data_url) -> dict:
+        return encode(lineup, data_url_picture(data_url), "your drawing")
+
+    page.announce("yours", sketch.submit(page.event_handler(lambda lineup, event: encode_drawing(
+        lineup, (event._data or {}).get("png"))), page.lineup_inputs, outputs, api_visibility="private"))
+    page.announce("yours", drawing_api.click(page.handler(encode_drawing), [*page.lineup_inputs, drawing_data],
+                                             outputs, api_name="encode_drawing"))
     page.announce("yours", upload.upload(page.handler(lambda lineup, p: encode(lineup, p, "your upload")),
                                          [*page.lineup_inputs, upload], outputs, api_name="encode_upload"))

@@ -1,0 +1,86 @@
+"""The page's own components: ``gr.HTML`` blocks whose script (``explorer/static/*.js``) draws them.
+
+- :func:`plot`: any plotly figure dict. One long-lived plot per component, updated in place with
+  ``Plotly.react`` (no new WebGL context per update) and resized whenever its box changes size
+  (a figure that arrives while its tab is hidden is laid out again when the tab is shown).
+- :func:`latent_maps`: a row of latent maps, one per model (see ``explorer/plots.py`` for the spec).
+- :func:`live_pictures`: the traversal's live pictures, decoded in the page while a slider moves.
+
+plotly.js comes from the installed plotly package and is served locally: the page works offline.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from functools import cache
+from pathlib import Path
+
+import gradio as gr
+
+STATIC = Path(__file__).parent / "static"
+
+
+@cache
+def plotly_js() -> Path:
+    """plotly.min.js as shipped inside the plotly package (found without importing plotly)."""
+    spec = importlib.util.find_spec("plotly")
+    return Path(spec.submodule_search_locations[0]) / "package_data" / "plotly.min.js"
+
+
+def static_paths() -> list[Path]:
+    """Files the page loads that must be served: plotly.js and the shipped font."""
+    return [plotly_js(), STATIC / "fonts"]
+
+
+def _script(name: str) -> str:
+    return (STATIC / name).read_text()
+
+
+def _head() -> str:
+    return f'<script src="/gradio_api/file={plotly_js()}"></script>'
+
+
+def plot(elem_id: str | None = None, height: str = "420px", **kwargs) -> gr.HTML:
+    """A plotly figure ({'data': [...], 'layout': {...}}) drawn and updated in place."""
+    return gr.HTML(None, html_template="", js_on_load=_script("plot.js"), head=_head(), elem_id=elem_id,
+                   elem_classes="le-plot-host", css_template=f".le-plot {{ height: {height}; }}", **kwargs)
+
+
+def latent_maps(elem_id: str = "le-maps") -> gr.HTML:
+    """The lineup's latent maps; ``.select`` gets {index} for a point, ``.change`` gets {model, x, y}
+    for a click on empty space (x, y null where the map is not a 2-D latent space)."""
+    return gr.HTML(None, html_template="", js_on_load=_script("maps.js"), head=_head(), elem_id=elem_id)
+
+
+def live_pictures(elem_id: str = "le-live") -> gr.HTML:
+    """The traversal's live pictures (value: {'spec': ..., 'frame': ...}; see ``explorer/tabs/traversal.py``)."""
+    return gr.HTML(None, html_template="", js_on_load=_script("live.js"), elem_id=elem_id, min_height=200)
+
+from gradio.events import Dependency
+
+class NumberBox(gr.Number):
+    """A number box whose raw value reaches the handler, which checks it and says what is wrong
+    (gr.Number's own conversion fails on "abc" with Gradio's generic error)."""
+
+    def get_block_name(self) -> str:
+        return "number"
+
+    def preprocess(self, payload):
+        return payload
+    from typing import Callable, Literal, Sequence, Any, TYPE_CHECKING
+    from gradio.blocks import Block
+    if TYPE_CHECKING:
+        from gradio.components import Timer
+        from gradio.components.base import Component
+
+
+def drawing_pad(elem_id: str = "le-sketch") -> gr.HTML:
+    """A 280x280 pad ready to draw on; ``.submit`` gets {png: data URL} when "Encode my drawing" is pressed."""
+    return gr.HTML(None, html_template="", js_on_load=_script("draw.js"), elem_id=elem_id)
+
+
+def picture(label: str, elem_id: str | None = None, show_label: bool = False, **kwargs) -> gr.Image:
+    """An output picture: a PNG file (lossless, downloaded under its own name), crisp when scaled."""
+    kwargs.setdefault("elem_classes", "pixelated")
+    return gr.Image(label=label, show_label=show_label, format="png", type="filepath", interactive=False,
+                    buttons=["download", "fullscreen"], elem_id=elem_id, **kwargs)
