@@ -57,15 +57,13 @@ def live_pictures(elem_id: str = "le-live") -> gr.HTML:
     return gr.HTML(None, html_template="", js_on_load=_script("live.js"), elem_id=elem_id, min_height=200)
 
 
-class NumberBox(gr.Number):
+def number_box(value, **kwargs) -> gr.Number:
     """A number box whose raw value reaches the handler, which checks it and says what is wrong
-    (gr.Number's own conversion fails on "abc" with Gradio's generic error)."""
-
-    def get_block_name(self) -> str:
-        return "number"
-
-    def preprocess(self, payload):
-        return payload
+    (gr.Number's own conversion fails on "abc" with Gradio's generic error). Not a subclass: Gradio
+    writes a .pyi stub beside any module that subclasses a component."""
+    box = gr.Number(value, **kwargs)
+    box.preprocess = lambda payload: payload
+    return box
 
 
 def drawing_pad(elem_id: str = "le-sketch") -> gr.HTML:

@@ -54,10 +54,11 @@ class Page:
                                        elem_id="le-dataset")
             self.latent_dim = gr.Radio(dims, value=dims[0], label="Latent size k", scale=1, min_width=140,
                                        elem_id="le-k")
-            self.models = gr.Dropdown(self.model_choices(first, dims[0]), value=self.store.default_names(first, dims[0]),
-                                      multiselect=True, allow_custom_value=True, label="Models side by side",
-                                      scale=3, min_width=300, elem_id="le-models")
-            self.index = components.NumberBox(0, label="Selected image #", scale=1,
+            self.models = gr.Dropdown(self.model_choices(first, dims[0]),
+                                      value=self.store.default_names(first, dims[0]), multiselect=True,
+                                      allow_custom_value=True, label="Models side by side", scale=3, min_width=300,
+                                      elem_id="le-models")
+            self.index = components.number_box(0, label="Selected image #", scale=1,
                                    min_width=140, elem_id="le-index")
         self.status = gr.Markdown(elem_id="le-status")
         self.yours = gr.State(None)  # {model name: code list} of the last encoded drawing or upload

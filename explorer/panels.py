@@ -133,7 +133,8 @@ def reconstructions(models: list[ModelEntry], images: torch.Tensor, indices: lis
     return panel(rows, factor=3 if images.shape[-1] <= 32 else 2, title="Reconstructions (MSE per image)")
 
 
-def encode_yours(models: list[ModelEntry], x: torch.Tensor, caption: str = "your image") -> tuple[list[torch.Tensor], np.ndarray]:
+def encode_yours(models: list[ModelEntry], x: torch.Tensor,
+                 caption: str = "your image") -> tuple[list[torch.Tensor], np.ndarray]:
     """Encode a prepared image x (1, C, H, W) with every model: (codes (k,) in lineup order, picture of
     the input beside each reconstruction with its MSE)."""
     codes = [entry.encode(x) for entry in models]

@@ -55,7 +55,8 @@ def latent_map(entry: ModelEntry, view: str, data_url: str, class_names: list[st
     else:
         palette = many_colours(n_classes)
         traces.append({"type": "scattergl", "mode": "markers", "name": label_name, "showlegend": False,
-                       "le": {"points": "all"}, "hovertemplate": f"{label_name} %{{text}}<br>#%{{customdata}}<extra></extra>",
+                       "le": {"points": "all"},
+                       "hovertemplate": f"{label_name} %{{text}}<br>#%{{customdata}}<extra></extra>",
                        "marker": {"size": 12, "opacity": 0.9, "line": {"width": 1, "color": "#333"}}})
     traces += [
         {"type": "scattergl", "mode": "markers", "name": "selected", "le": {"overlay": "selected"},
@@ -99,8 +100,8 @@ def loss_curves(models: list[ModelEntry]) -> dict:
         curves = entry.meta["curves"]
         epochs = list(range(1, len(curves["test_recon"]) + 1))
         line = {"color": PALETTE[(i + 1) % 10], "width": 3}
-        traces.append({"type": "scatter", "x": epochs, "y": curves["test_recon"], "name": f"{entry.label} reconstruction",
-                       "line": line})
+        traces.append({"type": "scatter", "x": epochs, "y": curves["test_recon"],
+                       "name": f"{entry.label} reconstruction", "line": line})
         if "test_kl" in curves:
             traces.append({"type": "scatter", "x": epochs, "y": curves["test_loss"], "name": f"{entry.label} total",
                            "line": {**line, "dash": "dot"}})
@@ -126,7 +127,8 @@ def explained_variance(entry: ModelEntry | None) -> dict:
     if entry is not None:
         ratio = np.asarray(entry.meta["metrics"]["explained_variance_ratio"])
         k = list(range(1, len(ratio) + 1))
-        traces = [{"type": "bar", "x": k, "y": ratio.tolist(), "name": "per component", "marker": {"color": PALETTE[0]}},
+        traces = [{"type": "bar", "x": k, "y": ratio.tolist(), "name": "per component",
+                   "marker": {"color": PALETTE[0]}},
                   {"type": "scatter", "x": k, "y": np.cumsum(ratio).tolist(), "name": "cumulative",
                    "mode": "lines+markers", "marker": {"color": PALETTE[1]}}]
     axis = {"tickfont": {"size": 16}, "gridcolor": "#e6e6e6"}

@@ -88,7 +88,7 @@ class Store:
         if not isinstance(dataset, str) or dataset not in self.datasets():
             raise InputError(f"unknown dataset {dataset!r}; choose one of {', '.join(self.datasets())}")
         dims = self.latent_dims(dataset)
-        k = whole_number(latent_dim, 1, max(dims), "latent size")
+        k = whole_number(latent_dim, 1, 1 << 20, "latent size")
         if k not in dims:
             raise InputError(f"no {dataset} models with latent size {k}; available: {dims}")
         if isinstance(names, str):

@@ -13,7 +13,8 @@ from .tabs import modules
 
 CSS = """
 .gradio-container { max-width: none !important; padding: 4px 14px !important; font-size: 16px; }
-#le-header { align-items: end; gap: 10px; }
+#le-header { align-items: end; gap: 10px; flex-wrap: nowrap; }
+#le-here .image-container { padding-top: 30px; }
 #le-header > * { min-height: 0; }
 #le-title { flex: 0 0 auto !important; min-width: 170px !important; }
 #le-title h3 { margin: 0; font-size: 22px; line-height: 1.15; white-space: nowrap; }

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from explorer.panels import MAX_AXES
 
@@ -78,8 +79,8 @@ def page(browser_context, live_app):
 
 def wait_for_maps(page, key_prefix: str, timeout: float = 30_000):
     """Until the maps of a lineup whose key starts with ``key_prefix`` are drawn."""
-    page.wait_for_function(f"(document.querySelector('#le-maps .le-maps')?.dataset.drawn || '').startsWith('{key_prefix}')",
-                           timeout=timeout)
+    drawn = "document.querySelector('#le-maps .le-maps')?.dataset.drawn || ''"
+    page.wait_for_function(f"({drawn}).startsWith('{key_prefix}')", timeout=timeout)
 
 
 def choose_dataset(page, name: str):
@@ -257,11 +258,15 @@ def test_maps_fill_their_boxes_after_a_change_made_on_another_tab(page):
     time.sleep(2)
     tab(page, "Latent map")
     wait_for_maps(page, "mnist/16/")
-    time.sleep(1)
-    widths = page.evaluate("""() => [...document.querySelectorAll('#le-maps .le-map')]
-      .map(d => [d.clientWidth, d.querySelector('.main-svg').getBoundingClientRect().width])""")
-    assert len(widths) == 3
-    for box, drawn in widths:
+    widths = """() => [...document.querySelectorAll('#le-maps .le-map')]
+      .map(d => [d.clientWidth, d.querySelector('.main-svg').getBoundingClientRect().width])"""
+    try:  # laid out again once the tab shows (asynchronously); before the fix they stayed clipped
+        page.wait_for_function(f"({widths})().every(([box, drawn]) => Math.abs(box - drawn) <= 2)", timeout=5000)
+    except PlaywrightTimeout:
+        pass
+    found = page.evaluate(widths)
+    assert len(found) == 3
+    for box, drawn in found:
         assert abs(box - drawn) <= 2, f"map drawn {drawn:.0f} px wide in a {box} px box"
 
 

@@ -34,8 +34,8 @@ def build(page: Page) -> None:
                          f"{m['active_units']} / {entry.latent_dim}" if "active_units" in m else "–",
                          f"{entry.meta['training_seconds']:.0f}"])
         widest = max(page.store.latent_dims(lineup.dataset))
-        pca = next((e for e in page.store.models(lineup.dataset, widest) if "explained_variance_ratio" in e.meta["metrics"]),
-                   None)
+        pca = next((e for e in page.store.models(lineup.dataset, widest)
+                    if "explained_variance_ratio" in e.meta["metrics"]), None)
         return {curves: loss_curves(lineup.models), variance: explained_variance(pca), metrics: rows}
 
     page.subscribe("lineup", show, [], [curves, variance, metrics])

@@ -100,11 +100,11 @@ def build(page: Page) -> None:
                [maps], api_name="maps")
     page.announce("selection", page.index.submit(page.handler(show_selection), [*page.lineup_inputs, page.index],
                                                  [selection], api_name="select"))
-    page.announce("selection", maps.select(page.event_handler(pick_point), page.lineup_inputs, [page.index, selection],
-                                           api_visibility="private", show_progress="hidden"))
-    maps.click(page.event_handler(on_space), page.lineup_inputs, [here], api_visibility="private", show_progress="hidden")
-    decode_at_api.click(page.handler(decode_here), [*page.lineup_inputs, *where], [here],
-                                   api_name="decode_at")
+    private = {"api_visibility": "private", "show_progress": "hidden"}
+    page.announce("selection", maps.select(page.event_handler(pick_point), page.lineup_inputs,
+                                           [page.index, selection], **private))
+    maps.click(page.event_handler(on_space), page.lineup_inputs, [here], **private)
+    decode_at_api.click(page.handler(decode_here), [*page.lineup_inputs, *where], [here], api_name="decode_at")
 
 
 def _index(lineup: Lineup, value) -> int:

@@ -43,7 +43,7 @@ def build(page: Page) -> None:
     with gr.Tab(TITLE):
         with gr.Row(equal_height=True):
             gr.Markdown(LOOK, elem_classes="look")
-            recon_seed = components.NumberBox(0, label="seed for the test images", min_width=160, scale=0)
+            recon_seed = components.number_box(0, label="seed for the test images", min_width=160, scale=0)
             again = gr.Button("Other test images", scale=0, min_width=160)
         with gr.Row():
             reconstruction = components.picture("Reconstructions", elem_id="le-reconstruction",
