@@ -1,14 +1,16 @@
-"""App speed, measured in headless Chromium on this machine.
+"""App speed, measured in headless Chromium on this machine (the figures of the lineup issue).
 
-1. Cold start: `python app.py` launched as a subprocess -> the server answers -> the page's controls
-   are up -> the page shows its three latent maps (drawn by WebGL).
-2. Slider latency: for each of N slider steps (an input event on the range), measured in the page
-   with performance.now(): the time until the in-page decoder has painted its canvas (then the next
-   animation frame), and the time until the server's image is painted (a MutationObserver on the
-   image's src, the image's decode(), the next animation frame). Reports p50 / p95 of both.
-3. Scatter render: time from choosing a latent size to all three 10k-point maps drawn.
+1. Cold start: `python app.py` as a subprocess -> the server answers -> the page's controls work ->
+   the latent maps are drawn.
+2. Switches: a new dataset or latent size, from the pointer press on the control until every map of
+   the new lineup is drawn (measured in the page with performance.now()).
+3. Click a point until it is ringed in every map and its reconstructions are painted.
+4. Encode a drawing until it is starred in every map.
+5. Slider drag, for MNIST (MLP decoders) and faces (conv decoders): input event -> the page's own
+   frame painted, and -> the server's exact frame painted (timed by explorer/static/live.js).
+6. 50 dataset switches: the JS heap and the number of canvases (WebGL contexts) before and after.
 
-    python benchmarks/bench_app.py [--presses 60] [--data-dir ../shared/data]
+    python benchmarks/bench_app.py [--steps 80] [--switches 50] [--data-dir ../shared/data]
 
 Writes benchmarks/results/app.json.
 """
@@ -29,41 +31,31 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/lib/chromium/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-MAPS_DRAWN = ("() => [...document.querySelectorAll('.js-plotly-plot')].filter(g => g.layout?.meta?.model"
-              " && g.querySelector('.gl-container canvas')).length")
-PRESS = """async (key) => {
-  // One slider step: time to the in-page (local) paint and to the server's image being painted.
-  const img = () => document.querySelector('#le-live img[data-kind=vae]');
-  const before = img()?.getAttribute('src');
-  const frames = window.__leLocalFrames || 0;
-  const input = document.querySelector('#le-axis-0 input[type=range]');
-  const start = performance.now();
-  const changed = new Promise((resolve) => {
-    const observer = new MutationObserver(() => {
-      const now = img()?.getAttribute('src');
-      if (now && now !== before) { observer.disconnect(); resolve(img()); }
-    });
-    observer.observe(document.querySelector('#le-live'), {subtree: true, childList: true, attributes: true});
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--enable-precise-memory-info", "--js-flags=--expose-gc"]
+GRID = "document.querySelector('#le-maps .le-maps')"
+LIVE = "document.querySelector('#le-live .le-live').leLive"
+ARM = """(what) => {  // start the clock at the next pointer press, stop it when `what` happens
+  window.__leT = null;
+  document.addEventListener('pointerdown', () => { window.__leT = performance.now(); }, {capture: true, once: true});
+  window.__leDone = new Promise((resolve) => {
+    const check = () => {
+      const grid = document.querySelector('#le-maps .le-maps');
+      let done = false;
+      if (what.startsWith('drawn:')) done = (grid.dataset.drawn || '').startsWith(what.slice(6));
+      if (what === 'selected') { const img = document.querySelector('#le-selection img');
+        done = img && img.src !== window.__leSelection && img.complete && img.naturalWidth > 0; }
+      if (what === 'starred') done = grid.leMaps.marks().every((m) => m['your image'].length === 1);
+      if (done && window.__leT !== null) resolve(performance.now() - window.__leT);
+      else requestAnimationFrame(check);
+    };
+    requestAnimationFrame(check);
   });
-  input.value = (parseFloat(input.value) + (key === 'ArrowRight' ? 0.05 : -0.05)).toFixed(2);
+}"""
+STEP = """([axis, value]) => {  // one slider step, as a drag makes it
+  const input = document.querySelector(`#le-axis-${axis} input[type=range]`);
+  input.value = value.toFixed(2);
   input.dispatchEvent(new Event('input', {bubbles: true}));
-  let local = null;
-  const localDone = (async () => {
-    const deadline = performance.now() + 2000;  // no in-page decoder: local stays null
-    while ((window.__leLocalFrames || 0) === frames && performance.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 0));
-    }
-    if ((window.__leLocalFrames || 0) === frames) return;
-    await new Promise(requestAnimationFrame);
-    local = performance.now() - start;
-  })();
-  const element = await changed;
-  await element.decode();
-  await new Promise(requestAnimationFrame);
-  const server = performance.now() - start;
-  await localDone;
-  return {local, server};
 }"""
 
 
@@ -78,11 +70,43 @@ def percentile(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, round(q * (len(values) - 1)))]
 
 
+def summary(values: list[float]) -> dict:
+    return {"n": len(values), "p50": round(statistics.median(values), 1), "p95": round(percentile(values, 0.95), 1),
+            "max": round(max(values), 1)}
+
+
+def timed(page, what: str, action) -> float:
+    page.evaluate(ARM, what)
+    action()
+    return page.evaluate("window.__leDone")
+
+
+def choose(page, control: str, value: str) -> None:
+    if control == "dataset":
+        page.locator("#le-dataset input").click()
+        page.get_by_role("option", name=value, exact=True).click()
+    else:
+        page.locator("#le-k label", has_text=value).click()
+
+
+def drag(page, dataset: str, steps: int) -> dict:
+    """``steps`` slider steps 40 ms apart (a brisk drag), back and forth on the first axis."""
+    page.evaluate(f"{LIVE}.state.timings = {{local: [], server: []}}")
+    for i in range(steps):
+        phase = (i % 40) / 40
+        value = 3 * (phase * 2 if phase < 0.5 else 2 - phase * 2) - 1.5
+        page.evaluate(STEP, [0, value])
+        time.sleep(0.04)
+    time.sleep(1.5)
+    timings = page.evaluate(f"{LIVE}.state.timings")
+    return {f"{dataset}_{kind}_ms": summary(values) for kind, values in timings.items() if values}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--presses", type=int, default=60)
+    parser.add_argument("--steps", type=int, default=80)
+    parser.add_argument("--switches", type=int, default=50)
     parser.add_argument("--data-dir", default=os.environ.get("LATENT_EXPLORER_DATA"))
-    parser.add_argument("--server-decoding-only", action="store_true", help="measure without in-page decoding")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -90,67 +114,100 @@ def main() -> None:
     command = [sys.executable, str(ROOT / "app.py"), "--port", str(port)]
     if args.data_dir:
         command += ["--data-dir", args.data_dir]
-    if args.server_decoding_only:
-        command.append("--server-decoding-only")
     started = time.perf_counter()
     server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     results: dict = {}
     try:
         with sync_playwright() as playwright:
             context = playwright.chromium.launch_persistent_context(
-                tempfile.mkdtemp(), executable_path=CHROMIUM, args=ARGS, viewport={"width": 1500, "height": 1000})
+                tempfile.mkdtemp(), executable_path=CHROMIUM, args=ARGS, viewport={"width": 1280, "height": 720})
             page = context.new_page()
+            messages = []
+            page.on("console", lambda m: messages.append(m.text))
             url = f"http://127.0.0.1:{port}"
             while True:  # poll until the server answers
                 try:
                     page.goto(url, timeout=2000)
-                    results["server_answers_s"] = time.perf_counter() - started
+                    results["cold_start_server_answers_s"] = round(time.perf_counter() - started, 2)
                     break
                 except Exception:  # noqa: BLE001 -- not up yet
                     if server.poll() is not None:
                         raise SystemExit(server.stdout.read()) from None
                     time.sleep(0.1)
-            page.wait_for_function("document.querySelectorAll('#le-index input').length > 0", timeout=60_000)
-            results["page_interactive_s"] = time.perf_counter() - started  # Gradio's page is up, controls usable
-            page.wait_for_function(f"({MAPS_DRAWN})() >= 3", timeout=60_000)
-            results["cold_start_to_maps_s"] = time.perf_counter() - started
+            page.wait_for_selector("#le-index input", timeout=60_000)
+            page.wait_for_selector("#le-k input:not([disabled])", timeout=60_000)
+            results["cold_start_controls_s"] = round(time.perf_counter() - started, 2)
+            page.wait_for_function(f"({GRID}?.dataset.drawn || '').startsWith('mnist/2/')", timeout=60_000)
+            results["cold_start_maps_s"] = round(time.perf_counter() - started, 2)
+            time.sleep(2)
+
+            switches = []
+            for control, value, key in [("k", "16", "mnist/16/"), ("k", "2", "mnist/2/"), ("dataset", "faces", "faces/2/"),
+                                        ("dataset", "mnist", "mnist/2/")] * 3:
+                switches.append(timed(page, f"drawn:{key}", lambda: choose(page, control, value)))
+                time.sleep(1.5)  # the other tabs refresh after the maps; let them finish
+            results["switch_to_maps_drawn_ms"] = summary(switches)
+
+            clicks = []
+            for index in (123, 4567, 8901, 42, 777):
+                x, y = page.evaluate(f"{GRID}.leMaps.pointOnScreen('mnist-vae-z2', {index})")
+                page.evaluate("window.__leSelection = document.querySelector('#le-selection img')?.src")
+                clicks.append(timed(page, "selected", lambda: page.mouse.click(x, y)))
+                time.sleep(1.5)
+            results["click_to_ringed_and_reconstructed_ms"] = summary(clicks)
+
+            page.get_by_role("tab", name="Reconstruction").click()
+            paper = page.locator("#le-sketch canvas.le-paper").bounding_box()
+            page.mouse.move(paper["x"] + 80, paper["y"] + 60)
+            page.mouse.down()
+            for t in range(20):
+                page.mouse.move(paper["x"] + 80 + 5 * t, paper["y"] + 60 + 8 * t)
+            page.mouse.up()
+            encodes = []
+            for _ in range(3):
+                page.evaluate(f"{GRID}.leMaps.marks()")  # reset between runs: a new lineup clears the star
+                choose(page, "k", "16")
+                page.wait_for_function(f"({GRID}.dataset.drawn || '').startsWith('mnist/16/')")
+                choose(page, "k", "2")
+                page.wait_for_function(f"({GRID}.dataset.drawn || '').startsWith('mnist/2/')")
+                time.sleep(2)
+                encodes.append(timed(page, "starred", lambda: page.get_by_role("button", name="Encode my drawing").click()))
+            results["encode_to_starred_ms"] = summary(encodes)
 
             page.get_by_role("tab", name="Traversal").click()
-            page.wait_for_selector("#le-live img[data-kind=vae]")
-            time.sleep(1)
-            timings = []
-            for i in range(args.presses):
-                key = "ArrowRight" if (i // 20) % 2 == 0 else "ArrowLeft"
-                timings.append(page.evaluate(PRESS, key))
-                time.sleep(0.05)
-            for path in ("local", "server"):
-                values = [t[path] for t in timings if t[path] is not None]
-                if not values:
-                    continue
-                results[f"slider_to_paint_ms_{path}"] = {"n": len(values), "p50": statistics.median(values),
-                                                         "p95": percentile(values, 0.95), "max": max(values)}
+            time.sleep(1.5)
+            results.update(drag(page, "mnist", args.steps))
+            choose(page, "dataset", "faces")
+            page.wait_for_function(f"({GRID}.dataset.drawn || '').startsWith('faces/')")
+            page.wait_for_function(f"{LIVE}.state.spec?.models[0].height === 64")
+            time.sleep(2.5)
+            results.update(drag(page, "faces", args.steps))
 
             page.get_by_role("tab", name="Latent map").click()
-            time.sleep(1)
-            render = []
-            for k in ("16", "2", "16", "2"):
-                t = time.perf_counter()
-                page.get_by_role("radio", name=k, exact=True).click()
-                page.wait_for_function(f"() => [...document.querySelectorAll('.js-plotly-plot')].filter(g => "
-                                       f"g.layout?.meta?.model && g.layout.uirevision?.includes('-z{k}-')).length >= 3",
-                                       timeout=30_000)
-                page.wait_for_function(f"({MAPS_DRAWN})() >= 3")
-                render.append(time.perf_counter() - t)
-            results["latent_size_switch_to_three_maps_s"] = {"median": statistics.median(render), "max": max(render)}
+            def memory():
+                page.evaluate("window.gc && window.gc()")
+                time.sleep(0.5)
+                return {"js_heap_mb": round(page.evaluate("performance.memory.usedJSHeapSize") / 2**20, 1),
+                        "canvases": page.evaluate("document.querySelectorAll('canvas').length")}
+            before = memory()
+            for i in range(args.switches):
+                name = "mnist" if i % 2 else "faces"
+                choose(page, "dataset", name)
+                page.wait_for_function(f"({GRID}.dataset.drawn || '').startsWith('{name}/')", timeout=30_000)
+                time.sleep(0.3)
+            time.sleep(3)
+            results["dataset_switches"] = {"n": args.switches, "before": before, "after": memory(),
+                                           "too_many_webgl_contexts_warnings":
+                                               sum("Too many active WebGL contexts" in m for m in messages)}
             context.close()
     finally:
         server.terminate()
         server.wait(10)
     results["cpu_count"] = os.cpu_count()
     print(json.dumps(results, indent=1))
-    out = ROOT / "benchmarks" / "results" / ("app-server-only.json" if args.server_decoding_only else "app.json")
+    out = ROOT / "benchmarks" / "results" / "app.json"
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(results, indent=1))
+    out.write_text(json.dumps(results, indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,10 @@
 //   training/backbones.py) and paints it on a canvas over the server's picture.
 // - A server frame is shown only if it belongs to the current spec; it replaces the page's canvas when
 //   it carries the sliders' current offsets, so the last frame of a drag is always the server's, exact.
-const state = { spec: null, weights: {}, frames: 0, last: {} };
+// state.timings (ms, for the benchmark): input event -> the page's frame painted ("local") and
+// -> the server's exact frame painted ("server").
+const state = { spec: null, weights: {}, frames: 0, last: {}, inputs: new Map(), timings: { local: [], server: [] } };
+const afterPaint = (since, list) => requestAnimationFrame(() => list.push(performance.now() - since));
 const root = element.appendChild(Object.assign(document.createElement("div"), { className: "le-live" }));
 const weightsOf = (url) => (state.weights[url] ||= fetch(url).then((r) => r.arrayBuffer())
   .then((buffer) => new Float32Array(buffer)));
@@ -103,10 +106,13 @@ const install = (spec) => {
   }));
 };
 
-const paintLocal = () => {
+const paintLocal = (since = performance.now()) => {
   const spec = state.spec;
   if (!spec) return;
   const offsets = sliderValues();
+  state.inputs.set(offsets.join(","), since);
+  if (state.inputs.size > 200) state.inputs.delete(state.inputs.keys().next().value);
+  let painted = 0;
   spec.models.forEach((m) => {
     if (!m.url) return;
     weightsOf(m.url).then((w) => {
@@ -120,6 +126,7 @@ const paintLocal = () => {
       canvas.hidden = false;
       state.last[m.name] = { pixels, offsets };
       state.frames += 1;
+      if (++painted === spec.models.filter((n) => n.url).length) afterPaint(since, state.timings.local);
     });
   });
 };
@@ -127,14 +134,17 @@ const paintLocal = () => {
 const same = (a, b) => a.length === b.length && a.every((v, i) => Math.abs(v - b[i]) < 1e-6);
 const showFrame = (frame) => {
   const current = sliderValues(), matches = same(frame.offsets.slice(0, current.length), current);
+  const since = matches && state.inputs.get(current.join(","));
+  const shown = [];
   state.spec.models.forEach((m) => {
     const figure = figureOf(m.name), picture = frame.pictures[m.name];
     if (!figure || !picture) return;
     if (!matches && state.last[m.name]) return;  // the page's own frame is newer than this one
     const img = figure.querySelector("img");
     img.src = picture;
-    img.decode().catch(() => {}).then(() => { figure.querySelector("canvas").hidden = true; });
+    shown.push(img.decode().catch(() => {}).then(() => { figure.querySelector("canvas").hidden = true; }));
   });
+  if (since) Promise.all(shown).then(() => afterPaint(since, state.timings.server));
 };
 
 const update = () => {
@@ -147,7 +157,7 @@ const update = () => {
 if (!window.__leLiveListening) {  // one listener for the page, whichever component instance is current
   window.__leLiveListening = true;
   document.addEventListener("input", (event) => {
-    if (event.target.closest && event.target.closest("[id^=le-axis-]")) window.__leLivePaint();
+    if (event.target.closest && event.target.closest("[id^=le-axis-]")) window.__leLivePaint(event.timeStamp);
   }, true);
 }
 window.__leLivePaint = paintLocal;
