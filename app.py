@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -56,7 +57,10 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     demo, launch_kwargs = create_app(args.checkpoints, args.data_dir, args.device, not args.server_decoding_only)
     print(f"Latent Explorer ready in {time.perf_counter() - started:.1f} s: http://{args.host}:{args.port}")
-    demo.launch(server_name=args.host, server_port=args.port, **launch_kwargs)
+    demo.launch(server_name=args.host, server_port=args.port, prevent_thread_lock=True, **launch_kwargs)
+    # Now that the server listens, prepare the first views while the browser loads the page.
+    threading.Thread(target=demo.warm_up, name="warm-up", daemon=True).start()
+    demo.block_thread()
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import time
 from dataclasses import dataclass, field
 
 import gradio as gr
@@ -144,6 +145,20 @@ class Page:
             args = (self.handler(fn), [*self.lineup_inputs, *inputs], outputs)
             event = demo.load(*args, api_visibility="private") if event is None else event.then(
                 *args, api_visibility="private", show_progress="hidden")
+
+    def warm(self, later_after_s: float = 15.0) -> None:
+        """Do ahead of the first requests what the first view needs (its test images, sprite, map points,
+        decoders); ``later_after_s`` later, when the page is up, the same for every other lineup, so a
+        first switch is as quick as the next. Run in a background thread at start."""
+        lineups = [(d, k) for d in self.store.datasets() for k in self.store.latent_dims(d)]
+        for i, (dataset, k) in enumerate(lineups):
+            if i == 1:
+                time.sleep(later_after_s)  # the first page load has the machine to itself
+            lineup = self.store.lineup(dataset, k, None)
+            self.assets.sprite(lineup)
+            for entry in lineup.models:
+                self.assets.map_points(entry, "dims")
+                self.assets.decoder(entry)
 
     # ---- pictures ------------------------------------------------------------------------------------------
     def picture_file(self, picture: np.ndarray, name: str) -> str:

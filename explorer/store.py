@@ -10,6 +10,7 @@ the app also runs offline from the checkpoints alone.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +43,7 @@ class Store:
     entries: dict[str, ModelEntry] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     _images: dict[str, DatasetImages] = field(default_factory=dict)
+    _images_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def load(cls, root: str | Path = "checkpoints", data_dir=None, device: str = "cpu") -> Store:
@@ -107,9 +109,10 @@ class Store:
 
     def images(self, dataset: str) -> DatasetImages:
         """The test images every entry of ``dataset`` encoded, loaded once."""
-        if dataset not in self._images:
-            self._images[dataset] = self._load_images(dataset)
-        return self._images[dataset]
+        with self._images_lock:  # a request and the start-up warm-up may ask at once
+            if dataset not in self._images:
+                self._images[dataset] = self._load_images(dataset)
+            return self._images[dataset]
 
     def _load_images(self, dataset: str) -> DatasetImages:
         entries = [e for e in self.entries.values() if e.dataset == dataset]

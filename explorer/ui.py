@@ -54,6 +54,8 @@ CSS = """
 
 
 def build_app(store: Store, cache_dir: Path, browser_decoding: bool = True) -> gr.Blocks:
+    """The page over ``store``. ``demo.warm_up()`` (:meth:`Page.warm`) prepares the first views' data:
+    start it in a thread once the server listens."""
     page = Page(store, Assets(cache_dir), browser_decoding)
     with gr.Blocks(title="Latent Explorer") as demo:
         page.header()
@@ -62,4 +64,5 @@ def build_app(store: Store, cache_dir: Path, browser_decoding: bool = True) -> g
                 tab.build(page)
         page.finish()
         page.on_load(demo)
+    demo.warm_up = page.warm
     return demo

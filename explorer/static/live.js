@@ -4,9 +4,10 @@
 //   training/backbones.py) and paints it on a canvas over the server's picture.
 // - A server frame is shown only if it belongs to the current spec; it replaces the page's canvas when
 //   it carries the sliders' current offsets, so the last frame of a drag is always the server's, exact.
-// state.timings (ms, for the benchmark): input event -> the page's frame painted ("local") and
-// -> the server's exact frame painted ("server").
-const state = { spec: null, weights: {}, frames: 0, last: {}, inputs: new Map(), timings: { local: [], server: [] } };
+// state.timings (ms, for the benchmark): input event -> the page's frame painted ("local"); the page
+// asking for the exact frame (at a drag's release) -> the server's frame painted ("server").
+const state = { spec: null, weights: {}, frames: 0, last: {}, inputs: new Map(), asked: new Map(),
+                timings: { local: [], server: [] } };
 const afterPaint = (since, list) => requestAnimationFrame(() => list.push(performance.now() - since));
 const root = element.appendChild(Object.assign(document.createElement("div"), { className: "le-live" }));
 const weightsOf = (url) => (state.weights[url] ||= fetch(url).then((r) => r.arrayBuffer())
@@ -134,7 +135,7 @@ const paintLocal = (since = performance.now()) => {
 const same = (a, b) => a.length === b.length && a.every((v, i) => Math.abs(v - b[i]) < 1e-6);
 const showFrame = (frame) => {
   const current = sliderValues(), matches = same(frame.offsets.slice(0, current.length), current);
-  const since = matches && state.inputs.get(current.join(","));
+  const since = matches && (state.asked.get(current.join(",")) || state.inputs.get(current.join(",")));
   const shown = [];
   state.spec.models.forEach((m) => {
     const figure = figureOf(m.name), picture = frame.pictures[m.name];
@@ -154,13 +155,34 @@ const update = () => {
   if (value.frame && state.spec && value.frame.spec === state.spec.id) showFrame(value.frame);
 };
 
+// Ask the server for its exact frame: at once where the page cannot decode every model, else when the
+// drag ends (pointer up) or the keys pause.
+let settleTimer = null;
+const askServer = () => {
+  clearTimeout(settleTimer);
+  if (!state.spec) return;
+  const offsets = sliderValues();
+  state.asked.set(offsets.join(","), performance.now());
+  if (state.asked.size > 200) state.asked.delete(state.asked.keys().next().value);
+  trigger("submit", { offsets, start: state.spec.start });
+};
+const onInput = (event) => {
+  paintLocal(event.timeStamp);
+  if (!state.spec || state.spec.models.some((m) => !m.url)) { askServer(); return; }
+  clearTimeout(settleTimer);
+  settleTimer = setTimeout(askServer, 150);
+};
+const onRelease = () => { if (settleTimer) askServer(); };
 if (!window.__leLiveListening) {  // one listener for the page, whichever component instance is current
   window.__leLiveListening = true;
-  document.addEventListener("input", (event) => {
-    if (event.target.closest && event.target.closest("[id^=le-axis-]")) window.__leLivePaint(event.timeStamp);
-  }, true);
+  const onSlider = (handler) => (event) => {
+    if (event.target.closest && event.target.closest("[id^=le-axis-]")) window.__leLive[handler](event);
+  };
+  document.addEventListener("input", onSlider("onInput"), true);
+  document.addEventListener("pointerup", onSlider("onRelease"), true);
+  document.addEventListener("keyup", onSlider("onRelease"), true);
 }
-window.__leLivePaint = paintLocal;
+window.__leLive = { onInput, onRelease };
 root.leLive = { state, run };  // for tests
 watch("value", update);
 update();

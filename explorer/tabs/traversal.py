@@ -2,14 +2,16 @@
 
 Live pictures (``explorer/static/live.js``). The component's value is
 
-    {"spec": {"id", "range", "sliders", "models": [{"name", "label", "axes_text", "channels", "height",
-              "width", "url", "ops", "base", "axes", "step"}]},      # sent when the lineup or start changes
-     "frame": {"spec": id, "offsets": [...], "pictures": {name: PNG data URL}}}   # every slider step
+    {"spec": {"id", "start", "range", "sliders", "models": [{"name", "label", "axes_text", "channels",
+              "height", "width", "url", "ops", "base", "axes", "step"}]},   # when the lineup or start changes
+     "frame": {"spec": id, "offsets": [...], "pictures": {name: PNG data URL}}}   # the server's exact pictures
 
 While a slider moves, the page decodes each model itself (``ops`` and the weights at ``url``: see
-``training/backbones.py``) and paints it at once; the server's frame, exact, replaces the page's when
-it carries the sliders' current offsets. Frames of another spec (an older lineup or start) are never
-shown.
+``training/backbones.py``) and paints it at once. It asks the server for the exact frame
+(``trigger("submit", {offsets, start})``) when the drag ends (pointer up, or a pause after keys); a
+model the page cannot decode makes it ask at every step instead. The server's frame replaces the
+page's when it carries the sliders' current offsets; frames of another spec (an older lineup or
+start) are never shown.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import numpy as np
 
 from .. import components, panels
 from ..images import hstack, png_bytes, save_gif, titled
-from ..inputs import real_number, whole_number
+from ..inputs import InputError, real_number, whole_number
 from ..page import Page, lineup_slug
 from ..store import Lineup
 
@@ -48,6 +50,7 @@ def build(page: Page) -> None:
                     reset = gr.Button("Reset sliders to 0", size="md")
                     gif_button = gr.Button("Export GIF", size="md")
                 gif = gr.File(label="GIF", height=60, visible=False)
+                traverse_api = gr.Button(visible=False)  # the server's frame for slider values, for the API
             with gr.Column(scale=3, min_width=360):
                 live = components.live_pictures()
                 gr.Markdown("**Traversal grids** (β-VAE papers): each row moves one axis −3 … +3 from the start; "
@@ -84,7 +87,7 @@ def build(page: Page) -> None:
                            "base": panels.base_code(entry, start).tolist(), "axes": axes,
                            "step": [float(step[a]) for a in axes],
                            "axes_text": ", ".join(f"z{a + 1}" for a in axes)})
-        return {"id": spec_id(lineup, start), "range": R, "sliders": n_axes, "models": models}
+        return {"id": spec_id(lineup, start), "start": start, "range": R, "sliders": n_axes, "models": models}
 
     def slider_labels(lineup: Lineup) -> list:
         n_axes = min(lineup.latent_dim, panels.MAX_AXES)
@@ -117,6 +120,18 @@ def build(page: Page) -> None:
         values = [real_number(o, -R, R, f"slider {i + 1}") for i, o in enumerate(offsets)]
         return {live: {"frame": frame(lineup, start, values)}}
 
+    def settle(lineup: Lineup, event: gr.EventData) -> dict:
+        """The page's request for the exact frame: {offsets, start} of its current spec."""
+        data = event._data or {}
+        start, offsets = data.get("start"), data.get("offsets")
+        if start is not None:
+            start = whole_number(start, 0, lineup.n_images - 1, "image index")
+        if not isinstance(offsets, list) or len(offsets) > panels.MAX_AXES:
+            raise InputError(f"offsets must be a list of at most {panels.MAX_AXES} numbers")
+        values = [real_number(o, -R, R, f"slider {i + 1}") for i, o in enumerate(offsets)]
+        values += [0.0] * (panels.MAX_AXES - len(values))
+        return {live: {"frame": frame(lineup, start, values)}}
+
     def export_gif(lineup: Lineup, selected, mode) -> dict:
         """Each axis swept 0 → +3 → −3 → 0, every model side by side and labelled."""
         start = start_index(lineup, selected, mode)
@@ -140,7 +155,8 @@ def build(page: Page) -> None:
     page.subscribe("lineup", restart, position, outputs)
     page.subscribe("selection", restart, position, outputs)
     start.input(page.handler(restart), [*page.lineup_inputs, *position], outputs, api_visibility="private")
-    gr.on([s.input for s in sliders], page.handler(step), [*page.lineup_inputs, *position, *sliders], [live],
-          queue=False, show_progress="hidden", trigger_mode="always_last", api_name="traverse")
+    live.submit(page.event_handler(settle), page.lineup_inputs, [live], queue=False, show_progress="hidden",
+                trigger_mode="always_last", api_visibility="private")
+    traverse_api.click(page.handler(step), [*page.lineup_inputs, *position, *sliders], [live], api_name="traverse")
     reset.click(page.handler(restart), [*page.lineup_inputs, *position], outputs, api_visibility="private")
     gif_button.click(page.handler(export_gif), [*page.lineup_inputs, *position], [gif], api_name="traversal_gif")
