@@ -68,23 +68,25 @@ def titled(picture: np.ndarray, title: str, factor: int = 1) -> np.ndarray:
 
 
 def panel(rows: list[tuple[str, torch.Tensor, list[str] | None]], factor: int = 3, title: str | None = None,
-          gap: int = 6) -> np.ndarray:
+          gap: int = 6, font_size: int = 19) -> np.ndarray:
     """Rows of images with a label on the left of each row and optional captions under each image.
 
     ``rows``: (label, images (n, C, H, W) in [0, 1], captions (n strings) or None). Images are scaled
-    up ``factor`` times (nearest neighbour, crisp pixels); ``title`` goes in a band on top. Returns
-    RGB uint8 (H, W, 3).
+    up ``factor`` times (nearest neighbour, crisp pixels); ``title`` goes in a band on top; text is
+    ``font_size`` px (captions a little smaller). Returns RGB uint8 (H, W, 3).
     """
-    font, small = _font(19), _font(16)
+    font, small = _font(font_size), _font(font_size - 3)
     measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
     label_width = max(int(measure.textlength(label, font=font)) for label, _, _ in rows)
     label_width = label_width + 16 if label_width else gap
     _, _, h, w = rows[0][1].shape
     tile_h, tile_w = h * factor, w * factor
-    caption_h = 22 if any(c for _, _, c in rows) else 0
+    caption_h = font_size + 4 if any(c for _, _, c in rows) else 0
+    widest_caption = max((measure.textlength(c, font=small) for _, _, cs in rows for c in (cs or []) if c), default=0)
+    tile_w_slot = max(tile_w, int(widest_caption) + 4)
     top_band = TITLE_HEIGHT if title else 0
     n_cols = max(len(images) for _, images, _ in rows)
-    width = label_width + n_cols * (tile_w + gap)
+    width = label_width + n_cols * (tile_w_slot + gap)
     if title:  # never clip the title
         width = max(width, int(measure.textlength(title, font=_font(20))) + 12)
     height = top_band + len(rows) * (tile_h + caption_h + gap) + gap
@@ -96,11 +98,12 @@ def panel(rows: list[tuple[str, torch.Tensor, list[str] | None]], factor: int = 
         top = top_band + gap + r * (tile_h + caption_h + gap)
         draw.text((8, top + tile_h / 2), label, fill="black", font=font, anchor="lm")
         for c, image in enumerate(images):
-            left = label_width + c * (tile_w + gap)
+            slot = label_width + c * (tile_w_slot + gap)
+            left = slot + (tile_w_slot - tile_w) // 2
             tile = Image.fromarray(scale(to_uint8(image), factor)).convert("RGB")
             canvas.paste(tile, (left, top))
             if captions and c < len(captions) and captions[c]:
-                draw.text((left + tile_w / 2, top + tile_h + 2), captions[c], fill="#222", font=small, anchor="mt")
+                draw.text((slot + tile_w_slot / 2, top + tile_h + 2), captions[c], fill="#222", font=small, anchor="mt")
     return np.asarray(canvas)
 
 

@@ -12,7 +12,9 @@ class InputError(ValueError):
 
 def whole_number(value, low: int, high: int, what: str) -> int:
     """``value`` as an int in [low, high], or :class:`InputError`."""
-    if isinstance(value, bool) or value is None:
+    if value is None:  # what a number box sends when it is empty or holds letters
+        raise InputError(f"{what} must be a whole number: the box is empty or not a number")
+    if isinstance(value, bool):
         raise InputError(f"{what} must be a whole number, got {value!r}")
     try:
         number = float(value)
@@ -28,7 +30,9 @@ def whole_number(value, low: int, high: int, what: str) -> int:
 
 def real_number(value, low: float, high: float, what: str) -> float:
     """``value`` as a finite float in [low, high], or :class:`InputError`."""
-    if isinstance(value, bool) or value is None:
+    if value is None:
+        raise InputError(f"{what} must be a number: the box is empty or not a number")
+    if isinstance(value, bool):
         raise InputError(f"{what} must be a number, got {value!r}")
     try:
         number = float(value)
@@ -37,3 +41,11 @@ def real_number(value, low: float, high: float, what: str) -> float:
     if not math.isfinite(number) or not low <= number <= high:
         raise InputError(f"{what} must be a number between {low:g} and {high:g}, got {value!r}")
     return number
+
+
+def next_seed(seed) -> int:
+    """The seed after ``seed`` (0 after the largest, or after anything that is not a seed)."""
+    try:
+        return (int(seed) + 1) % 2**31
+    except (TypeError, ValueError, OverflowError):
+        return 0

@@ -59,8 +59,8 @@ class Page:
                                       value=self.store.default_names(first, dims[0]), multiselect=True,
                                       allow_custom_value=True, label="Models side by side", scale=3, min_width=300,
                                       elem_id="le-models")
-            self.index = components.number_box(0, label="Selected image #", scale=1,
-                                   min_width=140, elem_id="le-index")
+            self.index = components.number_box(0, label="Selected image #", scale=1, min_width=140,
+                                               elem_id="le-index")
         self.status = gr.Markdown(elem_id="le-status")
         self.yours = gr.State(None)  # {model name: code list} of the last encoded drawing or upload
 
@@ -94,6 +94,25 @@ class Page:
             raise gr.Error(str(error), duration=8) from None
         return {self.models: gr.update(choices=self.model_choices(name, lineup.latent_dim),
                                        value=[m.name for m in lineup.models]), self.yours: None}
+
+    def _choose_models(self, name, k, names):
+        """Keep the models box to real models of this dataset and k; an empty box shows the default lineup."""
+        try:
+            default = self.store.lineup(name, k, None)  # checks the dataset and k
+        except InputError as error:
+            raise gr.Error(str(error), duration=8) from None
+        available = {e.name for e in self.store.models(name, default.latent_dim)}
+        names = names if isinstance(names, list) else []
+        unknown = [n for n in names if n not in available]
+        if unknown:
+            gr.Warning(f"No model {', '.join(map(repr, unknown))} for {name} at k = {default.latent_dim}: "
+                       "pick one from the list.")
+        kept = [n for n in names if n in available]
+        if not kept:
+            if not unknown:
+                gr.Warning("At least one model is shown: back to the default lineup.")
+            kept = [m.name for m in default.models]
+        return {self.models: gr.update(value=kept)}
 
     # ---- handlers and changes ----------------------------------------------------------------------------
     def handler(self, fn):
@@ -133,7 +152,7 @@ class Page:
         self.announce("lineup", self.dataset.input(self._choose_dataset, self.dataset, header_outputs, **private))
         self.announce("lineup", self.latent_dim.input(self._choose_latent_dim, [self.dataset, self.latent_dim],
                                                       [self.models, self.yours], **private))
-        self.announce("lineup", self.models.input(lambda: None, None, None, **private))
+        self.announce("lineup", self.models.input(self._choose_models, self.lineup_inputs, [self.models], **private))
         for change, event in self._announcements:
             for fn, inputs, outputs in self._subscribers[change]:
                 event = event.then(self.handler(fn), [*self.lineup_inputs, *inputs], outputs, **private)

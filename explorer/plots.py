@@ -73,9 +73,9 @@ def latent_map(entry: ModelEntry, view: str, data_url: str, class_names: list[st
     mse = entry.meta["metrics"]["mse_per_pixel"]
     clickable = view == "dims" and entry.latent_dim == 2
     layout = {
-        "title": {"text": f"<b>{entry.label}</b> · test MSE {mse:.4f}", "x": 0.02, "font": {"size": 18}},
+        "title": {"text": f"<b>{entry.label}</b>  MSE {mse:.4f}", "x": 0.01, "font": {"size": 17}},
         "template": None, "paper_bgcolor": "white", "plot_bgcolor": "white", "font": FONT,
-        "margin": {"l": 58, "r": 8, "t": 40, "b": 50}, "dragmode": "pan", "hovermode": "closest",
+        "margin": {"l": 58, "r": 8, "t": 40, "b": 50}, "dragmode": "zoom", "hovermode": "closest",
         "xaxis": {"title": {"text": x_title}, "tickfont": {"size": 16}, "gridcolor": "#e6e6e6", "zeroline": False},
         "yaxis": {"title": {"text": y_title}, "tickfont": {"size": 16}, "gridcolor": "#e6e6e6", "zeroline": False},
         "legend": {"itemsizing": "constant", "font": {"size": 16}, "x": 1.0, "xanchor": "right", "y": 1.0,
@@ -114,9 +114,9 @@ def loss_curves(models: list[ModelEntry]) -> dict:
         xaxis2={**axis, "domain": [0.56, 1], "anchor": "y2"},
         yaxis2={**axis, "anchor": "x2"},
         legend={"orientation": "h", "y": -0.14, "font": {"size": 16}},
-        annotations=[{"text": "−log p(x|z) (solid), loss (dotted)", "x": 0.23, "y": 1.06,
+        annotations=[{"text": "−log p(x|z) solid, loss dotted", "x": 0.23, "y": 1.06,
                       "xref": "paper", "yref": "paper", "showarrow": False, "font": {"size": 17}},
-                     {"text": "KL(q(z|x) ‖ p(z))", "x": 0.78, "y": 1.06, "xref": "paper", "yref": "paper",
+                     {"text": "KL(q(z|x) ‖ p(z))", "x": 0.80, "y": 1.06, "xref": "paper", "yref": "paper",
                       "showarrow": False, "font": {"size": 17}}])
     return {"data": traces, "layout": layout}
 

@@ -16,7 +16,7 @@ CSS = """
 #le-header { align-items: end; gap: 10px; flex-wrap: nowrap; }
 #le-here .image-container { padding-top: 30px; }
 #le-header > * { min-height: 0; }
-#le-title { flex: 0 0 auto !important; min-width: 170px !important; }
+#le-title { flex: 0 0 185px !important; min-width: 185px !important; max-width: 185px !important; }
 #le-title h3 { margin: 0; font-size: 22px; line-height: 1.15; white-space: nowrap; }
 #le-title p { margin: 0; font-size: 15px; color: var(--body-text-color-subdued); }
 #le-status { font-size: 14px; min-height: 0; margin: -4px 0 -6px 2px; }

@@ -233,6 +233,25 @@ SAMPLE_LIVE = """() => {  // every visible live picture's pixel size, sampled ea
 }"""
 
 
+def test_reset_brings_back_the_start_pictures(page):
+    """Reset (all sliders, or one slider's ↺) must show the start image again, not the dragged one."""
+    tab(page, "Traversal")
+    figures = "[...document.querySelectorAll('#le-live figure img')].map(i => i.src)"
+    page.get_by_role("button", name="Reset sliders to 0").click()
+    page.wait_for_function("document.querySelector('#le-axis-0 input[type=range]').value === '0'", timeout=10_000)
+    time.sleep(1.5)
+    start = page.evaluate(figures)
+    drag_slider(page, 0, [0.5 - 0.03 * s for s in range(1, 12)])
+    page.wait_for_function(f"JSON.stringify({figures}) !== JSON.stringify({start!r})", timeout=10_000)
+    page.wait_for_function("[...document.querySelectorAll('#le-live canvas')].every(c => c.hidden)", timeout=5000)
+    page.get_by_role("button", name="Reset sliders to 0").click()
+    page.wait_for_function(f"JSON.stringify({figures}) === JSON.stringify({start!r})", timeout=10_000)
+    drag_slider(page, 0, [0.5 + 0.03 * s for s in range(1, 12)])
+    page.wait_for_function("[...document.querySelectorAll('#le-live canvas')].every(c => c.hidden)", timeout=5000)
+    page.locator("#le-axis-0 .reset-button").click()
+    page.wait_for_function(f"JSON.stringify({figures}) === JSON.stringify({start!r})", timeout=10_000)
+
+
 def test_no_mnist_frame_shows_during_a_faces_drag(page):
     """Stale frames: drag on MNIST, switch to faces, drag again: only 64x64 faces may ever show."""
     tab(page, "Traversal")
@@ -356,6 +375,9 @@ def test_every_tab_shows_its_main_pictures_without_scrolling(browser_context, li
     main = {"Latent map": "#le-maps", "Traversal": "#le-live", "Sampling": "#le-samples img",
             "Interpolation": "#le-interpolation img", "Reconstruction": "#le-reconstruction img",
             "Insights": "#le-curves"}
+    for control in ("#le-dataset", "#le-k", "#le-models", "#le-index"):  # the header fits: nothing off-screen
+        box = page.locator(control).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= size[0] + 1, f"{control} is off-screen: {box}"
     for name, selector in main.items():
         tab(page, name)
         page.wait_for_function(f"(() => {{ const e = document.querySelector('{selector}'); "

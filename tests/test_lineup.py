@@ -91,7 +91,7 @@ def test_a_names_list_picks_exactly_those_models_in_display_order(store):
     (["mnist"], 2, None, r"unknown dataset \['mnist'\]"),
     ("mnist", 7, None, r"no mnist models with latent size 7; available: \[2, 3\]"),
     ("mnist", "abc", None, r"latent size must be a whole number, got 'abc'"),
-    ("mnist", None, None, r"latent size must be a whole number, got None"),
+    ("mnist", None, None, r"latent size must be a whole number: the box is empty or not a number"),
     ("mnist", [2], None, r"latent size must be a whole number"),
     ("mnist", 2, ["mnist-vae-z9"], (r"no model named 'mnist-vae-z9' for mnist at latent size 2; "
                                     r"choose from mnist-pca-z2, mnist-ae-z2, mnist-vae-z2, mnist-vae-z2-beta4")),

@@ -151,7 +151,7 @@ const showFrame = (frame) => {
 const update = () => {
   const value = props.value;
   if (!value) return;
-  if (value.spec && (!state.spec || value.spec.id !== state.spec.id)) install(value.spec);
+  if (value.spec) install(value.spec);  // a new lineup or start, or the sliders reset: the page's frames are void
   if (value.frame && state.spec && value.frame.spec === state.spec.id) showFrame(value.frame);
 };
 
@@ -181,6 +181,10 @@ if (!window.__leLiveListening) {  // one listener for the page, whichever compon
   document.addEventListener("input", onSlider("onInput"), true);
   document.addEventListener("pointerup", onSlider("onRelease"), true);
   document.addEventListener("keyup", onSlider("onRelease"), true);
+  document.addEventListener("click", (event) => {  // a slider's own reset (↺) changes it without an input event
+    if (!event.target.closest || !event.target.closest("[id^=le-axis-] .reset-button")) return;
+    setTimeout(() => { window.__leLive.onInput({ timeStamp: performance.now() }); window.__leLive.onRelease(); }, 50);
+  }, true);
 }
 window.__leLive = { onInput, onRelease };
 root.leLive = { state, run };  // for tests

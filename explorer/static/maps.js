@@ -135,7 +135,7 @@ const render = async () => {
     const key = JSON.stringify([map.data, map.layout, map.traces]);
     if (slot.drawn !== key) {
       await window.Plotly.react(slot.div, map.traces.map((t) => fill(t, data[i], map)),
-                                { ...map.layout, autosize: true }, { displaylogo: false, scrollZoom: true, responsive: false });
+                                { ...map.layout, autosize: true }, { displaylogo: false, displayModeBar: false, responsive: false });
       slot.drawn = key;
       slot.attach();
     }

@@ -20,8 +20,10 @@ def build(page: Page) -> None:
     with gr.Tab(TITLE):
         gr.Markdown(LOOK, elem_classes="look")
         with gr.Row():
-            curves = components.plot("le-curves", height="400px")
-            variance = components.plot("le-variance", height="400px")
+            with gr.Column(scale=2):
+                curves = components.plot("le-curves", height="400px")
+            with gr.Column(scale=1):
+                variance = components.plot("le-variance", height="400px")
         metrics = gr.Dataframe(headers=HEADERS, interactive=False, label="Metrics (test set)", elem_id="le-metrics")
 
     def show(lineup: Lineup) -> dict:

@@ -40,6 +40,7 @@ def build(page: Page) -> None:
     inputs = [*page.lineup_inputs, page.index, image_b, steps]
     for change in ("lineup", "selection"):
         page.subscribe(change, draw, [page.index, image_b, steps], [interpolation])
-    gr.on([image_b.submit, steps.release], page.handler(draw), inputs, [interpolation], api_name="interpolate")
+    gr.on([image_b.submit, image_b.blur, steps.release], page.handler(draw), inputs, [interpolation],
+          api_name="interpolate")
     random_b.click(page.handler(random_end), page.lineup_inputs, [image_b], api_visibility="private").then(
         page.handler(draw), inputs, [interpolation], api_visibility="private")

@@ -17,9 +17,10 @@ from ..store import Lineup
 
 TITLE = "Latent map"
 LOOK = ("Each dot is a test image at its code: the VAE's fill a round blob around 0, the AE's sprawl with gaps. "
-        "Hover to see one, click to select it in every map, click empty space (k = 2) to decode it.")
+        "Hover to see one, click to select it everywhere, click empty space (k = 2) to decode it; drag a box "
+        "to zoom, double-click to zoom out.")
 VIEWS = [("first two dims", "dims"), ("PCA of z", "pca"), ("UMAP of z", "umap")]
-HINT = "Click empty space\nin a 2-D map to see\nwhat the decoder\ndraws there."
+HINT = "Click empty space\nin a 2-D map to\nsee what the\ndecoder draws\nthere."
 
 
 def build(page: Page) -> None:
@@ -79,8 +80,8 @@ def build(page: Page) -> None:
         if entry is None:
             raise InputError(f"no model named {model!r} in this lineup")
         if entry.latent_dim != 2:
-            message = (f"At k = {entry.latent_dim} a spot on\nthe map is not one code\n(it shows 2 of "
-                       f"{entry.latent_dim}\nnumbers). Choose k = 2\nto decode spots.")
+            message = (f"At k = {entry.latent_dim}, a spot\non this map is not\none code (it shows\n2 of "
+                       f"{entry.latent_dim} numbers).\nChoose k = 2 to\ndecode spots.")
             return {here: page.picture_file(titled(np.full((40, 190), 255, np.uint8), message), "hint")}
         x, y = real_number(x, -1e4, 1e4, "x"), real_number(y, -1e4, 1e4, "y")
         return {here: page.picture_file(panels.decode_point(entry, x, y),

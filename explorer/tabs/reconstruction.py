@@ -12,7 +12,7 @@ from PIL import Image
 
 from .. import components, panels
 from ..images import ImageInputError, prepare_upload
-from ..inputs import whole_number
+from ..inputs import next_seed, whole_number
 from ..page import Page, lineup_slug
 from ..store import Lineup
 
@@ -55,7 +55,7 @@ def build(page: Page) -> None:
                 drawing_data = gr.Textbox(visible=False)
             with gr.Column(min_width=260, scale=1):
                 upload = gr.Image(label="…or upload a picture (encoded at once)", type="numpy", image_mode="RGBA",
-                                  sources=["upload", "clipboard"], elem_id="le-upload", height=150)
+                                  sources=["upload", "clipboard"], elem_id="le-upload", height=190)
                 yours_picture = components.picture("Your image and each model's reconstruction", elem_id="le-yours")
 
     def reconstruct(lineup: Lineup, seed_value, count: int = 8) -> dict:
@@ -75,9 +75,10 @@ def build(page: Page) -> None:
                 yours_picture: page.picture_file(figure, f"{lineup_slug(lineup)}-{caption.replace(' ', '-')}")}
 
     page.subscribe("lineup", reconstruct, [recon_seed], [reconstruction])
-    recon_seed.submit(page.handler(reconstruct), [*page.lineup_inputs, recon_seed], [reconstruction],
-                      api_name="reconstruct")
-    again.click(lambda s: (int(s) + 1) if isinstance(s, int | float) and s == s else 0, recon_seed, recon_seed,
+    page.subscribe("lineup", lambda lineup: {yours_picture: None}, [], [yours_picture])  # encoded by other models
+    gr.on([recon_seed.submit, recon_seed.blur], page.handler(reconstruct), [*page.lineup_inputs, recon_seed],
+          [reconstruction], api_name="reconstruct")
+    again.click(next_seed, recon_seed, recon_seed,
                 api_visibility="private").then(page.handler(reconstruct), [*page.lineup_inputs, recon_seed],
                                                [reconstruction], api_visibility="private")
     outputs = [page.yours, yours_picture]

@@ -6,7 +6,7 @@ import gradio as gr
 
 from .. import components, panels
 from ..images import hstack
-from ..inputs import whole_number
+from ..inputs import next_seed, whole_number
 from ..page import Page, lineup_slug
 from ..store import Lineup
 
@@ -47,9 +47,9 @@ def build(page: Page) -> None:
 
     page.subscribe("lineup", draw_samples, [grid_size, seed], [samples])
     page.subscribe("lineup", draw_manifolds, [manifold_size], [manifold_group, manifolds])
-    gr.on([grid_size.release, seed.submit], page.handler(draw_samples), [*page.lineup_inputs, grid_size, seed],
-          [samples], api_name="samples")
-    resample.click(lambda s: (int(s) + 1) if isinstance(s, int | float) and s == s else 0, seed, seed,
+    gr.on([grid_size.release, seed.submit, seed.blur], page.handler(draw_samples),
+          [*page.lineup_inputs, grid_size, seed], [samples], api_name="samples")
+    resample.click(next_seed, seed, seed,
                    api_visibility="private").then(
         page.handler(draw_samples), [*page.lineup_inputs, grid_size, seed], [samples], api_visibility="private")
     manifold_size.release(page.handler(draw_manifolds), [*page.lineup_inputs, manifold_size],
