@@ -50,7 +50,7 @@ class Page:
         first = datasets[0]
         dims = self.store.latent_dims(first)
         with gr.Row(equal_height=True, elem_id="le-header"):
-            gr.Markdown("### Latent Explorer\nPCA · AE · VAE side by side", elem_id="le-title", min_height=0)
+            gr.Markdown("### Latent Explorer\nPCA · AE · VAE", elem_id="le-title", min_height=0)
             self.dataset = gr.Dropdown(datasets, value=first, label="Dataset", scale=1, min_width=140,
                                        elem_id="le-dataset")
             self.latent_dim = gr.Radio(dims, value=dims[0], label="Latent size k", scale=1, min_width=140,

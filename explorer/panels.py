@@ -30,9 +30,10 @@ def _strip(x: torch.Tensor, caption: str, codes: list[torch.Tensor], models: lis
         recon = entry.decode(code)
         tiles.append(recon)
         captions.append(f"{entry.label} {float(_mse(recon, x)):.4f}")
-    if vertical:  # a narrow column: each caption under its picture, so the text stays large when shown
-        return panel([("", t[None], [c]) for c, t in zip(captions, torch.cat(tiles))],
-                     factor=4 if x.shape[-1] <= 32 else 2, title=title, font_size=22)
+    if vertical:  # a narrow column: two pictures a row, captions under them, so the text stays large
+        images = torch.cat(tiles)
+        rows = [("", images[i:i + 2], captions[i:i + 2]) for i in range(0, len(images), 2)]
+        return panel(rows, factor=4 if x.shape[-1] <= 32 else 2, title=title, font_size=22)
     return panel([("", torch.cat(tiles), captions)], factor=4 if x.shape[-1] <= 32 else 2, title=title)
 
 

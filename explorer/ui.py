@@ -17,7 +17,7 @@ CSS = """
 #le-here .image-container { padding-top: 30px; }
 #le-header > * { min-height: 0; }
 #le-title { flex: 0 0 185px !important; min-width: 185px !important; max-width: 185px !important; }
-#le-title h3 { margin: 0; font-size: 22px; line-height: 1.15; white-space: nowrap; }
+#le-title h3 { margin: 0; font-size: 20px; line-height: 1.15; white-space: nowrap; }
 #le-title p { margin: 0; font-size: 15px; color: var(--body-text-color-subdued); }
 #le-status { font-size: 14px; min-height: 0; margin: -4px 0 -6px 2px; }
 #le-status p { margin: 0; }
@@ -31,10 +31,9 @@ CSS = """
 .le-maps { display: grid; gap: 6px; width: 100%; }
 .le-map { height: clamp(250px, calc(100vh - 345px), 800px); min-width: 0; }
 .le-main img { max-height: calc(100vh - 370px) !important; }
-#le-grids img { max-height: calc(100vh - 470px) !important; }
 #le-yours img { max-height: 180px !important; }
-#le-selection img { max-height: calc(100vh - 520px) !important; }
-#le-here img { max-height: 190px !important; }
+#le-selection img { max-height: calc(100vh - 470px) !important; }
+#le-here img { max-height: 150px !important; }
 .le-plot { width: 100%; }
 .le-live { display: flex; flex-wrap: wrap; gap: 12px; width: 100%; }
 .le-live figure { flex: 1 1 140px; margin: 0; max-width: 300px; }

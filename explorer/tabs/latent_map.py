@@ -32,7 +32,7 @@ def build(page: Page) -> None:
         with gr.Row():
             with gr.Column(scale=6):
                 maps = components.latent_maps()
-            with gr.Column(scale=1, min_width=170):
+            with gr.Column(scale=1, min_width=230):
                 selection = components.picture("Selected image and reconstructions (MSE)", elem_id="le-selection")
                 here = components.picture("What lives here?", show_label=True, elem_id="le-here")
         where = [gr.Textbox(visible=False), gr.Number(visible=False), gr.Number(visible=False)]  # API only

@@ -53,9 +53,9 @@ def build(page: Page) -> None:
                 traverse_api = gr.Button(visible=False)  # the server's frame for slider values, for the API
             with gr.Column(scale=3, min_width=360):
                 live = components.live_pictures()
-                gr.Markdown("**Traversal grids** (β-VAE papers): each row moves one axis −3 … +3 from the start; "
-                            "a VAE row with KL near 0 is an unused axis.", elem_classes="look")
-                grids = components.picture("Traversal grids", elem_id="le-grids")
+        gr.Markdown("**Traversal grids** (β-VAE papers): each row moves one axis −3 … +3 from the start; a VAE row "
+                    "with KL near 0 is an unused axis: the image does not change.", elem_classes="look")
+        grids = components.picture("Traversal grids", elem_id="le-grids")
 
     def start_index(lineup: Lineup, selected, mode) -> int | None:
         """The test image the sliders start from, or None for each model's centre."""
