@@ -33,7 +33,7 @@ def create_app(checkpoints: str | Path = ROOT / "checkpoints", data_dir=None, de
     cache_dir = ROOT / ".cache" / "explorer"
     cache_dir.mkdir(parents=True, exist_ok=True)
     gr.set_static_paths([cache_dir, *static_paths()])
-    store = Store.load(checkpoints, data_dir, device)
+    store = Store.load(checkpoints, data_dir, device, cache_dir=cache_dir)
     for error in store.errors:
         print(f"warning: {error}", file=sys.stderr)
     demo = build_app(store, cache_dir, browser_decoding)
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> None:
     demo, launch_kwargs = create_app(args.checkpoints, args.data_dir, args.device, not args.server_decoding_only)
     print(f"Latent Explorer ready in {time.perf_counter() - started:.1f} s: http://{args.host}:{args.port}")
     demo.launch(server_name=args.host, server_port=args.port, prevent_thread_lock=True, **launch_kwargs)
-    # Now that the server listens, prepare the first views while the browser loads the page.
+    # Once the page is up, prepare the other lineups' data in the background.
     threading.Thread(target=demo.warm_up, name="warm-up", daemon=True).start()
     demo.block_thread()
 

@@ -110,6 +110,7 @@ def main() -> None:
     parser.add_argument("--drags", type=int, default=12)
     parser.add_argument("--switches", type=int, default=50)
     parser.add_argument("--data-dir", default=os.environ.get("LATENT_EXPLORER_DATA"))
+    parser.add_argument("--cold-start-only", action="store_true", help="measure only the start (part 1)")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -147,6 +148,9 @@ def main() -> None:
             results["cold_start_controls_s"] = round(time.perf_counter() - started, 2)
             page.wait_for_function(f"({GRID}?.dataset.drawn || '').startsWith('mnist/2/')", timeout=60_000)
             results["cold_start_maps_s"] = round(time.perf_counter() - started, 2)
+            if args.cold_start_only:
+                print(json.dumps(results))
+                return
             time.sleep(2)
 
             switches = []

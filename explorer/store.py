@@ -9,15 +9,17 @@ the app also runs offline from the checkpoints alone.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import safetensors.torch
 import torch
 
 from training import CheckpointError, DatasetMissingError, list_checkpoints, load_checkpoint
-from training.data import DATASETS, load_test_split
+from training.data import DATASETS, load_test_split, resolve_data_dir
 
 from .entries import ModelEntry, make_entry
 from .inputs import InputError, whole_number
@@ -42,12 +44,16 @@ class Store:
     device: str = "cpu"
     entries: dict[str, ModelEntry] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    cache_dir: Path | None = None
     _images: dict[str, DatasetImages] = field(default_factory=dict)
     _images_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
-    def load(cls, root: str | Path = "checkpoints", data_dir=None, device: str = "cpu") -> Store:
-        store = cls(Path(root), Path(data_dir) if data_dir else None, device)
+    def load(cls, root: str | Path = "checkpoints", data_dir=None, device: str = "cpu",
+             cache_dir: str | Path | None = None) -> Store:
+        """Every checkpoint under ``root``; ``cache_dir`` keeps test sets converted once (see ``images``)."""
+        store = cls(Path(root), Path(data_dir) if data_dir else None, device,
+                    cache_dir=Path(cache_dir) if cache_dir else None)
         for path in list_checkpoints(root):
             try:
                 checkpoint = load_checkpoint(path, device)
@@ -117,9 +123,18 @@ class Store:
     def _load_images(self, dataset: str) -> DatasetImages:
         entries = [e for e in self.entries.values() if e.dataset == dataset]
         n = len(entries[0].z)
+        cache = self._test_set_cache(dataset)
+        if cache is not None and cache.exists():
+            tensors = safetensors.torch.load_file(cache)
+            images, labels = tensors["images"], tensors["labels"]
+            images = images.float() / 255 if images.dtype == torch.uint8 else images
+            if len(labels) >= n and all(torch.equal(labels[:n], e.labels) for e in entries):
+                return DatasetImages(images[:n], labels[:n], True)
         try:
             test, _ = load_test_split(dataset, self.data_dir, download=False)
             if len(test) >= n and all(torch.equal(test.labels[:n], e.labels) for e in entries):
+                if cache is not None:
+                    _write_test_set(cache, test.images, test.labels)
                 return DatasetImages(test.images[:n], test.labels[:n], True)
             message = f"the {dataset} test set on disk does not match the checkpoints"
         except DatasetMissingError as error:
@@ -130,6 +145,34 @@ class Store:
         return DatasetImages(images, best.labels, False,
                              f"Showing {best.label} reconstructions of the stored codes, not the original "
                              f"images: {message}")
+
+    def _test_set_cache(self, dataset: str) -> Path | None:
+        """Where ``dataset``'s test set is kept once converted (read in milliseconds, without the dataset's
+        loader or any unpickling); named by the source files' paths, sizes and times, so a changed file
+        is read again. None without a cache folder or with a source file missing."""
+        if self.cache_dir is None:
+            return None
+        root = resolve_data_dir(self.data_dir)
+        parts = [dataset]
+        for name in DATASETS[dataset].expected_files:
+            try:
+                stat = (root / name).stat()
+            except OSError:
+                return None
+            parts.append(f"{(root / name).resolve()}:{stat.st_size}:{stat.st_mtime_ns}")
+        key = hashlib.sha1("|".join(parts).encode()).hexdigest()[:16]
+        return self.cache_dir / f"testset-{dataset}-{key}.safetensors"
+
+
+def _write_test_set(path: Path, images: torch.Tensor, labels: torch.Tensor) -> None:
+    """Images as uint8 where that is exact (they were bytes / 255), else float32; atomic."""
+    as_bytes = (images * 255).round().to(torch.uint8)
+    exact = torch.equal(as_bytes.float() / 255, images)
+    tensors = {"images": as_bytes if exact else images.float().contiguous(), "labels": labels.contiguous()}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{threading.get_ident()}.tmp")
+    safetensors.torch.save_file(tensors, tmp)
+    tmp.replace(path)
 
 
 @dataclass(eq=False)

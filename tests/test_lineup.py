@@ -225,10 +225,11 @@ def test_pictures_grow_with_the_number_of_models(store):
     two = store.lineup("mnist", 2, ["mnist-ae-z2", "mnist-vae-z2"])
     three = store.lineup("mnist", 2, K2)
     x = three.images.images
-    for draw in (lambda m: panels.interpolation(m, x, 0, 1, 6),
-                 lambda m: panels.reconstructions(m, x, [0, 1, 2, 3], True),
-                 lambda m: panels.selection(m, x, 5, True)):
-        small, large = draw(two.models), draw(three.models)
+    one = store.lineup("mnist", 2, ["mnist-vae-z2"])
+    for draw, fewer in ((lambda m: panels.interpolation(m, x, 0, 1, 6), two),
+                        (lambda m: panels.reconstructions(m, x, [0, 1, 2, 3], True), two),
+                        (lambda m: panels.selection(m, x, 5, True), one)):  # two pictures a row
+        small, large = draw(fewer.models), draw(three.models)
         assert small.dtype == large.dtype == np.uint8 and small.ndim == large.ndim == 3
         assert large.shape[0] > small.shape[0]
         assert large.shape[1] >= small.shape[1]
@@ -515,3 +516,19 @@ def test_a_corrupt_checkpoint_is_skipped_and_reported(tiny_zoo, tmp_path, data_d
     with pytest.raises(InputError, match="no model named 'mnist-ae-z3'"):
         store.lineup("mnist", 3, ["mnist-ae-z3"])
     assert store.images("mnist").originals
+
+
+def test_test_sets_are_converted_once_and_read_back_without_the_loader(tiny_zoo, data_dir, tmp_path, monkeypatch):
+    """The second start reads the kept test set (no dataset loader, no unpickling) and gets the same images."""
+    from explorer import store as store_module
+
+    first = Store.load(tiny_zoo, data_dir, cache_dir=tmp_path).images("mnist")
+    assert first.originals and list(tmp_path.glob("testset-mnist-*.safetensors"))
+
+    def no_loader(*args, **kwargs):
+        raise AssertionError("the dataset loader ran although the converted test set was there")
+
+    monkeypatch.setattr(store_module, "load_test_split", no_loader)
+    again = Store.load(tiny_zoo, data_dir, cache_dir=tmp_path).images("mnist")
+    assert again.originals
+    assert torch.equal(again.images, first.images) and torch.equal(again.labels, first.labels)
