@@ -75,6 +75,15 @@ const showPreview = (event) => {
   });
 };
 
+// A plot drawn while its tab was hidden is laid out at plotly's default width; whenever the box is
+// shown or changes size, and after every draw, lay it out again if its width is not the box's.
+const fitBox = (div) => {
+  if (!div.offsetWidth || !div.data || !div._fullLayout) return;
+  if (Math.abs(div._fullLayout.width - div.clientWidth) > 1 || Math.abs(div._fullLayout.height - div.clientHeight) > 1) {
+    window.Plotly.Plots.resize(div).catch(() => {});
+  }
+};
+
 const newSlot = () => {
   const div = grid.appendChild(Object.assign(document.createElement("div"), { className: "le-map" }));
   const slot = { div, map: null, data: null, drawn: null };
@@ -108,7 +117,7 @@ const newSlot = () => {
     div.on("plotly_hover", showPreview);
     div.on("plotly_unhover", () => preview && (preview.style.display = "none"));
   };
-  new ResizeObserver(() => { if (div.offsetWidth && div.data) window.Plotly.Plots.resize(div); }).observe(div);
+  new ResizeObserver(() => fitBox(div)).observe(div);
   return slot;
 };
 
@@ -140,6 +149,7 @@ const render = async () => {
       slot.attach();
     }
     placeMarks(slot);
+    requestAnimationFrame(() => fitBox(slot.div));
   }));
   if (version !== state.version) return;
   requestAnimationFrame(() => { grid.dataset.drawn = spec.key; });  // tests and the benchmark wait on this

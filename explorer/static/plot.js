@@ -7,8 +7,12 @@ const draw = () => {
   const figure = props.value;
   if (!figure || !window.Plotly) return;
   window.Plotly.react(box, figure.data, { ...figure.layout, autosize: true },
-                      { displaylogo: false, responsive: false });
+                      { displaylogo: false, responsive: false }).then(() => requestAnimationFrame(fit));
 };
-new ResizeObserver(() => { if (box.offsetWidth && box.data) window.Plotly.Plots.resize(box); }).observe(box);
+const fit = () => {  // laid out again whenever its box is shown or resized, if its width is not the box's
+  if (!box.offsetWidth || !box.data || !box._fullLayout) return;
+  if (Math.abs(box._fullLayout.width - box.clientWidth) > 1) window.Plotly.Plots.resize(box).catch(() => {});
+};
+new ResizeObserver(fit).observe(box);
 watch("value", draw);
 draw();
