@@ -273,6 +273,7 @@ def test_maps_fill_their_boxes_after_a_change_made_on_another_tab(page):
     """Clipped maps: change the dataset and k while another tab is open, then come back."""
     tab(page, "Sampling")
     choose_dataset(page, "mnist")
+    wait_for_maps(page, "mnist/2/")  # drawn in the hidden tab; k chosen after the dataset's reply set it
     choose_k(page, 16)
     time.sleep(2)
     tab(page, "Latent map")

@@ -121,9 +121,16 @@ const newSlot = () => {
   return slot;
 };
 
-const render = async () => {
+// Renders run one at a time, each on the newest spec (two Plotly.react on one div at once can throw).
+let queue = Promise.resolve();
+const render = () => {
+  queue = queue.then(renderNewest).catch((error) => console.error("latent maps:", error));
+  return queue;
+};
+const renderNewest = async () => {
   const spec = props.value;
-  if (!spec || !spec.maps || !window.Plotly) return;
+  if (!spec || !spec.maps || !window.Plotly || spec === state.rendered) return;
+  state.rendered = spec;
   const version = ++state.version;
   const data = await Promise.all(spec.maps.map((m) => load(m.data, m.n)));
   if (version !== state.version) return;  // a newer spec came meanwhile
