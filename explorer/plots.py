@@ -5,7 +5,8 @@ from a binary file (:func:`map_points`) so a map costs a few hundred bytes of JS
 template carries an ``le`` field the page script (``explorer/static/maps.js``) fills in:
 
     {"points": c}          the points whose label is c
-    {"points": "all"}      every point, coloured by label from ``palette``
+    {"points": "all"}      every point, coloured by label from ``palette`` (or, without one, on the
+                           trace's colour scale: ordinal labels such as a frame number)
     {"overlay": name}      a mark the page moves: "selected" (ring), "yours" (star), "spot" (cross)
 
 Overlays come last, so WebGL draws them above the points.
@@ -52,6 +53,14 @@ def latent_map(entry: ModelEntry, view: str, data_url: str, class_names: list[st
                            "hovertemplate": f"{label_name} {name}<br>#%{{customdata}}<extra></extra>",
                            "marker": {"size": 6, "color": PALETTE[c % 10], "opacity": 0.75}})
         palette = None
+    elif not class_names:  # ordinal labels (Frey's frame number): a continuous scale
+        palette = None
+        traces.append({"type": "scattergl", "mode": "markers", "name": label_name, "showlegend": False,
+                       "le": {"points": "all"},
+                       "hovertemplate": f"{label_name} %{{text}}<br>#%{{customdata}}<extra></extra>",
+                       "marker": {"size": 9, "opacity": 0.9, "colorscale": "Viridis", "showscale": True,
+                                  "colorbar": {"title": {"text": label_name}, "thickness": 14,
+                                               "tickfont": {"size": 16}}}})
     else:
         palette = many_colours(n_classes)
         traces.append({"type": "scattergl", "mode": "markers", "name": label_name, "showlegend": False,

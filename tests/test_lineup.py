@@ -532,3 +532,13 @@ def test_test_sets_are_converted_once_and_read_back_without_the_loader(tiny_zoo,
     again = Store.load(tiny_zoo, data_dir, cache_dir=tmp_path).images("mnist")
     assert again.originals
     assert torch.equal(again.images, first.images) and torch.equal(again.labels, first.labels)
+
+
+def test_ordinal_labels_get_a_colour_scale_not_categories(store):
+    """Frey's labels are frame numbers: one trace on a continuous scale with a colour bar, no palette."""
+    entry = store.lineup("mnist", 2, ["mnist-vae-z2"]).models[0]
+    template = plots.latent_map(entry, "dims", "/points.bin", None, "frame")
+    points = [t for t in template["traces"] if "points" in t["le"]]
+    assert len(points) == 1 and points[0]["le"] == {"points": "all"}
+    assert template["palette"] is None and points[0]["marker"]["showscale"] is True
+    assert points[0]["marker"]["colorbar"]["title"]["text"] == "frame" and template["legend"] == []

@@ -35,7 +35,8 @@ const fill = (template, data, map) => {  // a trace template -> a plotly trace
   keep.forEach((i, j) => { x[j] = data.xy[2 * i]; y[j] = data.xy[2 * i + 1]; });
   trace.x = x; trace.y = y; trace.customdata = keep;
   if (le.points === "all") {
-    trace.marker = { ...trace.marker, color: keep.map((i) => map.palette[data.labels[i]]) };
+    const colour = map.palette ? (i) => map.palette[data.labels[i]] : (i) => data.labels[i];
+    trace.marker = { ...trace.marker, color: keep.map(colour) };
     trace.text = keep.map((i) => (map.class_names ? map.class_names[data.labels[i]] : String(data.labels[i])));
   }
   return trace;

@@ -147,7 +147,8 @@ def build(page: Page) -> None:
                          for m in lineup.models]
                 frames.append(titled(hstack(tiles), f"axis {axis + 1}: {value:+.1f}"))
         folder = Path(tempfile.mkdtemp(dir=page.assets.folder))
-        path = save_gif(frames, folder / f"{lineup_slug(lineup)}-traversal.gif")
+        where = "centre" if start is None else f"image{start}"
+        path = save_gif(frames, folder / f"{lineup_slug(lineup)}-traversal-from-{where}.gif")
         return {gif: gr.update(value=str(path), visible=True)}
 
     position = [page.index, start]
