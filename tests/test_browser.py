@@ -366,7 +366,7 @@ def test_k16_click_on_empty_space_explains_itself_and_hides_the_manifold(page):
         time.sleep(0.1)
     assert _src(page, "#le-here") != before, "a click on a k = 16 map said nothing"
     tab(page, "Sampling")
-    assert not page.locator("#le-manifolds").is_visible()
+    page.wait_for_function("!document.querySelector('#le-manifolds')?.offsetParent", timeout=15_000)
 
 
 @pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
