@@ -28,8 +28,8 @@ def plotly_js() -> Path:
 
 
 def static_paths() -> list[Path]:
-    """Files the page loads that must be served: plotly.js and the shipped font."""
-    return [plotly_js(), STATIC / "fonts"]
+    """Files the page loads that must be served: plotly.js."""
+    return [plotly_js()]
 
 
 def _script(name: str) -> str:

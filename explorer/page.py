@@ -146,8 +146,7 @@ class Page:
     def finish(self) -> None:
         """Wire the header, then chain subscribers after announcements (call once, after every tab)."""
         private = {"api_visibility": "private", "show_progress": "hidden"}
-        self.subscribe("lineup", self._status, [], [self.status])
-        self._subscribers["lineup"].insert(0, self._subscribers["lineup"].pop())  # the status line first
+        self._subscribers["lineup"].insert(0, (self._status, [], [self.status]))  # the status line first
         header_outputs = [self.latent_dim, self.models, self.index, self.yours]
         self.announce("lineup", self.dataset.input(self._choose_dataset, self.dataset, header_outputs, **private))
         self.announce("lineup", self.latent_dim.input(self._choose_latent_dim, [self.dataset, self.latent_dim],

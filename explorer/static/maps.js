@@ -4,7 +4,7 @@
 // Points come as binary files (float32 x, y; int32 labels) fetched once per URL.
 // Events to Python: trigger("select", {index}) for a point, trigger("click", {model, x, y}) for empty
 // space (x, y null where the map is not a 2-D latent space).
-const state = { slots: [], spec: null, selected: null, version: 0 };
+const state = { slots: [], spec: null, selected: null, rendered: null };
 const points = new Map();  // url -> Promise<{xy, labels, n}>
 const legend = element.appendChild(Object.assign(document.createElement("div"), { className: "le-legend" }));
 const grid = element.appendChild(Object.assign(document.createElement("div"), { className: "le-maps" }));
@@ -132,9 +132,8 @@ const renderNewest = async () => {
   const spec = props.value;
   if (!spec || !spec.maps || !window.Plotly || spec === state.rendered) return;
   state.rendered = spec;
-  const version = ++state.version;
   const data = await Promise.all(spec.maps.map((m) => load(m.data, m.n)));
-  if (version !== state.version) return;  // a newer spec came meanwhile
+  if (props.value !== spec) return;  // a newer spec came meanwhile: the next queued render draws it
   const sameMaps = state.spec && state.spec.key === spec.key;
   state.spec = { ...spec, spot: spec.spot || (sameMaps ? state.spec.spot : null) };  // a clicked spot stays marked
   state.selected = spec.selected;
@@ -159,7 +158,7 @@ const renderNewest = async () => {
     placeMarks(slot);
     requestAnimationFrame(() => fitBox(slot.div));
   }));
-  if (version !== state.version) return;
+  if (props.value !== spec) return;
   requestAnimationFrame(() => { grid.dataset.drawn = spec.key; });  // tests and the benchmark wait on this
 };
 

@@ -54,13 +54,12 @@ def build(page: Page) -> None:
         return {"key": f"{lineup.key}/{view_name}", "maps": maps_, "sprite": sprite, "selected": index,
                 "yours": stars, "spot": None}
 
+    def redraw(lineup: Lineup, view_name, selected, yours):
+        return {maps: spec(lineup, view_name, selected, yours)}
+
     def refresh(lineup: Lineup, view_name, selected, yours):
-        index = _selected(lineup, selected)
-        return {maps: spec(lineup, view_name, selected, yours),
-                view: gr.update(visible=lineup.latent_dim > 2),
-                selection: page.picture_file(panels.selection(lineup.models, lineup.images.images, index,
-                                                              lineup.images.originals),
-                                             f"{lineup_slug(lineup)}-image{index}-reconstructions"),
+        return {**redraw(lineup, view_name, selected, yours), view: gr.update(visible=lineup.latent_dim > 2),
+                **show_selection(lineup, _selected(lineup, selected)),
                 here: page.picture_file(titled(np.full((40, 190), 255, np.uint8), HINT), "hint")}
 
     def show_selection(lineup: Lineup, selected):
@@ -95,10 +94,9 @@ def build(page: Page) -> None:
     # Wiring. The lineup, the selection and "your image" each redraw only what they change.
     marks = [view, page.index, page.yours]
     page.subscribe("lineup", refresh, marks, [maps, view, selection, here])
-    page.subscribe("selection", lambda lineup, v, s, y: {maps: spec(lineup, v, s, y)}, marks, [maps])
-    page.subscribe("yours", lambda lineup, v, s, y: {maps: spec(lineup, v, s, y)}, marks, [maps])
-    view.input(page.handler(lambda lineup, v, s, y: {maps: spec(lineup, v, s, y)}), [*page.lineup_inputs, *marks],
-               [maps], api_name="maps")
+    page.subscribe("selection", redraw, marks, [maps])
+    page.subscribe("yours", redraw, marks, [maps])
+    view.input(page.handler(redraw), [*page.lineup_inputs, *marks], [maps], api_name="maps")
     page.announce("selection", page.index.submit(page.handler(show_selection), [*page.lineup_inputs, page.index],
                                                  [selection], api_name="select"))
     private = {"api_visibility": "private", "show_progress": "hidden"}

@@ -114,23 +114,24 @@ def build(page: Page) -> None:
                 **dict(zip(sliders, slider_labels(lineup))), grids: grid_picture(lineup, start),
                 gif: gr.update(value=None, visible=False)}
 
-    def step(lineup: Lineup, selected, mode, *offsets) -> dict:
-        """One slider step: the server's exact pictures for these offsets."""
-        start = start_index(lineup, selected, mode)
+    def checked_frame(lineup: Lineup, start: int | None, offsets) -> dict:
+        """The server's exact frame for slider ``offsets`` (at most one per slider; missing ones are 0)."""
+        if not isinstance(offsets, list | tuple) or len(offsets) > panels.MAX_AXES:
+            raise InputError(f"offsets must be a list of at most {panels.MAX_AXES} numbers")
         values = [real_number(o, -R, R, f"slider {i + 1}") for i, o in enumerate(offsets)]
-        return {live: {"frame": frame(lineup, start, values)}}
+        return {live: {"frame": frame(lineup, start, values + [0.0] * (panels.MAX_AXES - len(values)))}}
+
+    def step(lineup: Lineup, selected, mode, *offsets) -> dict:
+        """The API's slider step: the exact frame for these slider values."""
+        return checked_frame(lineup, start_index(lineup, selected, mode), offsets)
 
     def settle(lineup: Lineup, event: gr.EventData) -> dict:
         """The page's request for the exact frame: {offsets, start} of its current spec."""
         data = event._data or {}
-        start, offsets = data.get("start"), data.get("offsets")
+        start = data.get("start")
         if start is not None:
             start = whole_number(start, 0, lineup.n_images - 1, "image index")
-        if not isinstance(offsets, list) or len(offsets) > panels.MAX_AXES:
-            raise InputError(f"offsets must be a list of at most {panels.MAX_AXES} numbers")
-        values = [real_number(o, -R, R, f"slider {i + 1}") for i, o in enumerate(offsets)]
-        values += [0.0] * (panels.MAX_AXES - len(values))
-        return {live: {"frame": frame(lineup, start, values)}}
+        return checked_frame(lineup, start, data.get("offsets"))
 
     def export_gif(lineup: Lineup, selected, mode) -> dict:
         """Each axis swept 0 → +3 → −3 → 0, every model side by side and labelled."""
