@@ -1,8 +1,9 @@
 """Datasets as whole tensors: images (N, 1, H, W) float32 in [0, 1] and labels (N,) int64.
 
 Everything is read once through the standard loaders (torchvision for MNIST and Fashion-MNIST,
-scikit-learn for Olivetti faces, scipy for Frey faces) and then lives as plain tensors, so the
-training loop slices batches out of memory with no per-item transforms.
+scipy for Frey faces; Olivetti faces are downloaded by scikit-learn but read here without unpickling)
+and then lives as plain tensors, so the training loop slices batches out of memory with no per-item
+transforms.
 
 The data directory is, in order: the ``data_dir`` argument (the CLI's ``--data-dir``), the
 ``LATENT_EXPLORER_DATA`` environment variable, or ``./data``. Missing files are downloaded with
@@ -13,6 +14,9 @@ when that is not possible a :class:`DatasetMissingError` names the directory and
 from __future__ import annotations
 
 import os
+import pickle
+import pickletools
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +27,8 @@ DATA_ENV = "LATENT_EXPLORER_DATA"
 OFFLINE_ENV = "LATENT_EXPLORER_OFFLINE"
 FREY_URL = "https://cs.nyu.edu/~roweis/data/frey_rawface.mat"
 FREY_MD5 = "5aeb024d42b8a6091f30e5eb18c8a48d"
+OLIVETTI_FILE = "olivetti_py3.pkz"  # where scikit-learn's fetch_olivetti_faces keeps the faces
+OLIVETTI_BYTES = 400 * 4096
 
 MNIST_FILES = [f"{s}-{k}-idx{n}-ubyte" for s in ("train", "t10k") for k, n in (("images", 3), ("labels", 1))]
 FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -50,7 +56,7 @@ DATASETS: dict[str, DatasetInfo] = {
     "fashion-mnist": DatasetInfo("fashion-mnist", (1, 28, 28), "class", FASHION_CLASSES,
                                  [f"FashionMNIST/raw/{f}" for f in MNIST_FILES]),
     "faces": DatasetInfo("faces", (1, 64, 64), "person", [f"person {p}" for p in range(40)],
-                         ["olivetti_py3.pkz"]),
+                         [OLIVETTI_FILE]),
     "frey": DatasetInfo("frey", (1, 28, 20), "frame", None, ["frey_rawface.mat"]),
 }
 
@@ -146,24 +152,118 @@ def _load_torchvision(name: str, root: Path, allowed: bool, with_train: bool = T
 
 
 def _load_olivetti(root: Path, allowed: bool) -> tuple[Split, Split]:
-    from sklearn.datasets import fetch_olivetti_faces
-
-    if not allowed and not (root / "olivetti_py3.pkz").exists():
-        raise _missing(DATASETS["faces"], root, allowed)
-    root.mkdir(parents=True, exist_ok=True)
-    bunch = fetch_olivetti_faces(data_home=str(root), download_if_missing=allowed)
-    images = torch.from_numpy(np.ascontiguousarray(bunch.images, dtype=np.float32)).unsqueeze(1)
-    labels = torch.from_numpy(bunch.target.astype(np.int64))
+    images, labels = olivetti_faces(root, allowed)
     rng = np.random.default_rng(0)
     train_idx, test_idx = [], []
     for person in range(40):
-        idx = rng.permutation(np.flatnonzero(bunch.target == person))
+        idx = rng.permutation(np.flatnonzero(labels.numpy() == person))
         train_idx.extend(idx[:8])
         test_idx.extend(idx[8:])
     train_idx, test_idx = torch.tensor(sorted(train_idx)), torch.tensor(sorted(test_idx))
     return Split(images[train_idx], labels[train_idx]), Split(images[test_idx], labels[test_idx])
 
 
+def olivetti_faces(root: Path, allowed: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    """All 400 faces as scikit-learn's ``fetch_olivetti_faces`` gives them (same values, same order), without
+    unpickling: images (400, 1, 64, 64) float32 in [0, 1] and labels (400,) int64, person i at 10i..10i+9.
+    A missing file is downloaded by scikit-learn (which writes it from a .mat file) when ``allowed``."""
+    path = root / OLIVETTI_FILE
+    if not path.exists():
+        if not allowed:
+            raise _missing(DATASETS["faces"], root, allowed)
+        from sklearn.datasets import fetch_olivetti_faces
+
+        root.mkdir(parents=True, exist_ok=True)
+        fetch_olivetti_faces(data_home=str(root), download_if_missing=True)
+    faces = np.float32(read_olivetti_pkz(path))  # then exactly as fetch_olivetti_faces does
+    faces = faces - faces.min()
+    faces /= faces.max()
+    faces = np.ascontiguousarray(faces.reshape(400, 64, 64).transpose(0, 2, 1))
+    return torch.from_numpy(faces).unsqueeze(1), torch.arange(400) // 10
+
+
+def read_olivetti_pkz(path: Path) -> np.ndarray:
+    """The (400, 4096) uint8 array in scikit-learn's ``olivetti_py3.pkz``, read without unpickling.
+
+    The file is a zlib-compressed joblib pickle of one ``NumpyArrayWrapper``: pickle opcodes that
+    describe the array (class, shape, order, dtype), then, right after the wrapper's BUILD opcode, a
+    padding-length byte, that many padding bytes, the raw array bytes, and the STOP opcode. The opcodes
+    are parsed (``pickletools.genops``) and interpreted here as plain data, never executed. Anything
+    else raises :class:`DatasetMissingError` saying to delete the file so that it is downloaded again.
+    """
+    def refuse(why: str) -> DatasetMissingError:
+        return DatasetMissingError(f"{path} is not scikit-learn's Olivetti faces file ({why}); delete it so "
+                                   f"that it is downloaded again, or copy a good {OLIVETTI_FILE} there")
+
+    try:
+        with path.open("rb") as f:
+            compressed = f.read(16 << 20)
+        inflater = zlib.decompressobj()
+        data = inflater.decompress(compressed, OLIVETTI_BYTES + 4096)
+    except (OSError, zlib.error) as error:
+        raise refuse(f"{type(error).__name__}: {error}") from None
+    if not inflater.eof or inflater.unused_data:
+        raise refuse("truncated, too large or followed by other data")
+    try:
+        wrapper, end = _pickled_wrapper(data)
+        state = wrapper["state"]
+        ok = (wrapper["class"] == ("global", "joblib.numpy_pickle", "NumpyArrayWrapper")
+              and state["subclass"] == ("global", "numpy", "ndarray")
+              and state["dtype"]["class"] == ("global", "numpy", "dtype") and state["dtype"]["args"][0] == "u1"
+              and state["shape"] == (400, 4096) and state["order"] == "C")
+        if ok and state.get("numpy_array_alignment_bytes") is not None:  # joblib >= 1.2 pads to align the array
+            end += 1 + data[end]
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
+        raise refuse(f"unexpected pickle contents: {error}") from None
+    if not ok:
+        raise refuse("not one (400, 4096) uint8 array")
+    if len(data) != end + OLIVETTI_BYTES + 1 or data[-1:] != pickle.STOP:
+        raise refuse(f"{len(data)} bytes where the array needs {end + OLIVETTI_BYTES + 1}")
+    return np.frombuffer(data, np.uint8, OLIVETTI_BYTES, end).reshape(400, 4096)
+
+
+def _pickled_wrapper(data: bytes) -> tuple[dict, int]:
+    """Interpret the opcodes of a joblib pickle as plain data up to the BUILD that completes the top object:
+    (that object, the offset after its BUILD). Globals become ('global', module, name) and objects
+    {'class', 'args', 'state'} dicts; an opcode outside the few joblib writes raises ``ValueError``."""
+    stack, marks, memo = [], [], []
+    for op, arg, pos in pickletools.genops(data):
+        name = op.name
+        if name in ("SHORT_BINUNICODE", "BINUNICODE", "BININT", "BININT1", "BININT2"):
+            stack.append(arg)
+        elif name in ("NONE", "NEWTRUE", "NEWFALSE", "EMPTY_TUPLE", "EMPTY_DICT"):
+            stack.append({"NONE": None, "NEWTRUE": True, "NEWFALSE": False, "EMPTY_TUPLE": ()}.get(name, {}))
+        elif name == "MEMOIZE":
+            memo.append(stack[-1])
+        elif name == "BINGET":
+            stack.append(memo[arg])
+        elif name == "MARK":
+            marks.append(len(stack))
+        elif name in ("TUPLE", "SETITEMS"):
+            start = marks.pop()
+            items = stack[start:]
+            del stack[start:]
+            if name == "TUPLE":
+                stack.append(tuple(items))
+            else:
+                stack[-1].update(zip(items[::2], items[1::2]))
+        elif name in ("TUPLE1", "TUPLE2", "TUPLE3"):
+            n = int(name[-1])
+            items = tuple(stack[-n:])
+            del stack[-n:]
+            stack.append(items)
+        elif name == "STACK_GLOBAL":
+            stack[-2:] = [("global", *stack[-2:])]
+        elif name in ("NEWOBJ", "REDUCE"):
+            stack[-2:] = [{"class": stack[-2], "args": stack[-1]}]
+        elif name == "BUILD":
+            state = stack.pop()
+            stack[-1]["state"] = state
+            if len(stack) == 1 and not marks:
+                return stack[0], pos + 1
+        elif name not in ("PROTO", "FRAME"):
+            raise ValueError(f"opcode {name} at byte {pos}")
+    raise ValueError("no array data")
 def _load_frey(root: Path, allowed: bool) -> tuple[Split, Split]:
     from scipy.io import loadmat
 
