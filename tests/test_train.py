@@ -1,10 +1,14 @@
+import dataclasses
+import re
 import subprocess
 import sys
 
 import pytest
 import torch
 
-from training import TrainConfig, load_checkpoint, train
+from training import Autoencoder, TrainConfig, load_checkpoint, train
+from training.__main__ import main
+from training.train import NonFiniteLossError
 
 
 @pytest.mark.parametrize("model,dataset,backbone", [("pca", "mnist", "mlp"), ("ae", "mnist", "mlp"),
@@ -50,11 +54,72 @@ def test_kl_warmup_is_recorded_in_the_curves(data_dir):
     assert curves["kl_weight"][0] < curves["kl_weight"][1] <= 1.0 == curves["kl_weight"][2]
 
 
-@pytest.mark.parametrize("bad", [dict(augment="rotate"), dict(kl_schedule="sawtooth"), dict(epochs=-1),
-                                 dict(weight_dtype="int8")])
-def test_train_config_rejects_bad_values(bad):
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize("bad,field", [
+    (dict(augment="rotate"), "augment"), (dict(kl_schedule="sawtooth"), "KL schedule"), (dict(epochs=-1), "epochs"),
+    (dict(weight_dtype="int8"), "weight_dtype"), (dict(epochs=0), "epochs"), (dict(epochs=1.5), "epochs"),
+    (dict(lr=0.0), "lr"), (dict(lr=float("nan")), "lr"), (dict(lr=float("inf")), "lr"), (dict(beta=-0.5), "beta"),
+    (dict(beta=float("nan")), "beta"), (dict(latent_dim=0), "latent_dim"), (dict(latent_dim=5000), "latent_dim"),
+    (dict(batch_size=0), "batch_size"), (dict(train_subset=0), "train_subset"), (dict(test_subset=0), "test_subset"),
+    (dict(hidden_dim=0), "hidden_dim"), (dict(hidden_dim=10_000_000), "parameters"), (dict(seed=-1), "seed"),
+    (dict(iw_samples=-1), "iw_samples"), (dict(gaussian_sigma=0.0), "gaussian_sigma"), (dict(device="gpu"), "device"),
+    (dict(dataset="cifar"), "dataset"), (dict(warmup_epochs=-1), "warmup_epochs"), (dict(kl_cycles=0), "kl_cycles"),
+    (dict(name="../evil"), "name"), (dict(name="/tmp/evil"), "name"), (dict(name="a\\b"), "name"),
+    (dict(name=""), "name"), (dict(name=".hidden"), "name"), (dict(name="a\nb"), "name"), (dict(name=".."), "name")])
+def test_train_config_rejects_bad_values_naming_the_field(bad, field):
+    with pytest.raises(ValueError, match=field):
         TrainConfig(**bad)
+
+
+def _diverging_loss(monkeypatch, after_calls: int):
+    """Make the autoencoder's training loss NaN from its ``after_calls``-th training step on."""
+    real_loss, calls = Autoencoder.loss, []
+
+    def loss(self, x, **kwargs):
+        out = real_loss(self, x, **kwargs)
+        calls.append(self.training)
+        if sum(calls) >= after_calls:
+            out["loss"] = out["loss"] * float("nan")
+        return out
+
+    monkeypatch.setattr(Autoencoder, "loss", loss)
+
+
+def test_a_diverging_run_stops_with_a_clear_error_and_leaves_the_old_checkpoint(tmp_path, data_dir, monkeypatch):
+    config = TrainConfig(model="ae", latent_dim=2, hidden_dim=32, epochs=3, batch_size=64, train_subset=256,
+                         test_subset=64, umap=False, device="cpu", name="run")
+    train(config, tmp_path, data_dir, download=False, progress=False)
+    before = {p.name: p.read_bytes() for p in (tmp_path / "run").iterdir()}
+    _diverging_loss(monkeypatch, after_calls=6)  # 4 steps per epoch: the 2nd step of epoch 2
+    with pytest.raises(NonFiniteLossError, match="loss became nan at epoch 2 step 2 of 4; nothing was saved"):
+        train(config, tmp_path, data_dir, download=False, progress=False)
+    assert {p.name: p.read_bytes() for p in (tmp_path / "run").iterdir()} == before
+    with pytest.raises(NonFiniteLossError):
+        train(dataclasses.replace(config, name="fresh"), tmp_path, data_dir, download=False, progress=False)
+    assert not (tmp_path / "fresh").exists()
+
+
+CLI_RUN = ["train", "--model", "ae", "--hidden-dim", "32", "--epochs", "1", "--batch-size", "64", "--train-subset",
+           "256", "--test-subset", "64", "--no-umap", "--device", "cpu", "--quiet", "--no-download"]
+
+
+def test_cli_reports_a_diverging_run_and_writes_nothing(tmp_path, data_dir, capsys):
+    out = tmp_path / "out"
+    assert main([*CLI_RUN, "--lr", "1e30", "--data-dir", str(data_dir), "--out-dir", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert re.match(r"error: training diverged: loss became (nan|inf) at epoch 1 step \d+ of 4", err), err
+    assert "Lower --lr" in err and not out.exists()
+
+
+@pytest.mark.parametrize("args,field", [(["--name", "../evil"], "name"), (["--name", "/tmp/evil"], "name"),
+                                        (["--lr", "nan"], "lr"), (["--lr", "-1"], "lr"), (["--epochs", "0"], "epochs"),
+                                        (["--latent-dim", "0"], "latent_dim"), (["--batch-size", "0"], "batch_size"),
+                                        (["--beta", "-1"], "beta"), (["--train-subset", "0"], "train_subset")])
+def test_cli_refuses_bad_arguments_with_one_line_and_exit_code_2(tmp_path, capsys, args, field):
+    out = tmp_path / "out"
+    assert main([*CLI_RUN, "--out-dir", str(out), *args]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and field in err and err.count("\n") == 1 and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []  # nothing written, inside --out-dir or beside it
 
 
 def test_cli_help_lists_commands_and_options():

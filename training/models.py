@@ -19,9 +19,13 @@ import torch
 from torch import nn
 
 from .backbones import BACKBONES
+from .checks import one_of, real_number, whole_number
 from .objectives import DiagonalGaussian, reconstruction_nll
 
 MODEL_KINDS = ("pca", "ae", "vae")
+MAX_LATENT_DIM = 4096
+MAX_HIDDEN_DIM = 1 << 24  # far beyond any useful net; training also bounds the parameter count
+MAX_CHANNELS, MAX_IMAGE_SIDE = 16, 4096
 
 
 @dataclass
@@ -38,17 +42,21 @@ class ModelConfig:
     beta: float = 1.0                      # KL weight; beta != 1 is a beta-VAE (Higgins et al. 2017)
 
     def __post_init__(self):
-        self.image_shape = tuple(int(s) for s in self.image_shape)
-        if self.kind not in MODEL_KINDS:
-            raise ValueError(f"unknown model kind {self.kind!r}; use one of {', '.join(MODEL_KINDS)}")
-        if self.latent_dim < 1:
-            raise ValueError(f"latent_dim must be >= 1, got {self.latent_dim}")
-        if self.backbone not in BACKBONES:
-            raise ValueError(f"unknown backbone {self.backbone!r}; use one of {', '.join(BACKBONES)}")
-        if self.likelihood not in ("bernoulli", "gaussian"):
-            raise ValueError(f"unknown likelihood {self.likelihood!r}; use bernoulli or gaussian")
-        if self.beta < 0:
-            raise ValueError(f"beta must be >= 0, got {self.beta}")
+        """Every field checked (a config may come from an edited JSON file); a ``ValueError`` names the field.
+        The size limits only rule out absurd values: loading also checks each tensor against the weights file."""
+        if not isinstance(self.image_shape, list | tuple) or len(self.image_shape) != 3:
+            raise ValueError(f"image_shape must be [channels, height, width], got {self.image_shape!r}")
+        c, h, w = self.image_shape
+        self.image_shape = (whole_number("image channels", c, 1, MAX_CHANNELS),
+                            whole_number("image height", h, 1, MAX_IMAGE_SIDE),
+                            whole_number("image width", w, 1, MAX_IMAGE_SIDE))
+        one_of("model kind", self.kind, MODEL_KINDS)
+        whole_number("latent_dim", self.latent_dim, 1, MAX_LATENT_DIM)
+        one_of("backbone", self.backbone, tuple(BACKBONES))
+        whole_number("hidden_dim", self.hidden_dim, 1, MAX_HIDDEN_DIM)
+        one_of("likelihood", self.likelihood, ("bernoulli", "gaussian"))
+        self.gaussian_sigma = real_number("gaussian_sigma", self.gaussian_sigma, 0.0, above=True)
+        self.beta = real_number("beta", self.beta, 0.0)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import platform
 import random
+import re
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -17,10 +18,14 @@ import torch
 from tqdm.auto import tqdm
 
 from .checkpoint import Checkpoint, save_checkpoint
-from .data import load_dataset
+from .checks import folder_name, one_of, real_number, whole_number
+from .data import DATASETS, load_dataset
 from .evaluate import evaluate, latent_views
 from .models import PCA, ModelConfig, build_model
 from .objectives import kl_weight
+
+MAX_STEPS = 1 << 30              # epochs, batch size, subsets, cycles: anything larger is a typo
+MAX_PARAMETERS = 500_000_000     # 2 GB of float32 weights (and again for gradients and each Adam moment)
 
 
 @dataclass
@@ -52,17 +57,46 @@ class TrainConfig:
     name: str | None = None           # checkpoint folder name; default "<dataset>-<model>-z<k>"
 
     def __post_init__(self):
-        if self.epochs < 0 or self.batch_size < 1 or self.lr <= 0:
-            raise ValueError("epochs must be >= 0, batch_size >= 1 and lr > 0")
-        if self.weight_dtype not in ("float32", "float16"):
-            raise ValueError("weight_dtype must be float32 or float16")
+        """Check every field, so the CLI and ``train(config)`` refuse bad values before any work is done;
+        a ``ValueError`` names the field."""
+        one_of("dataset", self.dataset, tuple(DATASETS))
+        for name in ("epochs", "batch_size", "kl_cycles"):
+            whole_number(name, getattr(self, name), 1, MAX_STEPS)
+        for name in ("train_subset", "test_subset"):
+            if getattr(self, name) is not None:
+                whole_number(name, getattr(self, name), 1, MAX_STEPS)
+        whole_number("iw_samples", self.iw_samples, 0, 100_000)
+        whole_number("seed", self.seed, 0, 2**32 - 1)  # numpy's limit
+        self.lr = real_number("lr", self.lr, 0.0, above=True)
+        self.warmup_epochs = real_number("warmup_epochs", self.warmup_epochs, 0.0)
+        one_of("weight_dtype", self.weight_dtype, ("float32", "float16"))
+        one_of("augment", self.augment, ("none", "hflip"))
         kl_weight(self.kl_schedule, 0, 1)  # raises on an unknown schedule
-        if self.augment not in ("none", "hflip"):
-            raise ValueError("augment must be none or hflip")
+        if not isinstance(self.umap, bool):
+            raise ValueError(f"umap must be True or False, got {self.umap!r}")
+        if not isinstance(self.device, str) or not re.fullmatch(r"auto|cpu|mps|cuda(:\d+)?", self.device):
+            raise ValueError(f"unknown device {self.device!r}; use auto, cpu or cuda (cuda:1 for a second GPU)")
+        if self.name is not None:
+            folder_name("name", self.name)
+        with torch.device("meta"):  # checks the model fields and counts parameters without allocating them
+            parameters = sum(p.numel() for p in build_model(self.model_config()).state_dict().values())
+        if parameters > MAX_PARAMETERS:
+            raise ValueError(f"this model would have {parameters:.3g} parameters, more than {MAX_PARAMETERS:.3g}; "
+                             "lower --hidden-dim or --latent-dim")
+
+    def model_config(self) -> ModelConfig:
+        """The architecture this run trains (the image shape is the dataset's)."""
+        return ModelConfig(kind=self.model, image_shape=DATASETS[self.dataset].image_shape,
+                           latent_dim=self.latent_dim, backbone=self.backbone, hidden_dim=self.hidden_dim,
+                           likelihood=self.likelihood, gaussian_sigma=self.gaussian_sigma, beta=self.beta)
 
     @property
     def run_name(self) -> str:
         return self.name or f"{self.dataset}-{self.model}-z{self.latent_dim}"
+
+
+class NonFiniteLossError(RuntimeError):
+    """Training diverged: a loss or a test metric became NaN or infinite. Nothing is saved."""
 
 
 def resolve_device(device: str) -> torch.device:
@@ -82,17 +116,16 @@ def seed_everything(seed: int) -> None:
 def train(config: TrainConfig, out_dir: str | Path | None = "checkpoints", data_dir=None,
           download: bool | None = None, progress: bool = True) -> Checkpoint:
     """Train ``config``, evaluate on the test split and (unless ``out_dir`` is None) save
-    ``out_dir/<run_name>``. Returns the checkpoint, model on the training device in eval mode."""
+    ``out_dir/<run_name>``. Returns the checkpoint, model on the training device in eval mode.
+
+    A loss or test metric that becomes NaN or infinite stops the run with :class:`NonFiniteLossError`
+    before anything is written (an earlier checkpoint of the same name is left as it was)."""
     seed_everything(config.seed)
     device = resolve_device(config.device)
     train_split, test_split, info = load_dataset(config.dataset, data_dir, download)
     train_split = train_split.subset(config.train_subset).to(device)
     test_split = test_split.subset(config.test_subset).to(device)
-    model_config = ModelConfig(kind=config.model, image_shape=info.image_shape, latent_dim=config.latent_dim,
-                               backbone=config.backbone, hidden_dim=config.hidden_dim,
-                               likelihood=config.likelihood, gaussian_sigma=config.gaussian_sigma,
-                               beta=config.beta)
-    model = build_model(model_config).to(device)
+    model = build_model(config.model_config()).to(device)
 
     started = time.perf_counter()
     if isinstance(model, PCA):
@@ -111,6 +144,9 @@ def train(config: TrainConfig, out_dir: str | Path | None = "checkpoints", data_
     metrics, z = evaluate(model, test_split, iw_samples=config.iw_samples if config.model == "vae" else 0,
                           seed=config.seed)
     z = z.cpu()
+    bad = [k for k, v in metrics.items() if not all(map(math.isfinite, v if isinstance(v, list) else [v]))]
+    if bad or not torch.isfinite(z).all():
+        raise _diverged(f"the trained model gives non-finite {', '.join(bad) or 'codes'} on the test set", config)
     latents = {"z": z.float(), "labels": test_split.labels.cpu(),
                **latent_views(z, seed=config.seed, use_umap=config.umap)}
     meta = {"name": config.run_name, "train": asdict(config),
@@ -138,10 +174,11 @@ def _fit(model, config: TrainConfig, train_split, test_split, device, progress: 
     curves["kl_weight"] = []
     step = 0
     bar = tqdm(total=total_steps, disable=not progress, desc=config.run_name, unit="step", mininterval=0.5)
-    for _ in range(config.epochs):
+    for epoch in range(1, config.epochs + 1):
         model.train()
         order = torch.randperm(n, generator=generator, device=device)
         sums = torch.zeros(len(keys), device=device)
+        losses = torch.empty(steps_per_epoch, device=device)  # checked once per epoch: no sync per step
         weight = 1.0
         for i in range(steps_per_epoch):
             x = train_split.images[order[i * config.batch_size:(i + 1) * config.batch_size]]
@@ -154,14 +191,22 @@ def _fit(model, config: TrainConfig, train_split, test_split, device, progress: 
             out["loss"].backward()
             optimizer.step()
             out = {k: v.detach() for k, v in out.items()}
+            losses[i] = out["loss"]
             sums += torch.stack([out[k] for k in keys]) * len(x)
             step += 1
             bar.update()
             if step % 50 == 0:
                 bar.set_postfix({k: f"{out[k].item():.2f}" for k in keys} | {"kl_w": f"{weight:.2f}"})
+        bad = (~torch.isfinite(losses)).nonzero()
+        if len(bad):
+            i = int(bad[0])
+            raise _diverged(f"loss became {losses[i].item()} at epoch {epoch} step {i + 1} of {steps_per_epoch}",
+                            config)
         for k, total in zip(keys, (sums / n).tolist()):
             curves[f"train_{k}"].append(total)
         for k, value in _test_losses(model, test_split, keys, config.seed).items():
+            if not math.isfinite(value):
+                raise _diverged(f"test {k} became {value} after epoch {epoch}", config)
             curves[f"test_{k}"].append(value)
         curves["kl_weight"].append(weight)
     bar.close()
@@ -182,6 +227,11 @@ def _test_losses(model, test_split, keys, seed: int, batch_size: int = 1000) -> 
         for k in keys:
             sums[k] += float(out[k]) * len(x)
     return {k: v / len(test_split) for k, v in sums.items()}
+
+
+def _diverged(what: str, config: TrainConfig) -> NonFiniteLossError:
+    return NonFiniteLossError(f"training diverged: {what}; nothing was saved. "
+                              f"Lower --lr (now {config.lr:g}) and train again")
 
 
 def _device_name(device: torch.device) -> str:
