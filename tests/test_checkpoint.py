@@ -309,3 +309,17 @@ def test_a_save_removes_temporary_files_of_dead_writers_and_waits_for_a_live_one
     os.close(fd)
     waiting.join()
     assert load_metadata(path)["name"] == "third"
+
+
+@pytest.mark.parametrize("text,message", [(b"[" * 100_000, "not valid JSON"), (b"\xff\xfe{}", "not valid JSON"),
+                                          (b'{"format": ' + b"9" * 5000 + b"}", "not valid JSON"),
+                                          (b"[1, 2]", "not a Latent Explorer checkpoint")])
+def test_hostile_checkpoint_json_gives_one_clear_error(tmp_path, vae, text, message):
+    path = _save(tmp_path / "c", vae)
+    (path / META_FILE).write_bytes(text)
+    with pytest.raises(CheckpointError, match=message):
+        load_checkpoint(path)
+    (path / META_FILE).unlink()
+    (path / META_FILE).mkdir()
+    with pytest.raises(CheckpointError, match="cannot be read"):
+        load_checkpoint(path)
