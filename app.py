@@ -3,13 +3,16 @@
     python app.py [--data-dir ../shared/data] [--port 7860] [--host 127.0.0.1]
 
 Loads every checkpoint in ./checkpoints once, then serves the page on 127.0.0.1 (pass --host
-0.0.0.0 to share it on a network on purpose). Works offline: nothing leaves the machine.
+0.0.0.0, or set GRADIO_SERVER_NAME, to share it on a network on purpose; the port is --port, else
+GRADIO_SERVER_PORT, else 7860). Works offline: nothing leaves the machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import os
+import socket
 import sys
 import threading
 import time
@@ -29,6 +32,7 @@ def create_app(checkpoints: str | Path = ROOT / "checkpoints", data_dir=None, de
     from explorer.components import static_paths
     from explorer.store import Store
     from explorer.ui import CSS, build_app
+    from explorer.uploads import MAX_BYTES
 
     cache_dir = ROOT / ".cache" / "explorer"
     cache_dir.mkdir(parents=True, exist_ok=True)
@@ -39,8 +43,37 @@ def create_app(checkpoints: str | Path = ROOT / "checkpoints", data_dir=None, de
     demo = build_app(store, cache_dir, browser_decoding)
     theme = gr.themes.Soft(text_size="md", spacing_size="sm", font=["DejaVu Sans", "system-ui", "sans-serif"])
     # run_history=False: the browser would otherwise store (and clone) every call, ~7 ms per slider step.
-    return demo, {"css": CSS, "theme": theme, "run_history": False,
-                  "allowed_paths": [str(cache_dir)]}
+    return demo, {"css": CSS, "theme": theme, "run_history": False, "allowed_paths": [str(cache_dir)],
+                  "max_file_size": MAX_BYTES}
+
+
+def port_number(text: str) -> int:
+    """An argparse type: a TCP port number."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port {port} is out of range (1-65535)")
+    return port
+
+
+def port_problem(host: str, port: int) -> str | None:
+    """Why the server could not listen on host:port, in one line; None when it can."""
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server will
+            probe.bind((host, port))
+    except socket.gaierror:
+        return f"unknown host {host!r}; use 127.0.0.1 (this machine) or 0.0.0.0 (the network)"
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            return (f"port {port} is in use (is Latent Explorer already running? then open http://{host}:{port}); "
+                    f"or start on another port: --port {port + 1}")
+        if error.errno == errno.EACCES:
+            return f"no permission to listen on port {port}; use a port above 1023, e.g. --port 7860"
+        return f"cannot listen on {host}:{port} ({error.strerror}); check --host"
+    return None
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -48,16 +81,26 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--checkpoints", default=str(ROOT / "checkpoints"), help="folder of trained checkpoints")
     parser.add_argument("--data-dir", help="dataset folder for the original images "
                                            "(default: $LATENT_EXPLORER_DATA or ./data)")
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
-    parser.add_argument("--port", type=int, default=7860)
+    parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME") or "127.0.0.1",
+                        help="address to bind (default $GRADIO_SERVER_NAME, else 127.0.0.1: this machine only; "
+                             "0.0.0.0 shares it with the network)")
+    parser.add_argument("--port", type=port_number, default=os.environ.get("GRADIO_SERVER_PORT") or "7860",
+                        help="port (default $GRADIO_SERVER_PORT, else 7860)")
     parser.add_argument("--device", default="cpu", help="device that decodes (cpu or cuda)")
     parser.add_argument("--server-decoding-only", action="store_true",
                         help="decode slider positions on the server only (no in-page decoding)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
+    problem = port_problem(args.host, args.port)  # before the slow part: say it at once
+    if problem:
+        parser.exit(2, f"error: {problem}\n")
     demo, launch_kwargs = create_app(args.checkpoints, args.data_dir, args.device, not args.server_decoding_only)
-    print(f"Latent Explorer ready in {time.perf_counter() - started:.1f} s: http://{args.host}:{args.port}")
-    demo.launch(server_name=args.host, server_port=args.port, prevent_thread_lock=True, **launch_kwargs)
+    try:
+        demo.launch(server_name=args.host, server_port=args.port, prevent_thread_lock=True, quiet=True,
+                    **launch_kwargs)
+    except OSError:  # taken meanwhile
+        parser.exit(2, f"error: {port_problem(args.host, args.port) or f'cannot listen on {args.host}:{args.port}'}\n")
+    print(f"Latent Explorer ready in {time.perf_counter() - started:.1f} s: http://{args.host}:{args.port}", flush=True)
     # Once the page is up, prepare the other lineups' data in the background.
     threading.Thread(target=demo.warm_up, name="warm-up", daemon=True).start()
     demo.block_thread()

@@ -1,13 +1,18 @@
-"""Files the page fetches once and caches: hover sprite sheets, map points, decoder weights.
+"""Files the page fetches once and caches: hover sprite sheets, map points, decoder weights; and the
+pictures and GIFs it shows for download.
 
 Each is written under the app's cache folder, named by its content (so a URL never changes meaning
-and the browser may keep it), computed once per process, and served as a Gradio static file.
+and the browser may keep it), computed once per process, and served as a Gradio static file. Assets
+are bounded by the checkpoints; downloads (one per seed, image, ...) are not, so they are kept to
+``download_limit`` bytes, the least recently made or asked for removed first (and made again if asked).
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import os
+import shutil
 import threading
 from pathlib import Path
 
@@ -21,16 +26,55 @@ from .plots import map_points
 from .store import Lineup
 
 SPRITE_COLUMNS = 100
+DOWNLOAD_LIMIT = 200 * 2**20
 
 
 class Assets:
-    """Writes and remembers the page's static files under ``folder``."""
+    """Writes and remembers the page's static files under ``folder``; downloads under ``folder/pictures``."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, download_limit: int = DOWNLOAD_LIMIT):
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
+        self.downloads = self.folder / "pictures"
+        self.download_limit = download_limit
         self._known: dict[tuple, object] = {}
         self._lock = threading.Lock()
+        self._download_lock = threading.Lock()
+        self._download_bytes = sum(f.stat().st_size for f in self.downloads.glob("*/*") if f.is_file()) \
+            if self.downloads.is_dir() else 0
+
+    def download(self, data: bytes, name: str) -> Path:
+        """``data`` as a file named ``name`` (what a download is called), in a folder named by its content."""
+        path = self.downloads / hashlib.sha1(data).hexdigest()[:16] / name
+        with self._download_lock:
+            if path.exists():
+                os.utime(path)  # asked for again: the last to be removed
+                return path
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{name}.{threading.get_ident()}.tmp")
+            tmp.write_bytes(data)
+            tmp.replace(path)
+            self._download_bytes += len(data)
+            if self._download_bytes > self.download_limit:
+                self._prune_downloads(keep=path.parent)
+        return path
+
+    def _prune_downloads(self, keep: Path) -> None:
+        """Remove the oldest download folders until half the limit is used (never ``keep``)."""
+        folders = []
+        for folder in self.downloads.iterdir():
+            try:
+                files = [f.stat() for f in folder.iterdir()]
+                folders.append((max((f.st_mtime for f in files), default=0), sum(f.st_size for f in files), folder))
+            except OSError:  # removed meanwhile, or not a folder
+                continue
+        self._download_bytes = sum(size for _, size, _ in folders)
+        for _, size, folder in sorted(folders, key=lambda f: f[0]):
+            if self._download_bytes <= self.download_limit // 2:
+                break
+            if folder != keep:
+                shutil.rmtree(folder, ignore_errors=True)
+                self._download_bytes -= size
 
     def url(self, path: Path) -> str:
         return f"/gradio_api/file={path.resolve()}"
@@ -61,13 +105,16 @@ class Assets:
                     "caption": "test image" if images.originals else "reconstruction"}
         return self._once(("sprite", lineup.dataset, id(lineup.images)), make)
 
-    def map_points(self, entry: ModelEntry, view: str) -> tuple[str, np.ndarray]:
-        """(URL of the binary points of ``entry``'s map in ``view``, the positions (N, 2))."""
+    def map_points(self, entry: ModelEntry, view: str, n: int | None = None) -> tuple[str, np.ndarray]:
+        """(URL of the binary points of ``entry``'s map in ``view``, the positions (n, 2)): its first ``n``
+        codes (all by default), so a lineup with a model that stored fewer shows the same images in every map."""
+        n = len(entry.z) if n is None else min(n, len(entry.z))
+
         def make():
-            xy = map_coordinates(entry.z, view, entry.latents)
-            path = self._write(f"points-{entry.name}-{view}", ".bin", map_points(xy, entry.labels))
+            xy = map_coordinates(entry.z, view, entry.latents)[:n]
+            path = self._write(f"points-{entry.name}-{view}", ".bin", map_points(xy, entry.labels[:n]))
             return self.url(path), xy.numpy()
-        return self._once(("points", entry.name, id(entry), view), make)
+        return self._once(("points", entry.name, id(entry), view, n), make)
 
     def decoder(self, entry: ModelEntry) -> tuple[str, list[dict]] | None:
         """(URL of the decoder's weights as little-endian float32, its ops) for in-page decoding, or None."""

@@ -66,6 +66,14 @@ def number_box(value, **kwargs) -> gr.Number:
     return box
 
 
+def upload_box(**kwargs) -> gr.Image:
+    """A picture upload whose handler gets the uploaded file (Gradio's FileData) undecoded, to read it
+    with the limits of ``explorer/uploads.py``: gr.Image would decode any size, and misreads GIFs."""
+    box = gr.Image(type="filepath", sources=["upload", "clipboard"], **kwargs)
+    box.preprocess = lambda payload: payload
+    return box
+
+
 def drawing_pad(elem_id: str = "le-sketch") -> gr.HTML:
     """A 280x280 pad ready to draw on; ``.submit`` gets {png: data URL} when "Encode my drawing" is pressed."""
     return gr.HTML(None, html_template="", js_on_load=_script("draw.js"), elem_id=elem_id)

@@ -24,6 +24,24 @@ class ImageInputError(ValueError):
     """An uploaded or drawn image the app cannot use; the message says what to do."""
 
 
+def flatten(image: Image.Image) -> Image.Image:
+    """An "L" or "RGB" image: transparent parts filled with black where the visible content is light
+    (a white digit on a transparent canvas), with white otherwise (dark strokes, a cut-out photo)."""
+    if image.mode in ("L", "RGB"):
+        return image
+    has_alpha = image.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in image.info
+    if not has_alpha:
+        return image.convert("RGB")
+    rgba = image.convert("RGBA")
+    alpha = np.asarray(rgba.getchannel("A"), dtype=np.float32) / 255
+    if alpha.sum() < 1:
+        raise ImageInputError("No drawing found: the picture is fully transparent. Draw on the pad, "
+                              "or upload a picture with visible content.")
+    light = np.asarray(rgba.convert("L"), dtype=np.float32) / 255
+    background = "black" if (light * alpha).sum() / alpha.sum() > 0.5 else "white"
+    return Image.alpha_composite(Image.new("RGBA", rgba.size, background), rgba).convert("RGB")
+
+
 def to_uint8(images: torch.Tensor) -> np.ndarray:
     """(C, H, W) or (H, W) float in [0, 1] -> (H, W) or (H, W, 3) uint8."""
     array = images.detach().cpu().clamp(0, 1).mul(255).round().to(torch.uint8)
@@ -126,12 +144,13 @@ def png_bytes(picture: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-def save_gif(frames: list[np.ndarray], path: str | Path, frame_ms: int = 80) -> Path:
+def gif_bytes(frames: list[np.ndarray], frame_ms: int = 80) -> bytes:
     """An endlessly looping animated GIF of uint8 frames."""
-    path = Path(path)
     images = [Image.fromarray(f).convert("P", palette=Image.Palette.ADAPTIVE) for f in frames]
-    images[0].save(path, save_all=True, append_images=images[1:], duration=frame_ms, loop=0, optimize=False)
-    return path
+    buffer = io.BytesIO()
+    images[0].save(buffer, format="GIF", save_all=True, append_images=images[1:], duration=frame_ms, loop=0,
+                   optimize=False)
+    return buffer.getvalue()
 
 
 def sprite_sheet(images: torch.Tensor, columns: int = 100) -> np.ndarray:
@@ -158,10 +177,7 @@ def prepare_upload(picture, image_shape: tuple[int, int, int], style: str) -> to
         image = picture if isinstance(picture, Image.Image) else Image.fromarray(np.asarray(picture))
     except (TypeError, ValueError) as error:
         raise ImageInputError(f"Could not read that picture ({error}); upload a PNG or JPEG.") from None
-    if image.mode in ("RGBA", "LA", "P"):
-        image = image.convert("RGBA")
-        white = Image.new("RGBA", image.size, "white")
-        image = Image.alpha_composite(white, image)  # transparent sketchpad background -> white paper
+    image = flatten(image)
     gray = np.asarray(image.convert("L"), dtype=np.float32) / 255.0
     if gray.size == 0 or min(gray.shape) < 2:
         raise ImageInputError("That picture is empty; upload a real image.")

@@ -16,7 +16,6 @@ panel's failure never blanks another, and the first subscriber (the maps) is dra
 
 from __future__ import annotations
 
-import hashlib
 import io
 import time
 from dataclasses import dataclass, field
@@ -45,8 +44,6 @@ class Page:
     # ---- the header ------------------------------------------------------------------------------------
     def header(self) -> None:
         datasets = self.store.datasets()
-        if not datasets:
-            raise SystemExit("no checkpoints found; train them with `python -m training zoo`")
         first = datasets[0]
         dims = self.store.latent_dims(first)
         with gr.Row(equal_height=True, elem_id="le-header"):
@@ -76,11 +73,11 @@ class Page:
         text = f"{names} · decoding on **{self.store.device}**"
         if not lineup.images.originals:
             text += f"  \n⚠️ **Offline:** {lineup.images.message}"
-        return {self.status: text}
+        return {self.status: text + skipped_note(self.store.errors)}
 
     def _choose_dataset(self, name):
         if name not in self.store.datasets():
-            raise gr.Error(f"unknown dataset {name!r}", duration=8)
+            raise _error(f"unknown dataset {name!r}")
         dims = self.store.latent_dims(name)
         return {self.latent_dim: gr.update(choices=dims, value=dims[0]),
                 self.models: gr.update(choices=self.model_choices(name, dims[0]),
@@ -91,7 +88,7 @@ class Page:
         try:
             lineup = self.store.lineup(name, k, None)
         except InputError as error:
-            raise gr.Error(str(error), duration=8) from None
+            raise _error(str(error)) from None
         return {self.models: gr.update(choices=self.model_choices(name, lineup.latent_dim),
                                        value=[m.name for m in lineup.models]), self.yours: None}
 
@@ -100,7 +97,7 @@ class Page:
         try:
             default = self.store.lineup(name, k, None)  # checks the dataset and k
         except InputError as error:
-            raise gr.Error(str(error), duration=8) from None
+            raise _error(str(error)) from None
         available = {e.name for e in self.store.models(name, default.latent_dim)}
         names = names if isinstance(names, list) else []
         unknown = [n for n in names if n not in available]
@@ -121,7 +118,7 @@ class Page:
             try:
                 return fn(self.store.lineup(dataset, latent_dim, names), *values)
             except (InputError, ImageInputError) as error:
-                raise gr.Error(str(error), duration=8) from None
+                raise _error(str(error)) from None
         run.__name__, run.__doc__ = getattr(fn, "__name__", "handler"), fn.__doc__  # not __wrapped__: Gradio
         return run                                                                 # reads the real signature
 
@@ -155,6 +152,7 @@ class Page:
         for change, event in self._announcements:
             for fn, inputs, outputs in self._subscribers[change]:
                 event = event.then(self.handler(fn), [*self.lineup_inputs, *inputs], outputs, **private)
+        broken_checkpoints(self.store)
 
     def on_load(self, demo: gr.Blocks) -> None:
         """On page load, everything a lineup change refreshes."""
@@ -182,13 +180,73 @@ class Page:
         """``picture`` as a PNG named ``name``.png (the name a download gets), stored by content."""
         buffer = io.BytesIO()
         Image.fromarray(picture).save(buffer, format="PNG")
-        data = buffer.getvalue()
-        folder = self.assets.folder / "pictures" / hashlib.sha1(data).hexdigest()[:16]
-        path = folder / f"{_slug(name)}.png"
-        if not path.exists():
-            folder.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-        return str(path)
+        return str(self.assets.download(buffer.getvalue(), f"{_slug(name)}.png"))
+
+
+def _error(message: str) -> gr.Error:
+    """The message shown in the page (or returned over the API) for bad input: no traceback in the
+    server's terminal, since nothing went wrong there."""
+    return gr.Error(message, duration=8, print_exception=False)
+
+
+def skipped_note(errors: list[str], shown: int = 3) -> str:
+    """A status line naming the checkpoints that could not be loaded, and why ('' when none)."""
+    if not errors:
+        return ""
+    lines = "".join(f"  \n· {error}" for error in errors[:shown])
+    more = f"  \n· … and {len(errors) - shown} more (all listed by the API's /broken_checkpoints)" \
+        if len(errors) > shown else ""
+    return f"  \n⚠️ **{len(errors)} checkpoint(s) skipped:**{lines}{more}"
+
+
+def check_calls(demo: gr.Blocks) -> None:
+    """Make every value Gradio itself refuses (too few values, text for a slider, a file path that was not
+    uploaded, ...) a short message too, instead of "Error" with a traceback in the server's terminal.
+    The handlers check the rest: ranges, finiteness, names (:mod:`explorer.inputs`)."""
+    preprocess = demo.preprocess_data  # Blocks.preprocess_data(block_fn, inputs, state, explicit_call)
+
+    async def checked(block_fn, inputs, state, *args, **kwargs):
+        wanted = [_describe(c) for c in block_fn.inputs]
+        if not isinstance(inputs, list) or len(inputs) < len(wanted):
+            got = len(inputs) if isinstance(inputs, list) else type(inputs).__name__
+            raise _error(f"this call takes {len(wanted)} values ({', '.join(wanted)}); got {got}")
+        for component, what, value in zip(block_fn.inputs, wanted, inputs, strict=False):
+            if isinstance(component, gr.Slider) and (isinstance(value, bool) or not isinstance(value, int | float)):
+                raise _error(f"{what} must be a number, got {value!r}")
+            if isinstance(component, gr.Image) and value is not None and not (  # an upload
+                    isinstance(value, dict) and isinstance(value.get("path") or value.get("url"), str)):
+                raise _error("the picture must be a file uploaded to this server first (with gradio_client: "
+                             f"handle_file(path)), got {type(value).__name__}")
+        try:
+            return await preprocess(block_fn, inputs, state, *args, **kwargs)
+        except gr.Error:
+            raise
+        except Exception as error:  # noqa: BLE001 -- whatever Gradio's own checks raise
+            raise _error(f"a value was refused: {str(error).splitlines()[0][:200]}") from None
+
+    demo.preprocess_data = checked
+
+
+def _describe(component) -> str:
+    if isinstance(component, gr.State):
+        return "session state (null)"
+    return getattr(component, "label", None) or type(component).__name__.lower()
+
+
+def broken_checkpoints(store: Store) -> None:
+    """The API endpoint /broken_checkpoints: the checkpoints that could not be loaded, each with its reason."""
+    report = gr.JSON(visible=False)
+    gr.Button(visible=False).click(lambda: list(store.errors), None, report, api_name="broken_checkpoints",
+                                   queue=False)
+
+
+def unavailable_page(store: Store) -> None:
+    """What the page shows when no checkpoint could be loaded: why, and how to make some."""
+    reasons = "".join(f"\n- {error}" for error in store.errors) or "\n- the folder has no checkpoints"
+    gr.Markdown(f"## Latent Explorer: no models to show\n\nNo checkpoint in `{store.root}` could be loaded:"
+                f"{reasons}\n\nTrain the standard set with `python -m training zoo`, or start the app with "
+                "`--checkpoints` pointing at a folder of checkpoints.", elem_id="le-unavailable")
+    broken_checkpoints(store)
 
 
 def _slug(text: str) -> str:

@@ -43,8 +43,8 @@ def map_points(xy: torch.Tensor, labels: torch.Tensor) -> bytes:
 
 
 def latent_map(entry: ModelEntry, view: str, data_url: str, class_names: list[str] | None,
-               label_name: str) -> dict:
-    """The template of one model's latent map (see the module docstring)."""
+               label_name: str, n: int | None = None) -> dict:
+    """The template of one model's latent map (see the module docstring) of its first ``n`` codes (all)."""
     n_classes = len(class_names) if class_names else int(entry.labels.max()) + 1
     traces = []
     if class_names and n_classes <= LEGEND_LIMIT:  # one trace per class: a legend, and no per-point colours
@@ -92,7 +92,7 @@ def latent_map(entry: ModelEntry, view: str, data_url: str, class_names: list[st
         "showlegend": False,  # one legend for the row of maps: see ``legend``
     }
     legend = [[t["name"], t["marker"]["color"]] for t in traces if isinstance(t["le"].get("points"), int)]
-    return {"name": entry.name, "label": entry.label, "data": data_url, "n": len(entry.labels),
+    return {"name": entry.name, "label": entry.label, "data": data_url, "n": len(entry.labels) if n is None else n,
             "traces": traces, "layout": layout, "palette": palette, "class_names": class_names,
             "clickable": clickable, "legend": legend}
 

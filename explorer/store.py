@@ -121,26 +121,34 @@ class Store:
             return self._images[dataset]
 
     def _load_images(self, dataset: str) -> DatasetImages:
+        """The first N test images, N the most codes any entry stored (a model trained with
+        ``--test-subset`` stores fewer: the first ones, which its labels must match)."""
         entries = [e for e in self.entries.values() if e.dataset == dataset]
-        n = len(entries[0].z)
+        n = max(len(e.z) for e in entries)
         cache = self._test_set_cache(dataset)
         if cache is not None and cache.exists():
-            tensors = safetensors.torch.load_file(cache)
-            images, labels = tensors["images"], tensors["labels"]
-            images = images.float() / 255 if images.dtype == torch.uint8 else images
-            if len(labels) >= n and all(torch.equal(labels[:n], e.labels) for e in entries):
-                return DatasetImages(images[:n], labels[:n], True)
+            try:
+                tensors = safetensors.torch.load_file(cache)
+                images, labels = tensors["images"], tensors["labels"]
+            except (OSError, KeyError, safetensors.SafetensorError) as error:  # a damaged cache: read again
+                log.warning("ignoring the test-set cache %s: %s", cache, error)
+            else:
+                images = images.float() / 255 if images.dtype == torch.uint8 else images
+                if not _mismatched(entries, labels):
+                    return DatasetImages(images[:n], labels[:n], True)
         try:
             test, _ = load_test_split(dataset, self.data_dir, download=False)
-            if len(test) >= n and all(torch.equal(test.labels[:n], e.labels) for e in entries):
+            mismatched = _mismatched(entries, test.labels)
+            if not mismatched:
                 if cache is not None:
                     _write_test_set(cache, test.images, test.labels)
                 return DatasetImages(test.images[:n], test.labels[:n], True)
-            message = f"the {dataset} test set on disk does not match the checkpoints"
+            message = (f"the {dataset} test set on disk does not match the stored codes of "
+                       f"{', '.join(mismatched)} (retrain them, or remove them from the checkpoints folder)")
         except DatasetMissingError as error:
             message = str(error)
         # Offline: show what the best available decoder makes of the stored codes, labelled as such.
-        best = max(entries, key=lambda e: (e.rank, e.is_default, e.latent_dim))
+        best = max(entries, key=lambda e: (len(e.z), e.rank, e.is_default, e.latent_dim))
         images = torch.cat([best.decode(best.z[i:i + 1000]) for i in range(0, n, 1000)]).cpu()
         return DatasetImages(images, best.labels, False,
                              f"Showing {best.label} reconstructions of the stored codes, not the original "
@@ -162,6 +170,11 @@ class Store:
             parts.append(f"{(root / name).resolve()}:{stat.st_size}:{stat.st_mtime_ns}")
         key = hashlib.sha1("|".join(parts).encode()).hexdigest()[:16]
         return self.cache_dir / f"testset-{dataset}-{key}.safetensors"
+
+
+def _mismatched(entries: list[ModelEntry], labels: torch.Tensor) -> list[str]:
+    """Names of the entries whose stored labels are not the first labels of ``labels``."""
+    return [e.name for e in entries if len(e.labels) > len(labels) or not torch.equal(labels[:len(e.labels)], e.labels)]
 
 
 def _write_test_set(path: Path, images: torch.Tensor, labels: torch.Tensor) -> None:
@@ -200,4 +213,5 @@ class Lineup:
 
     @property
     def n_images(self) -> int:
-        return len(self.images.labels)
+        """Test images every model of the lineup has a code for (the first ones)."""
+        return min(len(self.images.labels), *(len(m.z) for m in self.models))

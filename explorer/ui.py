@@ -7,7 +7,7 @@ from pathlib import Path
 import gradio as gr
 
 from .assets import Assets
-from .page import Page
+from .page import Page, check_calls, unavailable_page
 from .store import Store
 from .tabs import modules
 
@@ -56,7 +56,14 @@ def build_app(store: Store, cache_dir: Path, browser_decoding: bool = True) -> g
     """The page over ``store``. ``demo.warm_up()`` (:meth:`Page.warm`) prepares the first views' data:
     start it in a thread once the server listens."""
     page = Page(store, Assets(cache_dir), browser_decoding)
-    with gr.Blocks(title="Latent Explorer") as demo:
+    # Uploads and Gradio's copies of outputs live in GRADIO_TEMP_DIR: emptied at start, and every 5 minutes
+    # of whatever is older than 15.
+    with gr.Blocks(title="Latent Explorer", delete_cache=(300, 900)) as demo:
+        if not store.datasets():
+            unavailable_page(store)
+            demo.warm_up = lambda: None
+            check_calls(demo)
+            return demo
         page.header()
         with gr.Tabs(elem_id="le-tabs"):
             for tab in modules():
@@ -64,4 +71,5 @@ def build_app(store: Store, cache_dir: Path, browser_decoding: bool = True) -> g
         page.finish()
         page.on_load(demo)
     demo.warm_up = page.warm
+    check_calls(demo)
     return demo

@@ -45,8 +45,9 @@ def build(page: Page) -> None:
         maps_, stars = [], {}
         for entry in lineup.models:
             chosen = view_name if view_name in entry.views else "dims"
-            url, _ = page.assets.map_points(entry, chosen)
-            maps_.append(latent_map(entry, chosen, url, info.get("class_names"), info.get("label_name", "label")))
+            url, xy = page.assets.map_points(entry, chosen, lineup.n_images)
+            maps_.append(latent_map(entry, chosen, url, info.get("class_names"), info.get("label_name", "label"),
+                                    len(xy)))
             if yours and entry.name in yours:
                 code = torch.tensor(yours[entry.name], dtype=torch.float32)[None]
                 stars[entry.name] = project(code, chosen, entry.latents, entry.z)[0].tolist()

@@ -3,39 +3,19 @@ and find it, starred, in every latent map."""
 
 from __future__ import annotations
 
-import base64
-import io
-
 import gradio as gr
 import torch
-from PIL import Image
 
 from .. import components, panels
 from ..images import ImageInputError, prepare_upload
 from ..inputs import next_seed, whole_number
 from ..page import Page, lineup_slug
 from ..store import Lineup
+from ..uploads import data_url_bytes, read_picture, upload_payload
 
 TITLE = "Reconstruction"
 LOOK = ("Top: test images; below: each model's reconstruction with its error. Draw a digit or upload a picture: "
         "it is encoded, reconstructed, and starred in every latent map.")
-MAX_DRAWING_BYTES = 2_000_000
-
-
-def data_url_picture(data_url) -> Image.Image:
-    """The picture in a PNG data URL from the drawing pad, or :class:`ImageInputError`."""
-    if not isinstance(data_url, str) or not data_url.startswith("data:image/png;base64,"):
-        raise ImageInputError("No drawing received: draw on the pad, then press Encode.")
-    if len(data_url) > MAX_DRAWING_BYTES:
-        raise ImageInputError("That drawing is too large; clear the pad and draw again.")
-    try:
-        image = Image.open(io.BytesIO(base64.b64decode(data_url.split(",", 1)[1], validate=True)))
-        image.load()
-    except (ValueError, OSError):
-        raise ImageInputError("Could not read the drawing; clear the pad and draw again.") from None
-    return image
-
-
 UPLOAD_STYLE = {"mnist": "digit", "fashion-mnist": "object"}  # how a picture is made to look like the dataset
 
 
@@ -54,8 +34,8 @@ def build(page: Page) -> None:
                 drawing_api = gr.Button(visible=False)  # the same encoding, for the API: a PNG data URL in
                 drawing_data = gr.Textbox(visible=False)
             with gr.Column(min_width=260, scale=1):
-                upload = gr.Image(label="…or upload a picture (encoded at once)", type="numpy", image_mode="RGBA",
-                                  sources=["upload", "clipboard"], elem_id="le-upload", height=190)
+                upload = components.upload_box(label="…or upload a picture (encoded at once)",
+                                               elem_id="le-upload", height=190)
                 yours_picture = components.picture("Your image and each model's reconstruction", elem_id="le-yours")
 
     def reconstruct(lineup: Lineup, seed_value, count: int = 8) -> dict:
@@ -66,8 +46,6 @@ def build(page: Page) -> None:
         return {reconstruction: page.picture_file(picture, f"{lineup_slug(lineup)}-reconstructions-seed{seed_value}")}
 
     def encode(lineup: Lineup, picture, caption: str) -> dict:
-        if isinstance(picture, dict):  # the sketchpad's editor value
-            picture = picture.get("composite")
         style = UPLOAD_STYLE.get(lineup.dataset, "face")
         x = prepare_upload(picture, lineup.image_shape, style)
         codes, figure = panels.encode_yours(lineup.models, x, caption)
@@ -83,11 +61,19 @@ def build(page: Page) -> None:
                                                [reconstruction], api_visibility="private")
     outputs = [page.yours, yours_picture]
     def encode_drawing(lineup: Lineup, data_url) -> dict:
-        return encode(lineup, data_url_picture(data_url), "your drawing")
+        if not isinstance(data_url, str) or not data_url.startswith("data:image/png;base64,"):
+            raise ImageInputError("No drawing received: draw on the pad, then press Encode.")
+        return encode(lineup, read_picture(data_url_bytes(data_url)), "your drawing")
+
+    def encode_upload(lineup: Lineup, payload) -> dict:
+        source = upload_payload(payload)
+        if source is None:
+            raise ImageInputError("No picture received: upload a PNG, JPEG, GIF or WebP picture.")
+        return encode(lineup, read_picture(source), "your upload")
 
     page.announce("yours", sketch.submit(page.event_handler(lambda lineup, event: encode_drawing(
         lineup, (event._data or {}).get("png"))), page.lineup_inputs, outputs, api_visibility="private"))
     page.announce("yours", drawing_api.click(page.handler(encode_drawing), [*page.lineup_inputs, drawing_data],
                                              outputs, api_name="encode_drawing"))
-    page.announce("yours", upload.upload(page.handler(lambda lineup, p: encode(lineup, p, "your upload")),
+    page.announce("yours", upload.upload(page.handler(encode_upload),
                                          [*page.lineup_inputs, upload], outputs, api_name="encode_upload"))

@@ -18,14 +18,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import tempfile
-from pathlib import Path
 
 import gradio as gr
 import numpy as np
 
 from .. import components, panels
-from ..images import hstack, png_bytes, save_gif, titled
+from ..images import gif_bytes, hstack, png_bytes, titled
 from ..inputs import InputError, real_number, whole_number
 from ..page import Page, lineup_slug
 from ..store import Lineup
@@ -147,9 +145,8 @@ def build(page: Page) -> None:
                 tiles = [titled(panels.slider_image(m, start, offsets), m.label, factor=factor)
                          for m in lineup.models]
                 frames.append(titled(hstack(tiles), f"axis {axis + 1}: {value:+.1f}"))
-        folder = Path(tempfile.mkdtemp(dir=page.assets.folder))
         where = "centre" if start is None else f"image{start}"
-        path = save_gif(frames, folder / f"{lineup_slug(lineup)}-traversal-from-{where}.gif")
+        path = page.assets.download(gif_bytes(frames), f"{lineup_slug(lineup)}-traversal-from-{where}.gif")
         return {gif: gr.update(value=str(path), visible=True)}
 
     position = [page.index, start]
