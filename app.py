@@ -58,6 +58,22 @@ def port_number(text: str) -> int:
     return port
 
 
+def device_name(text: str) -> str:
+    """An argparse type: 'cpu', or 'cuda' / 'cuda:N' where that GPU exists."""
+    if text == "cpu":
+        return text
+    if text == "cuda" or (text.startswith("cuda:") and text[5:].isdigit()):
+        import torch
+
+        index = int(text[5:] or 0)
+        if not torch.cuda.is_available():
+            raise argparse.ArgumentTypeError("no CUDA GPU on this machine; use --device cpu")
+        if index >= torch.cuda.device_count():
+            raise argparse.ArgumentTypeError(f"no GPU {index}: this machine has {torch.cuda.device_count()}")
+        return text
+    raise argparse.ArgumentTypeError(f"{text!r} is not a device; use cpu, cuda or cuda:N")
+
+
 def port_problem(host: str, port: int) -> str | None:
     """Why the server could not listen on host:port, in one line; None when it can."""
     try:
@@ -86,7 +102,7 @@ def main(argv: list[str] | None = None) -> None:
                              "0.0.0.0 shares it with the network)")
     parser.add_argument("--port", type=port_number, default=os.environ.get("GRADIO_SERVER_PORT") or "7860",
                         help="port (default $GRADIO_SERVER_PORT, else 7860)")
-    parser.add_argument("--device", default="cpu", help="device that decodes (cpu or cuda)")
+    parser.add_argument("--device", type=device_name, default="cpu", help="device that decodes (cpu or cuda)")
     parser.add_argument("--server-decoding-only", action="store_true",
                         help="decode slider positions on the server only (no in-page decoding)")
     args = parser.parse_args(argv)

@@ -82,16 +82,20 @@ class Assets:
     def _write(self, stem: str, suffix: str, data: bytes) -> Path:
         path = self.folder / f"{stem}-{hashlib.sha1(data).hexdigest()[:12]}{suffix}"
         if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)  # the cache folder may have been cleaned
             tmp = path.with_name(f".{path.name}.{threading.get_ident()}.tmp")
             tmp.write_bytes(data)
             tmp.replace(path)
         return path
 
     def _once(self, key: tuple, make):
+        """``make()`` -> (value, the file it wrote or None), run once per key, or again if the file was
+        removed meanwhile (a cleaned cache folder must not leave the page fetching files that are gone)."""
         with self._lock:
-            if key not in self._known:
-                self._known[key] = make()
-            return self._known[key]
+            known = self._known.get(key)
+            if known is None or (known[1] is not None and not known[1].exists()):
+                known = self._known[key] = make()
+            return known[0]
 
     def sprite(self, lineup: Lineup) -> dict:
         """The hover sprite sheet of the lineup's test images: {url, columns, w, h, zoom, caption}."""
@@ -102,7 +106,7 @@ class Assets:
             path = self._write(f"sprite-{lineup.dataset}", ".png", buffer.getvalue())
             _, _, h, w = images.images.shape
             return {"url": self.url(path), "columns": SPRITE_COLUMNS, "w": w, "h": h, "zoom": max(2, 112 // h),
-                    "caption": "test image" if images.originals else "reconstruction"}
+                    "caption": "test image" if images.originals else "reconstruction"}, path
         return self._once(("sprite", lineup.dataset, id(lineup.images)), make)
 
     def map_points(self, entry: ModelEntry, view: str, n: int | None = None) -> tuple[str, np.ndarray]:
@@ -113,7 +117,7 @@ class Assets:
         def make():
             xy = map_coordinates(entry.z, view, entry.latents)[:n]
             path = self._write(f"points-{entry.name}-{view}", ".bin", map_points(xy, entry.labels[:n]))
-            return self.url(path), xy.numpy()
+            return (self.url(path), xy.numpy()), path
         return self._once(("points", entry.name, id(entry), view, n), make)
 
     def decoder(self, entry: ModelEntry) -> tuple[str, list[dict]] | None:
@@ -121,9 +125,10 @@ class Assets:
         def make():
             exported = entry.decoder_ops()
             if exported is None:
-                return None
+                return None, None
             ops = [op for op, _ in exported]
             arrays = [t.detach().cpu().float().contiguous().numpy().ravel() for _, ts in exported for t in ts]
             data = np.concatenate(arrays).astype("<f4").tobytes()
-            return self.url(self._write(f"decoder-{entry.name}", ".bin", data)), ops
+            path = self._write(f"decoder-{entry.name}", ".bin", data)
+            return (self.url(path), ops), path
         return self._once(("decoder", entry.name, id(entry)), make)
