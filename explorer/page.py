@@ -16,21 +16,24 @@ panel's failure never blanks another, and the first subscriber (the maps) is dra
 
 from __future__ import annotations
 
-import io
 import time
 from dataclasses import dataclass, field
 
 import gradio as gr
 import numpy as np
-from PIL import Image
 
 from . import components
 from .assets import Assets
-from .images import ImageInputError
+from .images import ImageInputError, png_bytes
 from .inputs import InputError
 from .store import Lineup, Store
 
 CHANGES = ("lineup", "selection", "yours")
+
+# Concurrency: what answers a hand on a control (a slider's picture, a click in a map) has its own workers,
+# never queued behind the heavier work (sampling grids, GIFs, uploads, interpolations) of thirty others.
+QUICK = {"concurrency_id": "quick", "concurrency_limit": 4}
+HEAVY = {"concurrency_id": "heavy", "concurrency_limit": 2}
 
 
 @dataclass
@@ -178,9 +181,7 @@ class Page:
     # ---- pictures ------------------------------------------------------------------------------------------
     def picture_file(self, picture: np.ndarray, name: str) -> str:
         """``picture`` as a PNG named ``name``.png (the name a download gets), stored by content."""
-        buffer = io.BytesIO()
-        Image.fromarray(picture).save(buffer, format="PNG")
-        return str(self.assets.download(buffer.getvalue(), f"{_slug(name)}.png"))
+        return str(self.assets.download(png_bytes(picture), f"{_slug(name)}.png"))
 
 
 def _error(message: str) -> gr.Error:

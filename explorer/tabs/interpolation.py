@@ -8,7 +8,7 @@ import gradio as gr
 
 from .. import components, panels
 from ..inputs import whole_number
-from ..page import Page, lineup_slug
+from ..page import HEAVY, Page, lineup_slug
 from ..store import Lineup
 
 TITLE = "Interpolation"
@@ -41,6 +41,6 @@ def build(page: Page) -> None:
     for change in ("lineup", "selection"):
         page.subscribe(change, draw, [page.index, image_b, steps], [interpolation])
     gr.on([image_b.submit, image_b.blur, steps.release], page.handler(draw), inputs, [interpolation],
-          api_name="interpolate")
+          api_name="interpolate", **HEAVY)
     random_b.click(page.handler(random_end), page.lineup_inputs, [image_b], api_visibility="private").then(
-        page.handler(draw), inputs, [interpolation], api_visibility="private")
+        page.handler(draw), inputs, [interpolation], api_visibility="private", **HEAVY)

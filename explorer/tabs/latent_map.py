@@ -11,7 +11,7 @@ from .. import components, panels
 from ..images import titled
 from ..inputs import InputError, real_number, whole_number
 from ..latent import project
-from ..page import Page, lineup_slug
+from ..page import QUICK, Page, lineup_slug
 from ..plots import latent_map
 from ..store import Lineup
 
@@ -97,14 +97,15 @@ def build(page: Page) -> None:
     page.subscribe("lineup", refresh, marks, [maps, view, selection, here])
     page.subscribe("selection", redraw, marks, [maps])
     page.subscribe("yours", redraw, marks, [maps])
-    view.input(page.handler(redraw), [*page.lineup_inputs, *marks], [maps], api_name="maps")
+    view.input(page.handler(redraw), [*page.lineup_inputs, *marks], [maps], api_name="maps", **QUICK)
     page.announce("selection", page.index.submit(page.handler(show_selection), [*page.lineup_inputs, page.index],
-                                                 [selection], api_name="select"))
+                                                 [selection], api_name="select", **QUICK))
     private = {"api_visibility": "private", "show_progress": "hidden"}
     page.announce("selection", maps.select(page.event_handler(pick_point), page.lineup_inputs,
-                                           [page.index, selection], **private))
-    maps.click(page.event_handler(on_space), page.lineup_inputs, [here], **private)
-    decode_at_api.click(page.handler(decode_here), [*page.lineup_inputs, *where], [here], api_name="decode_at")
+                                           [page.index, selection], **private, **QUICK))
+    maps.click(page.event_handler(on_space), page.lineup_inputs, [here], **private, **QUICK)
+    decode_at_api.click(page.handler(decode_here), [*page.lineup_inputs, *where], [here], api_name="decode_at",
+                        **QUICK)
 
 
 def _index(lineup: Lineup, value) -> int:

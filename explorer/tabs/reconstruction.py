@@ -9,7 +9,7 @@ import torch
 from .. import components, panels
 from ..images import ImageInputError, prepare_upload
 from ..inputs import next_seed, whole_number
-from ..page import Page, lineup_slug
+from ..page import HEAVY, Page, lineup_slug
 from ..store import Lineup
 from ..uploads import data_url_bytes, read_picture, upload_payload
 
@@ -55,10 +55,10 @@ def build(page: Page) -> None:
     page.subscribe("lineup", reconstruct, [recon_seed], [reconstruction])
     page.subscribe("lineup", lambda lineup: {yours_picture: None}, [], [yours_picture])  # encoded by other models
     gr.on([recon_seed.submit, recon_seed.blur], page.handler(reconstruct), [*page.lineup_inputs, recon_seed],
-          [reconstruction], api_name="reconstruct")
+          [reconstruction], api_name="reconstruct", **HEAVY)
     again.click(next_seed, recon_seed, recon_seed,
                 api_visibility="private").then(page.handler(reconstruct), [*page.lineup_inputs, recon_seed],
-                                               [reconstruction], api_visibility="private")
+                                               [reconstruction], api_visibility="private", **HEAVY)
     outputs = [page.yours, yours_picture]
     def encode_drawing(lineup: Lineup, data_url) -> dict:
         if not isinstance(data_url, str) or not data_url.startswith("data:image/png;base64,"):
@@ -72,8 +72,9 @@ def build(page: Page) -> None:
         return encode(lineup, read_picture(source), "your upload")
 
     page.announce("yours", sketch.submit(page.event_handler(lambda lineup, event: encode_drawing(
-        lineup, (event._data or {}).get("png"))), page.lineup_inputs, outputs, api_visibility="private"))
+        lineup, (event._data or {}).get("png"))), page.lineup_inputs, outputs, api_visibility="private", **HEAVY))
     page.announce("yours", drawing_api.click(page.handler(encode_drawing), [*page.lineup_inputs, drawing_data],
-                                             outputs, api_name="encode_drawing"))
+                                             outputs, api_name="encode_drawing", **HEAVY))
     page.announce("yours", upload.upload(page.handler(encode_upload),
-                                         [*page.lineup_inputs, upload], outputs, api_name="encode_upload"))
+                                         [*page.lineup_inputs, upload], outputs, api_name="encode_upload",
+                                         **HEAVY))

@@ -7,7 +7,7 @@ import gradio as gr
 from .. import components, panels
 from ..images import hstack
 from ..inputs import next_seed, whole_number
-from ..page import Page, lineup_slug
+from ..page import HEAVY, Page, lineup_slug
 from ..store import Lineup
 
 TITLE = "Sampling"
@@ -48,9 +48,10 @@ def build(page: Page) -> None:
     page.subscribe("lineup", draw_samples, [grid_size, seed], [samples])
     page.subscribe("lineup", draw_manifolds, [manifold_size], [manifold_group, manifolds])
     gr.on([grid_size.release, seed.submit, seed.blur], page.handler(draw_samples),
-          [*page.lineup_inputs, grid_size, seed], [samples], api_name="samples")
+          [*page.lineup_inputs, grid_size, seed], [samples], api_name="samples", **HEAVY)
     resample.click(next_seed, seed, seed,
                    api_visibility="private").then(
-        page.handler(draw_samples), [*page.lineup_inputs, grid_size, seed], [samples], api_visibility="private")
+        page.handler(draw_samples), [*page.lineup_inputs, grid_size, seed], [samples], api_visibility="private",
+        **HEAVY)
     manifold_size.release(page.handler(draw_manifolds), [*page.lineup_inputs, manifold_size],
-                          [manifold_group, manifolds], api_name="manifolds")
+                          [manifold_group, manifolds], api_name="manifolds", **HEAVY)

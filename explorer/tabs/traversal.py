@@ -25,7 +25,7 @@ import numpy as np
 from .. import components, panels
 from ..images import gif_bytes, hstack, png_bytes, titled
 from ..inputs import InputError, real_number, whole_number
-from ..page import Page, lineup_slug
+from ..page import HEAVY, Page, lineup_slug
 from ..store import Lineup
 
 TITLE = "Traversal"
@@ -156,6 +156,9 @@ def build(page: Page) -> None:
     start.input(page.handler(restart), [*page.lineup_inputs, *position], outputs, api_visibility="private")
     live.submit(page.event_handler(settle), page.lineup_inputs, [live], queue=False, show_progress="hidden",
                 trigger_mode="always_last", api_visibility="private")
-    traverse_api.click(page.handler(step), [*page.lineup_inputs, *position, *sliders], [live], api_name="traverse")
+    # Unqueued, as the page's own request (settle): the queue's bookkeeping would cost more than the frame.
+    traverse_api.click(page.handler(step), [*page.lineup_inputs, *position, *sliders], [live], api_name="traverse",
+                       queue=False)
     reset.click(page.handler(restart), [*page.lineup_inputs, *position], outputs, api_visibility="private")
-    gif_button.click(page.handler(export_gif), [*page.lineup_inputs, *position], [gif], api_name="traversal_gif")
+    gif_button.click(page.handler(export_gif), [*page.lineup_inputs, *position], [gif], api_name="traversal_gif",
+                      **HEAVY)
