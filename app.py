@@ -48,7 +48,8 @@ def create_app(checkpoints: str | Path = ROOT / "checkpoints", data_dir=None, de
     theme = gr.themes.Soft(text_size="md", spacing_size="sm", font=["DejaVu Sans", "system-ui", "sans-serif"])
     # run_history=False: the browser would otherwise store (and clone) every call, ~7 ms per slider step.
     return demo, {"css": CSS, "theme": theme, "run_history": False, "allowed_paths": [str(cache_dir)],
-                  "max_file_size": MAX_BYTES}
+                  "max_file_size": MAX_BYTES,
+                  "state_session_capacity": 500}  # each session's state costs ~0.5 MB: keep the last 500
 
 
 def port_number(text: str) -> int:
@@ -123,6 +124,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"Latent Explorer ready in {time.perf_counter() - started:.1f} s: http://{args.host}:{args.port}", flush=True)
     # Once the page is up, prepare the other lineups' data in the background.
     threading.Thread(target=demo.warm_up, name="warm-up", daemon=True).start()
+    threading.Thread(target=demo.fetch_data, name="fetch-data", daemon=True).start()  # datasets not on disk
     demo.block_thread()
 
 

@@ -106,7 +106,7 @@ class Recorder:
 
 def student(base: str, seconds: float, recorder: Recorder, seed: int, think: bool, server_steps: int) -> None:
     rng = random.Random(seed)
-    session = f"load-{seed}"
+    session = f"load-student-{seed % 1000}"  # the same students, round after round
     deadline = time.perf_counter() + seconds
     loop = 0
     with httpx.Client(timeout=60) as http:

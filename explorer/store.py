@@ -19,7 +19,7 @@ import safetensors.torch
 import torch
 
 from training import CheckpointError, DatasetMissingError, list_checkpoints, load_checkpoint
-from training.data import DATASETS, load_test_split, resolve_data_dir
+from training.data import DATASETS, download_allowed, load_test_split, resolve_data_dir
 
 from .entries import ModelEntry, make_entry
 from .inputs import InputError, whole_number
@@ -147,12 +147,38 @@ class Store:
                        f"{', '.join(mismatched)} (retrain them, or remove them from the checkpoints folder)")
         except DatasetMissingError as error:
             message = str(error)
+            if download_allowed(None):
+                message = (f"the {dataset} dataset is not in {resolve_data_dir(self.data_dir).resolve()}; the app "
+                           "tries to download it now (choose the dataset again in a minute), or point --data-dir "
+                           "at a folder that has it")
         # Offline: show what the best available decoder makes of the stored codes, labelled as such.
         best = max(entries, key=lambda e: (len(e.z), e.rank, e.is_default, e.latent_dim))
         images = torch.cat([best.decode(best.z[i:i + 1000]) for i in range(0, n, 1000)]).cpu()
         return DatasetImages(images, best.labels, False,
                              f"Showing {best.label} reconstructions of the stored codes, not the original "
                              f"images: {message}")
+
+    def fetch_missing(self) -> list[str]:
+        """Download, with the datasets' own loaders, each test set the checkpoints need that is not on disk
+        (unless downloads are off: ``$LATENT_EXPLORER_OFFLINE``). Meanwhile, and where there is no network,
+        the app shows reconstructions; a lineup asked for after a download shows the originals. Returns
+        the datasets fetched. Slow (network): run it in a thread once the server listens."""
+        fetched = []
+        if not download_allowed(None):
+            return fetched
+        for dataset in self.datasets():
+            root = resolve_data_dir(self.data_dir)
+            if all((root / name).exists() for name in DATASETS[dataset].expected_files):
+                continue
+            try:
+                load_test_split(dataset, self.data_dir, download=True)
+            except DatasetMissingError as error:
+                log.warning("could not download %s: %s", dataset, error)
+                continue
+            with self._images_lock:
+                self._images.pop(dataset, None)  # read again, from disk, when next asked for
+            fetched.append(dataset)
+        return fetched
 
     def _test_set_cache(self, dataset: str) -> Path | None:
         """Where ``dataset``'s test set is kept once converted (read in milliseconds, without the dataset's

@@ -61,7 +61,7 @@ def build_app(store: Store, cache_dir: Path, browser_decoding: bool = True) -> g
     with gr.Blocks(title="Latent Explorer", delete_cache=(300, 900)) as demo:
         if not store.datasets():
             unavailable_page(store)
-            demo.warm_up = lambda: None
+            demo.warm_up = demo.fetch_data = lambda: None
             check_calls(demo)
             return demo
         page.header()
@@ -71,5 +71,6 @@ def build_app(store: Store, cache_dir: Path, browser_decoding: bool = True) -> g
         page.finish()
         page.on_load(demo)
     demo.warm_up = page.warm
+    demo.fetch_data = store.fetch_missing
     check_calls(demo)
     return demo

@@ -164,3 +164,35 @@ def test_gradio_server_port_is_honoured_and_an_empty_folder_still_starts(tmp_pat
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_a_missing_dataset_is_downloaded_in_the_background_and_then_shown(tmp_path, data_dir, monkeypatch):
+    """No dataset folder: the app starts on reconstructions; once the loader has fetched the test set (here
+    a stand-in that copies it, as there is no network in the tests) a new lineup shows the originals."""
+    import explorer.store as store_module
+    from explorer.store import Store
+
+    empty = tmp_path / "data"
+    monkeypatch.delenv("LATENT_EXPLORER_OFFLINE", raising=False)
+    store = Store.load(REPO / "checkpoints", empty)
+    before = store.lineup("frey", 2, None)
+    assert not before.images.originals and "tries to download it now" in before.images.message
+
+    asked = []
+
+    def fake_download(dataset, data_dir, download=None):
+        asked.append((dataset, download))
+        if dataset != "frey":
+            raise store_module.DatasetMissingError("no network")
+        Path(data_dir).mkdir(parents=True, exist_ok=True)
+        shutil.copy(data_dir_of_tests / "frey_rawface.mat", Path(data_dir) / "frey_rawface.mat")
+
+    data_dir_of_tests = data_dir
+    monkeypatch.setattr(store_module, "load_test_split", fake_download)
+    assert store.fetch_missing() == ["frey"]
+    assert {d for d, _ in asked} == {"mnist", "faces", "frey"} and all(download for _, download in asked)
+    monkeypatch.undo()
+    after = store.lineup("frey", 2, None)
+    assert after.images.originals and after.n_images == before.n_images
+    monkeypatch.setenv("LATENT_EXPLORER_OFFLINE", "1")
+    assert Store.load(REPO / "checkpoints", empty).fetch_missing() == []  # downloads off: nothing tried
