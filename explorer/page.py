@@ -16,6 +16,7 @@ panel's failure never blanks another, and the first subscriber (the maps) is dra
 
 from __future__ import annotations
 
+import html
 import time
 from dataclasses import dataclass, field
 
@@ -76,7 +77,7 @@ class Page:
         text = f"{names} · decoding on **{self.store.device}**"
         if not lineup.images.originals:
             text += f"  \n⚠️ **Offline:** {lineup.images.message}"
-        return {self.status: text + skipped_note(self.store.errors)}
+        return {self.status: text + skipped_note(self.store)}
 
     def _choose_dataset(self, name):
         if name not in self.store.datasets():
@@ -190,14 +191,14 @@ def _error(message: str) -> gr.Error:
     return gr.Error(message, duration=8, print_exception=False)
 
 
-def skipped_note(errors: list[str], shown: int = 3) -> str:
-    """A status line naming the checkpoints that could not be loaded, and why ('' when none)."""
-    if not errors:
+def skipped_note(store: Store) -> str:
+    """A status line naming the checkpoints that could not be loaded, their reasons folded under it
+    ('' when none): all of them over the API's /broken_checkpoints."""
+    if not store.errors:
         return ""
-    lines = "".join(f"  \n· {error}" for error in errors[:shown])
-    more = f"  \n· … and {len(errors) - shown} more (all listed by the API's /broken_checkpoints)" \
-        if len(errors) > shown else ""
-    return f"  \n⚠️ **{len(errors)} checkpoint(s) skipped:**{lines}{more}"
+    reasons = "".join(f"<li>{html.escape(error)}</li>" for error in store.errors)
+    return (f"  \n<details><summary>⚠️ {len(store.errors)} checkpoint(s) skipped: "
+            f"{html.escape(', '.join(store.skipped))} (why?)</summary><ul>{reasons}</ul></details>")
 
 
 def check_calls(demo: gr.Blocks) -> None:
@@ -220,8 +221,8 @@ def check_calls(demo: gr.Blocks) -> None:
                              f"handle_file(path)), got {type(value).__name__}")
         try:
             return await preprocess(block_fn, inputs, state, *args, **kwargs)
-        except gr.Error:
-            raise
+        except gr.Error as error:  # a component's own check (a choice, a slider's range): no traceback either
+            raise _error(error.message) from None
         except Exception as error:  # noqa: BLE001 -- whatever Gradio's own checks raise
             raise _error(f"a value was refused: {str(error).splitlines()[0][:200]}") from None
 

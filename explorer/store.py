@@ -37,13 +37,15 @@ class DatasetImages:
 
 @dataclass
 class Store:
-    """All checkpoints under ``root``; ``errors`` lists the ones that could not be loaded, and why."""
+    """All checkpoints under ``root``; ``skipped`` names the folders that could not be loaded, ``errors`` says
+    why (one message each, naming the file)."""
 
     root: Path
     data_dir: Path | None = None
     device: str = "cpu"
     entries: dict[str, ModelEntry] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
     cache_dir: Path | None = None
     _images: dict[str, DatasetImages] = field(default_factory=dict)
     _images_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -58,12 +60,13 @@ class Store:
             try:
                 checkpoint = load_checkpoint(path, device)
             except CheckpointError as error:
-                log.warning("skipping checkpoint: %s", error)
+                store.skipped.append(path.name)
                 store.errors.append(str(error))
                 continue
             try:
                 entry = make_entry(checkpoint.name, checkpoint.meta, checkpoint.model, checkpoint.latents)
             except ValueError as error:
+                store.skipped.append(path.name)
                 store.errors.append(f"{path}: {error}")
                 continue
             store.entries[checkpoint.name] = entry

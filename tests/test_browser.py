@@ -390,3 +390,32 @@ def test_every_tab_shows_its_main_pictures_without_scrolling(browser_context, li
         slug = name.lower().replace(" ", "-")
         page.screenshot(path=str(shots / f"{slug}-{size[0]}x{size[1]}.png"))
     page.close()
+
+
+def test_upload_a_pdf_then_a_white_digit_on_transparency(page, shots, tmp_path):
+    """Through the page's upload box: a PDF named .png (past the browser's own file-type check) gets the
+    app's message; then a white digit on a transparent background is encoded and starred in every map."""
+    choose_dataset(page, "mnist")
+    wait_for_maps(page, "mnist/2/")
+    tab(page, "Reconstruction")
+    _settle(page, "#le-reconstruction")  # the lineup's refresh is over (it clears "your image")
+    before = _src(page, "#le-yours")
+    (tmp_path / "notes.png").write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    page.locator("#le-upload input[type=file]").set_input_files(str(tmp_path / "notes.png"))
+    page.locator(".toast-body", has_text="not a picture this app reads").wait_for(timeout=15_000)
+    page.screenshot(path=str(shots / "upload-pdf-1280x720.png"))
+    assert _src(page, "#le-yours") == before
+    page.get_by_role("button", name="Remove Image").click()
+    digit = np.zeros((200, 200, 4), np.uint8)
+    digit[40:160, 90:110] = 255  # a white "1", everything else transparent
+    Image.fromarray(digit).save(tmp_path / "one.png")
+    page.locator("#le-upload input[type=file]").set_input_files(str(tmp_path / "one.png"))
+    deadline = time.time() + 20
+    while _src(page, "#le-yours") == before and time.time() < deadline:
+        time.sleep(0.1)
+    assert _src(page, "#le-yours") != before, "the upload was not encoded"
+    page.screenshot(path=str(shots / "upload-transparent-1280x720.png"))
+    yours = _pixels_from_page(page, _src(page, "#le-yours"))
+    assert yours.mean() < 128  # white ink on black, as MNIST: not a blank white square
+    tab(page, "Latent map")
+    page.wait_for_function(f"{MAPS}.marks().every(m => m['your image'].length === 1)", timeout=10_000)

@@ -76,8 +76,9 @@ def test_the_page_names_the_skipped_checkpoints(odd_zoo, data_dir):
     from explorer.store import Store
 
     store = Store.load(odd_zoo, data_dir)
-    note = skipped_note(store.errors)
-    assert "3 checkpoint(s) skipped" in note and note.count("broken-") == 3
+    note = skipped_note(store)
+    assert "3 checkpoint(s) skipped: broken-0, broken-1, broken-2" in note
+    assert note.count("<li>") == 3 and "&#x27;dataset&#x27;" in note  # each reason, escaped
 
 
 def test_a_model_with_fewer_test_codes_works_beside_the_others(odd_app, odd_zoo, data_dir):
