@@ -152,8 +152,9 @@ class Store:
             message = str(error)
             if download_allowed(None):
                 message = (f"the {dataset} dataset is not in {resolve_data_dir(self.data_dir).resolve()}; the app "
-                           "tries to download it now (choose the dataset again in a minute), or point --data-dir "
-                           "at a folder that has it")
+                           "tries to download it now (choose the dataset again in a minute). Expected: "
+                           f"{', '.join(DATASETS[dataset].expected_files)}; or point --data-dir at a folder that has "
+                           "them")
         # Offline: show what the best available decoder makes of the stored codes, labelled as such.
         best = max(entries, key=lambda e: (len(e.z), e.rank, e.is_default, e.latent_dim))
         images = torch.cat([best.decode(best.z[i:i + 1000]) for i in range(0, n, 1000)]).cpu()
