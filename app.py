@@ -4,7 +4,8 @@
 
 Loads every checkpoint in ./checkpoints once, then serves the page on 127.0.0.1 (pass --host
 0.0.0.0, or set GRADIO_SERVER_NAME, to share it on a network on purpose; the port is --port, else
-GRADIO_SERVER_PORT, else 7860). Works offline: nothing leaves the machine.
+GRADIO_SERVER_PORT, else 7860). Works offline; with a network, the only requests it makes are the
+datasets' own loaders fetching a test set that is not on disk (LATENT_EXPLORER_OFFLINE=1: none).
 """
 
 from __future__ import annotations
@@ -22,24 +23,25 @@ ROOT = Path(__file__).resolve().parent
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no version check or telemetry requests
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("GRADIO_TEMP_DIR", str(ROOT / ".cache" / "gradio"))
+UPLOADS_KEPT_S, CLEANED_EVERY_S = 900, 300  # uploads are read once, when they arrive
 
 
 def create_app(checkpoints: str | Path = ROOT / "checkpoints", data_dir=None, device: str = "cpu",
                browser_decoding: bool = True):
     """Load the zoo and build the page; returns (demo, launch kwargs for head/css/static files)."""
     import gradio as gr
-    import torch
 
     from explorer.components import static_paths
     from explorer.store import Store
     from explorer.ui import CSS, build_app
     from explorer.uploads import MAX_BYTES
 
-    # One core per request: requests run side by side (a slider's picture beside another's sampling grid)
-    # instead of each taking every core in turn; measured under 30 clients, slider p95 204 -> 144 ms.
-    torch.set_num_threads(1)
     cache_dir = ROOT / ".cache" / "explorer"
-    cache_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise SystemExit(f"error: cannot write the app's cache folder {cache_dir} ({error.strerror}); "
+                         "run it from a copy you can write to") from None
     gr.set_static_paths([cache_dir, *static_paths()])
     store = Store.load(checkpoints, data_dir, device, cache_dir=cache_dir)
     for error in store.errors:
@@ -57,9 +59,10 @@ def port_number(text: str) -> int:
     try:
         port = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (from --port or $GRADIO_SERVER_PORT)") \
+            from None
     if not 1 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"port {port} is out of range (1-65535)")
+        raise argparse.ArgumentTypeError(f"port {port} is out of range 1-65535 (from --port or $GRADIO_SERVER_PORT)")
     return port
 
 
@@ -115,6 +118,11 @@ def main(argv: list[str] | None = None) -> None:
     problem = port_problem(args.host, args.port)  # before the slow part: say it at once
     if problem:
         parser.exit(2, f"error: {problem}\n")
+    import torch
+
+    # One core per request: requests run side by side (a slider's picture beside another's sampling grid)
+    # instead of each taking every core in turn; measured under 30 clients, slider p95 204 -> 144 ms.
+    torch.set_num_threads(1)
     demo, launch_kwargs = create_app(args.checkpoints, args.data_dir, args.device, not args.server_decoding_only)
     try:
         demo.launch(server_name=args.host, server_port=args.port, prevent_thread_lock=True, quiet=True,
@@ -125,7 +133,18 @@ def main(argv: list[str] | None = None) -> None:
     # Once the page is up, prepare the other lineups' data in the background.
     threading.Thread(target=demo.warm_up, name="warm-up", daemon=True).start()
     threading.Thread(target=demo.fetch_data, name="fetch-data", daemon=True).start()  # datasets not on disk
+    threading.Thread(target=clean_uploads, name="clean-uploads", daemon=True).start()
     demo.block_thread()
+
+
+def clean_uploads() -> None:
+    """Every few minutes, remove uploads older than ``UPLOADS_KEPT_S`` from Gradio's folder (also those
+    left by an earlier run that was killed), so a classroom's uploads never pile up."""
+    from explorer.files import remove_older_than
+
+    while True:
+        remove_older_than(Path(os.environ["GRADIO_TEMP_DIR"]), UPLOADS_KEPT_S)
+        time.sleep(CLEANED_EVERY_S)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ import numpy as np
 from PIL import Image
 
 from .entries import ModelEntry
+from .files import write_file
 from .images import sprite_sheet
 from .latent import map_coordinates
 from .plots import map_points
@@ -50,10 +51,7 @@ class Assets:
             if path.exists():
                 os.utime(path)  # asked for again: the last to be removed
                 return path
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{name}.{threading.get_ident()}.tmp")
-            tmp.write_bytes(data)
-            tmp.replace(path)
+            write_file(path, data)
             self._download_bytes += len(data)
             if self._download_bytes > self.download_limit:
                 self._prune_downloads(keep=path.parent)
@@ -82,10 +80,7 @@ class Assets:
     def _write(self, stem: str, suffix: str, data: bytes) -> Path:
         path = self.folder / f"{stem}-{hashlib.sha1(data).hexdigest()[:12]}{suffix}"
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)  # the cache folder may have been cleaned
-            tmp = path.with_name(f".{path.name}.{threading.get_ident()}.tmp")
-            tmp.write_bytes(data)
-            tmp.replace(path)
+            write_file(path, data)
         return path
 
     def _once(self, key: tuple, make):
@@ -107,7 +102,7 @@ class Assets:
             _, _, h, w = images.images.shape
             return {"url": self.url(path), "columns": SPRITE_COLUMNS, "w": w, "h": h, "zoom": max(2, 112 // h),
                     "caption": "test image" if images.originals else "reconstruction"}, path
-        return self._once(("sprite", lineup.dataset, id(lineup.images)), make)
+        return self._once(("sprite", lineup.dataset, id(lineup.images), lineup.images.originals), make)
 
     def map_points(self, entry: ModelEntry, view: str, n: int | None = None) -> tuple[str, np.ndarray]:
         """(URL of the binary points of ``entry``'s map in ``view``, the positions (n, 2)): its first ``n``

@@ -27,7 +27,7 @@ class ImageInputError(ValueError):
 def flatten(image: Image.Image) -> Image.Image:
     """An "L" or "RGB" image: transparent parts filled with black where the visible content is light
     (a white digit on a transparent canvas), with white otherwise (dark strokes, a cut-out photo)."""
-    if image.mode in ("L", "RGB"):
+    if image.mode in ("L", "RGB") and "transparency" not in image.info:
         return image
     has_alpha = image.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in image.info
     if not has_alpha:

@@ -17,6 +17,7 @@ panel's failure never blanks another, and the first subscriber (the maps) is dra
 from __future__ import annotations
 
 import html
+import logging
 import time
 from dataclasses import dataclass, field
 
@@ -30,11 +31,14 @@ from .inputs import InputError
 from .store import Lineup, Store
 
 CHANGES = ("lineup", "selection", "yours")
+log = logging.getLogger(__name__)
 
 # Concurrency: what answers a hand on a control (a slider's picture, a click in a map) has its own workers,
 # never queued behind the heavier work (sampling grids, GIFs, uploads, interpolations) of thirty others.
 QUICK = {"concurrency_id": "quick", "concurrency_limit": 4}
 HEAVY = {"concurrency_id": "heavy", "concurrency_limit": 2}
+CHANGE_STEPS = {"concurrency_id": "changes", "concurrency_limit": 3}  # the steps after a lineup or selection change
+EXPORT = {"concurrency_id": "export", "concurrency_limit": 1}    # GIFs: long, and rare
 
 
 @dataclass
@@ -155,7 +159,8 @@ class Page:
         self.announce("lineup", self.models.input(self._choose_models, self.lineup_inputs, [self.models], **private))
         for change, event in self._announcements:
             for fn, inputs, outputs in self._subscribers[change]:
-                event = event.then(self.handler(fn), [*self.lineup_inputs, *inputs], outputs, **private)
+                event = event.then(self.handler(fn), [*self.lineup_inputs, *inputs], outputs, **private,
+                                   **CHANGE_STEPS)
         broken_checkpoints(self.store)
 
     def on_load(self, demo: gr.Blocks) -> None:
@@ -163,8 +168,8 @@ class Page:
         event = None
         for fn, inputs, outputs in self._subscribers["lineup"]:
             args = (self.handler(fn), [*self.lineup_inputs, *inputs], outputs)
-            event = demo.load(*args, api_visibility="private") if event is None else event.then(
-                *args, api_visibility="private", show_progress="hidden")
+            event = demo.load(*args, api_visibility="private", **CHANGE_STEPS) if event is None else event.then(
+                *args, api_visibility="private", show_progress="hidden", **CHANGE_STEPS)
 
     def warm(self, after_s: float = 20.0) -> None:
         """Prepare every lineup but the first (its test images, sprite, map points, decoders) ``after_s``
@@ -215,18 +220,28 @@ def check_calls(demo: gr.Blocks) -> None:
         for component, what, value in zip(block_fn.inputs, wanted, inputs, strict=False):
             if isinstance(component, gr.Slider) and (isinstance(value, bool) or not isinstance(value, int | float)):
                 raise _error(f"{what} must be a number, got {value!r}")
-            if isinstance(component, gr.Image) and value is not None and not (  # an upload
-                    isinstance(value, dict) and isinstance(value.get("path") or value.get("url"), str)):
+            if isinstance(component, gr.Image) and value is not None and not _uploaded(value):
                 raise _error("the picture must be a file uploaded to this server first (with gradio_client: "
-                             f"handle_file(path)), got {type(value).__name__}")
+                             "handle_file(path)), not a web address or anything else")
         try:
             return await preprocess(block_fn, inputs, state, *args, **kwargs)
         except gr.Error as error:  # a component's own check (a choice, a slider's range): no traceback either
             raise _error(error.message) from None
         except Exception as error:  # noqa: BLE001 -- whatever Gradio's own checks raise
-            raise _error(f"a value was refused: {str(error).splitlines()[0][:200]}") from None
+            first = (str(error) or type(error).__name__).splitlines()[0][:200]
+            log.warning("refused a call to %s: %s: %s", block_fn.name, type(error).__name__, first)
+            raise _error(f"a value was refused: {first}") from None
 
     demo.preprocess_data = checked
+
+
+def _uploaded(value) -> bool:
+    """Whether an upload's value names a file on this server (Gradio then checks it was uploaded), or a
+    data URL: a web address would make the server download it, with no size limit."""
+    if not isinstance(value, dict):
+        return False
+    where = value.get("path") or value.get("url")
+    return isinstance(where, str) and not where.lower().startswith(("http:", "https:", "ftp:", "//"))
 
 
 def _describe(component) -> str:

@@ -22,9 +22,11 @@ from training import CheckpointError, DatasetMissingError, list_checkpoints, loa
 from training.data import DATASETS, download_allowed, load_test_split, resolve_data_dir
 
 from .entries import ModelEntry, make_entry
+from .files import write_file
 from .inputs import InputError, whole_number
 
 log = logging.getLogger(__name__)
+DOWNLOADING = "downloading"
 
 
 @dataclass
@@ -49,6 +51,7 @@ class Store:
     cache_dir: Path | None = None
     _images: dict[str, DatasetImages] = field(default_factory=dict)
     _images_lock: threading.Lock = field(default_factory=threading.Lock)
+    _fetching: dict[str, str] = field(default_factory=dict)  # dataset -> DOWNLOADING, or the download's error
 
     @classmethod
     def load(cls, root: str | Path = "checkpoints", data_dir=None, device: str = "cpu",
@@ -150,11 +153,12 @@ class Store:
                        f"{', '.join(mismatched)} (retrain them, or remove them from the checkpoints folder)")
         except DatasetMissingError as error:
             message = str(error)
-            if download_allowed(None):
-                message = (f"the {dataset} dataset is not in {resolve_data_dir(self.data_dir).resolve()}; the app "
-                           "tries to download it now (choose the dataset again in a minute). Expected: "
-                           f"{', '.join(DATASETS[dataset].expected_files)}; or point --data-dir at a folder that has "
-                           "them")
+            fetching = self._fetching.get(dataset)
+            if fetching == DOWNLOADING:
+                message = (f"the {dataset} dataset is being downloaded into "
+                           f"{resolve_data_dir(self.data_dir).resolve()}; choose it again in a minute")
+            elif fetching:  # the download's own message: what failed, the files expected, what to do
+                message = fetching
         # Offline: show what the best available decoder makes of the stored codes, labelled as such.
         best = max(entries, key=lambda e: (len(e.z), e.rank, e.is_default, e.latent_dim))
         images = torch.cat([best.decode(best.z[i:i + 1000]) for i in range(0, n, 1000)]).cpu()
@@ -167,22 +171,30 @@ class Store:
         (unless downloads are off: ``$LATENT_EXPLORER_OFFLINE``). Meanwhile, and where there is no network,
         the app shows reconstructions; a lineup asked for after a download shows the originals. Returns
         the datasets fetched. Slow (network): run it in a thread once the server listens."""
-        fetched = []
         if not download_allowed(None):
-            return fetched
-        for dataset in self.datasets():
-            root = resolve_data_dir(self.data_dir)
-            if all((root / name).exists() for name in DATASETS[dataset].expected_files):
-                continue
+            return []
+        root = resolve_data_dir(self.data_dir)
+        missing = [d for d in self.datasets()
+                   if not all((root / name).exists() for name in DATASETS[d].expected_files)]
+        self._fetching.update(dict.fromkeys(missing, DOWNLOADING))  # what the offline message says meanwhile
+        fetched = []
+        for dataset in missing:
             try:
                 load_test_split(dataset, self.data_dir, download=True)
             except DatasetMissingError as error:
                 log.warning("could not download %s: %s", dataset, error)
+                self._fetching[dataset] = str(error)
+                self._drop_images(dataset)
                 continue
-            with self._images_lock:
-                self._images.pop(dataset, None)  # read again, from disk, when next asked for
+            self._fetching.pop(dataset)
+            self._drop_images(dataset)
             fetched.append(dataset)
         return fetched
+
+    def _drop_images(self, dataset: str) -> None:
+        """Read ``dataset``'s images again when next asked for (with the originals, or a new message)."""
+        with self._images_lock:
+            self._images.pop(dataset, None)
 
     def _test_set_cache(self, dataset: str) -> Path | None:
         """Where ``dataset``'s test set is kept once converted (read in milliseconds, without the dataset's
@@ -212,10 +224,7 @@ def _write_test_set(path: Path, images: torch.Tensor, labels: torch.Tensor) -> N
     as_bytes = (images * 255).round().to(torch.uint8)
     exact = torch.equal(as_bytes.float() / 255, images)
     tensors = {"images": as_bytes if exact else images.float().contiguous(), "labels": labels.contiguous()}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{threading.get_ident()}.tmp")
-    safetensors.torch.save_file(tensors, tmp)
-    tmp.replace(path)
+    write_file(path, safetensors.torch.save(tensors))
 
 
 @dataclass(eq=False)

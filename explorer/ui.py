@@ -56,9 +56,7 @@ def build_app(store: Store, cache_dir: Path, browser_decoding: bool = True) -> g
     """The page over ``store``. ``demo.warm_up()`` (:meth:`Page.warm`) prepares the first views' data:
     start it in a thread once the server listens."""
     page = Page(store, Assets(cache_dir), browser_decoding)
-    # Uploads and Gradio's copies of outputs live in GRADIO_TEMP_DIR: emptied at start, and every 5 minutes
-    # of whatever is older than 15.
-    with gr.Blocks(title="Latent Explorer", delete_cache=(300, 900)) as demo:
+    with gr.Blocks(title="Latent Explorer") as demo:  # uploads are removed by app.clean_uploads
         if not store.datasets():
             unavailable_page(store)
             demo.warm_up = demo.fetch_data = lambda: None

@@ -22,6 +22,7 @@ import os
 import warnings
 from pathlib import Path
 
+import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .images import ImageInputError, flatten
@@ -32,6 +33,9 @@ MAX_SIDE = 1024
 FORMATS = ("PNG", "JPEG", "GIF", "WEBP", "BMP", "TIFF")
 WHAT_TO_DO = "upload a PNG, JPEG, GIF or WebP picture"
 DATA_URL_PREFIX = "data:image/"
+# PIL warns from 89 million pixels; the limit here is lower and checked first (a filter set once: the
+# warnings module's context managers are not thread-safe, and uploads are read two at a time).
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 
 
 def upload_payload(payload) -> str | bytes | None:
@@ -71,11 +75,10 @@ def read_picture(source: str | os.PathLike | bytes) -> Image.Image:
                               "can be read. Use a smaller one.")
     if size == 0:
         raise ImageInputError(f"That file is empty; {WHAT_TO_DO}.")
-    stream = io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")  # noqa: SIM115
+    stream = None
     try:
-        with warnings.catch_warnings():  # PIL warns from 89 million pixels: the limit here is lower
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            return _decode(stream)
+        stream = io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")  # noqa: SIM115
+        return _decode(stream)
     except ImageInputError:
         raise
     except Image.DecompressionBombError:  # PIL's own limit (179 million pixels), checked in Image.open
@@ -83,10 +86,13 @@ def read_picture(source: str | os.PathLike | bytes) -> Image.Image:
                               "use a smaller one.") from None
     except UnidentifiedImageError:
         raise ImageInputError(f"That file is not a picture this app reads; {WHAT_TO_DO}.") from None
+    except FileNotFoundError:
+        raise ImageInputError(f"The uploaded file is gone; upload it again ({WHAT_TO_DO}).") from None
     except (OSError, ValueError, SyntaxError, EOFError):  # truncated or damaged data
         raise ImageInputError(f"That picture is damaged or cut short; {WHAT_TO_DO}.") from None
     finally:
-        stream.close()
+        if stream is not None:
+            stream.close()
 
 
 def _file_size(path) -> int:
@@ -109,6 +115,10 @@ def _decode(stream) -> Image.Image:
     if min(width, height) < 2:
         raise ImageInputError(f"That picture is {width}x{height} pixels: too small to read; {WHAT_TO_DO}.")
     image.seek(0)  # the first frame of an animation
-    image = ImageOps.exif_transpose(image)
     image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)  # palette images: nearest, by PIL's rule
+    image = ImageOps.exif_transpose(image)  # after shrinking: no full-size copy
+    if image.mode in ("I", "I;16", "I;16B", "I;16L", "F"):  # 16- or 32-bit greys: to 8 bits, full range
+        values = np.asarray(image, dtype=np.float32)
+        low, high = float(values.min()), float(values.max())
+        image = Image.fromarray(((values - low) * (255 / max(high - low, 1e-6))).astype(np.uint8))
     return flatten(image)

@@ -106,6 +106,10 @@ API_CASES = [
      r"not uploaded by a user"),
     ("encode_upload", L + [{"path": str(REPO / "app.py"), "meta": {"_type": "gradio.FileData"}}],
      r"not uploaded by a user"),
+    ("encode_upload", L + [{"path": "https://example.com/huge.png", "meta": {"_type": "gradio.FileData"}}],
+     r"uploaded to this server first .* not a web address"),  # the server would download it, unbounded
+    ("encode_upload", L + [{"path": None, "url": "http://10.0.0.1/x.png", "meta": {"_type": "gradio.FileData"}}],
+     r"not a web address"),
 ]
 
 
@@ -144,12 +148,6 @@ def _bomb_png(side: int = 12000) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
 
 
-def _peak_mb() -> float:
-    """This process's peak resident memory (the app runs in it), in MB."""
-    status = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines())
-    return int(status["VmHWM"].split()[0]) / 1024
-
-
 UPLOAD_CASES = [
     ("doc.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", r"not a picture this app reads"),
     ("notes.txt", b"just some text\n" * 20, r"not a picture this app reads"),
@@ -166,10 +164,23 @@ UPLOAD_CASES = [
 def test_bad_uploads_are_refused_by_what_they_are(live_app, name, data, message):
     import re
 
-    before = _peak_mb()
     event, reply = call(live_app, "encode_upload", L + [_upload(live_app, name, data)])
     assert event == "error" and re.search(message, reply), reply
-    assert _peak_mb() - before < 300  # no upload decodes its way past the limit
+
+
+def test_no_upload_raises_the_servers_memory_by_300_mb():
+    """Each read in a fresh process, its peak memory before and after (benchmarks/bench_uploads.py): the
+    largest picture accepted stays under 300 MB; the 12000x12000 one is refused from its header."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_uploads", REPO / "benchmarks" / "bench_uploads.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    files = bench.files()
+    largest = bench.measure(files["5000x5000 RGBA PNG (accepted, the largest)"])
+    assert largest["outcome"] == "read" and largest["peak_increase_mb"] < 300, largest
+    bomb = bench.measure(_bomb_png())
+    assert bomb["outcome"].startswith("refused") and bomb["peak_increase_mb"] < 50, bomb  # 144 MB if decoded
 
 
 def test_the_upload_route_refuses_files_over_the_size_limit(live_app):

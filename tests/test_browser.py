@@ -39,7 +39,7 @@ def shots() -> Path:
 @pytest.fixture(scope="module")
 def browser_context(live_app):
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (`apt-get install chromium`; .ci/run does)")
+        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (`bash scripts/test` does)")
     from playwright.sync_api import sync_playwright
 
     profile = tempfile.mkdtemp(prefix="chromium-")

@@ -177,7 +177,7 @@ def test_a_missing_dataset_is_downloaded_in_the_background_and_then_shown(tmp_pa
     monkeypatch.delenv("LATENT_EXPLORER_OFFLINE", raising=False)
     store = Store.load(REPO / "checkpoints", empty)
     before = store.lineup("frey", 2, None)
-    assert not before.images.originals and "tries to download it now" in before.images.message
+    assert not before.images.originals and "Expected: frey_rawface.mat" in before.images.message
 
     asked = []
 
@@ -195,5 +195,7 @@ def test_a_missing_dataset_is_downloaded_in_the_background_and_then_shown(tmp_pa
     monkeypatch.undo()
     after = store.lineup("frey", 2, None)
     assert after.images.originals and after.n_images == before.n_images
+    failed = store.lineup("mnist", 2, None).images  # says why, instead of promising a download
+    assert not failed.originals and failed.message.endswith("no network")
     monkeypatch.setenv("LATENT_EXPLORER_OFFLINE", "1")
     assert Store.load(REPO / "checkpoints", empty).fetch_missing() == []  # downloads off: nothing tried

@@ -110,13 +110,15 @@ def test_cli_reports_a_diverging_run_and_writes_nothing(tmp_path, data_dir, caps
     assert "Lower --lr" in err and not out.exists()
 
 
-@pytest.mark.parametrize("args,field", [(["--name", "../evil"], "name"), (["--name", "/tmp/evil"], "name"),
+@pytest.mark.parametrize("args,field", [(["--name", "../evil"], "name"), (["--name", "OUTSIDE"], "name"),
                                         (["--lr", "nan"], "lr"), (["--lr", "-1"], "lr"), (["--epochs", "0"], "epochs"),
                                         (["--latent-dim", "0"], "latent_dim"), (["--batch-size", "0"], "batch_size"),
                                         (["--beta", "-1"], "beta"), (["--train-subset", "0"], "train_subset")])
 def test_cli_refuses_bad_arguments_with_one_line_and_exit_code_2(tmp_path, capsys, args, field):
-    out = tmp_path / "out"
+    out, outside = tmp_path / "out", tmp_path.parent / f"{tmp_path.name}-evil"  # an absolute path beside it
+    args = [str(outside) if a == "OUTSIDE" else a for a in args]
     assert main([*CLI_RUN, "--out-dir", str(out), *args]) == 2
+    assert not outside.exists()
     err = capsys.readouterr().err
     assert err.startswith("error: ") and field in err and err.count("\n") == 1 and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []  # nothing written, inside --out-dir or beside it

@@ -264,6 +264,8 @@ def _pickled_wrapper(data: bytes) -> tuple[dict, int]:
         elif name not in ("PROTO", "FRAME"):
             raise ValueError(f"opcode {name} at byte {pos}")
     raise ValueError("no array data")
+
+
 def _load_frey(root: Path, allowed: bool) -> tuple[Split, Split]:
     from scipy.io import loadmat
 

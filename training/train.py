@@ -174,42 +174,44 @@ def _fit(model, config: TrainConfig, train_split, test_split, device, progress: 
     curves["kl_weight"] = []
     step = 0
     bar = tqdm(total=total_steps, disable=not progress, desc=config.run_name, unit="step", mininterval=0.5)
-    for epoch in range(1, config.epochs + 1):
-        model.train()
-        order = torch.randperm(n, generator=generator, device=device)
-        sums = torch.zeros(len(keys), device=device)
-        losses = torch.empty(steps_per_epoch, device=device)  # checked once per epoch: no sync per step
-        weight = 1.0
-        for i in range(steps_per_epoch):
-            x = train_split.images[order[i * config.batch_size:(i + 1) * config.batch_size]]
-            if config.augment == "hflip":
-                mirror = torch.rand(len(x), generator=generator, device=device) < 0.5
-                x = torch.where(mirror[:, None, None, None], x.flip(-1), x)
-            weight = kl_weight(config.kl_schedule, step, total_steps, warmup_steps, config.kl_cycles)
-            out = model.loss(x, kl_weight=weight, generator=generator)
-            optimizer.zero_grad(set_to_none=True)
-            out["loss"].backward()
-            optimizer.step()
-            out = {k: v.detach() for k, v in out.items()}
-            losses[i] = out["loss"]
-            sums += torch.stack([out[k] for k in keys]) * len(x)
-            step += 1
-            bar.update()
-            if step % 50 == 0:
-                bar.set_postfix({k: f"{out[k].item():.2f}" for k in keys} | {"kl_w": f"{weight:.2f}"})
-        bad = (~torch.isfinite(losses)).nonzero()
-        if len(bad):
-            i = int(bad[0])
-            raise _diverged(f"loss became {losses[i].item()} at epoch {epoch} step {i + 1} of {steps_per_epoch}",
-                            config)
-        for k, total in zip(keys, (sums / n).tolist()):
-            curves[f"train_{k}"].append(total)
-        for k, value in _test_losses(model, test_split, keys, config.seed).items():
-            if not math.isfinite(value):
-                raise _diverged(f"test {k} became {value} after epoch {epoch}", config)
-            curves[f"test_{k}"].append(value)
-        curves["kl_weight"].append(weight)
-    bar.close()
+    try:
+        for epoch in range(1, config.epochs + 1):
+            model.train()
+            order = torch.randperm(n, generator=generator, device=device)
+            sums = torch.zeros(len(keys), device=device)
+            losses = torch.empty(steps_per_epoch, device=device)  # checked once per epoch: no sync per step
+            weight = 1.0
+            for i in range(steps_per_epoch):
+                x = train_split.images[order[i * config.batch_size:(i + 1) * config.batch_size]]
+                if config.augment == "hflip":
+                    mirror = torch.rand(len(x), generator=generator, device=device) < 0.5
+                    x = torch.where(mirror[:, None, None, None], x.flip(-1), x)
+                weight = kl_weight(config.kl_schedule, step, total_steps, warmup_steps, config.kl_cycles)
+                out = model.loss(x, kl_weight=weight, generator=generator)
+                optimizer.zero_grad(set_to_none=True)
+                out["loss"].backward()
+                optimizer.step()
+                out = {k: v.detach() for k, v in out.items()}
+                losses[i] = out["loss"]
+                sums += torch.stack([out[k] for k in keys]) * len(x)
+                step += 1
+                bar.update()
+                if step % 50 == 0:
+                    bar.set_postfix({k: f"{out[k].item():.2f}" for k in keys} | {"kl_w": f"{weight:.2f}"})
+            bad = (~torch.isfinite(losses)).nonzero()
+            if len(bad):
+                i = int(bad[0])
+                raise _diverged(f"loss became {losses[i].item()} at epoch {epoch} step {i + 1} of {steps_per_epoch}",
+                                config)
+            for k, total in zip(keys, (sums / n).tolist()):
+                curves[f"train_{k}"].append(total)
+            for k, value in _test_losses(model, test_split, keys, config.seed).items():
+                if not math.isfinite(value):
+                    raise _diverged(f"test {k} became {value} after epoch {epoch}", config)
+                curves[f"test_{k}"].append(value)
+            curves["kl_weight"].append(weight)
+    finally:  # a diverged run raises: the bar is closed either way
+        bar.close()
     return curves
 
 

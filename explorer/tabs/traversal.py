@@ -25,7 +25,7 @@ import numpy as np
 from .. import components, panels
 from ..images import gif_bytes, hstack, png_bytes, titled
 from ..inputs import InputError, real_number, whole_number
-from ..page import HEAVY, Page, lineup_slug
+from ..page import EXPORT, Page, lineup_slug
 from ..store import Lineup
 
 TITLE = "Traversal"
@@ -161,4 +161,4 @@ def build(page: Page) -> None:
                        queue=False)
     reset.click(page.handler(restart), [*page.lineup_inputs, *position], outputs, api_visibility="private")
     gif_button.click(page.handler(export_gif), [*page.lineup_inputs, *position], [gif], api_name="traversal_gif",
-                      **HEAVY)
+                      **EXPORT)
