@@ -15,7 +15,7 @@ from typing import ClassVar
 
 import torch
 
-from .latent import dims_by_importance
+from .latent import cycle_error, density_grid, dims_by_importance, prior_holes
 
 
 @dataclass(eq=False)  # entries are compared and hashed by identity
@@ -122,6 +122,35 @@ class ModelEntry:
         """(mean, std) that scale Kingma & Welling's manifold grid onto this model's map."""
         return self.prior()
 
+    def posterior_std(self, x: torch.Tensor) -> torch.Tensor | None:
+        """The std (n, k) of q(z|x) for images x, or None for a model whose encoder is a point."""
+        return None
+
+    # ---- map layers (2-D models; computed once) ---------------------------------------------------------
+    @cached_property
+    def layer_grid(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Cell centres (xs, ys) of the grid the map layers are drawn on: the codes' box and the prior's
+        2.5-sigma box together, 64 x 64."""
+        mean, std = self.prior()
+        low = torch.minimum(self.z[:, :2].min(0).values, mean[:2] - 2.5 * std[:2])
+        high = torch.maximum(self.z[:, :2].max(0).values, mean[:2] + 2.5 * std[:2])
+        return density_grid((float(low[0]), float(high[0]), float(low[1]), float(high[1])), 64)
+
+    @cached_property
+    def prior_holes(self) -> torch.Tensor:
+        """(64, 64) over :attr:`layer_grid`: prior mass where the test codes have none (2-D models)."""
+        mean, std = self.prior()
+        xs, ys = self.layer_grid
+        return prior_holes(self.z[:, :2], mean[:2], std[:2], xs, ys)
+
+    @cached_property
+    def decoder_quality(self) -> torch.Tensor:
+        """(64, 64) over :attr:`layer_grid`: the cycle error ‖encode(decode(z)) − z‖ (2-D models)."""
+        xs, ys = self.layer_grid
+        gy, gx = torch.meshgrid(ys.float(), xs.float(), indexing="ij")
+        z = torch.stack([gx.reshape(-1), gy.reshape(-1)], dim=1)
+        return cycle_error(self.encode, self.decode, z).reshape(len(ys), len(xs))
+
     # ---- computation ------------------------------------------------------------------------------------
     @torch.no_grad()
     def decode(self, z: torch.Tensor) -> torch.Tensor:
@@ -183,6 +212,10 @@ class VAEEntry(ModelEntry):
 
     def centre(self):
         return torch.zeros(self.latent_dim)  # the prior's mean
+
+    @torch.no_grad()
+    def posterior_std(self, x):
+        return self.model.posterior(x)[1].mul(0.5).exp()  # exp(logvar / 2)
 
     def axis_scale(self):
         return torch.ones(self.latent_dim)   # the prior's std

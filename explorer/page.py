@@ -183,6 +183,9 @@ class Page:
             for entry in lineup.models:
                 self.assets.map_points(entry, "dims")
                 self.assets.decoder(entry)
+        for entry in self.store.entries.values():  # the map layers of 2-D models, once each
+            if entry.latent_dim == 2:
+                entry.prior_holes, entry.decoder_quality  # noqa: B018 -- computed and cached on first use
 
     # ---- pictures ------------------------------------------------------------------------------------------
     def picture_file(self, picture: np.ndarray, name: str) -> str:

@@ -7,9 +7,14 @@ template carries an ``le`` field the page script (``explorer/static/maps.js``) f
     {"points": c}          the points whose label is c
     {"points": "all"}      every point, coloured by label from ``palette`` (or, without one, on the
                            trace's colour scale: ordinal labels such as a frame number)
-    {"overlay": name}      a mark the page moves: "selected" (ring), "yours" (star), "spot" (cross)
+    {"overlay": name}      a mark the page moves: "selected" (ring), "yours" (star), "spot" (cross),
+                           "posterior" (a VAE's 1- and 2-sigma ellipse of q(z|x) for the selected image)
+    {"layer": name}        a layer drawn as given (its data is in the template): "prior" (the 1- and
+                           2-sigma contours of the Gaussian samples are drawn from), "holes" (prior mass
+                           where the test codes have none), "quality" (the decoder's cycle error)
 
-Overlays come last, so WebGL draws them above the points.
+Heatmap layers come first, under the points; the prior's contours and the overlays after them, so
+WebGL draws them above the points.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import numpy as np
 import torch
 
 from .entries import ModelEntry
+from .latent import ellipse
 
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
            "#bcbd22", "#17becf"]
@@ -42,11 +48,55 @@ def map_points(xy: torch.Tensor, labels: torch.Tensor) -> bytes:
     return (xy.float().numpy().astype("<f4").tobytes() + labels.numpy().astype("<i4").tobytes())
 
 
-def latent_map(entry: ModelEntry, view: str, data_url: str, class_names: list[str] | None,
-               label_name: str, n: int | None = None) -> dict:
-    """The template of one model's latent map (see the module docstring) of its first ``n`` codes (all)."""
-    n_classes = len(class_names) if class_names else int(entry.labels.max()) + 1
+LAYERS = {"prior": "prior N(0, I): 1σ, 2σ circles", "holes": "prior holes: prior mass, no codes",
+          "quality": "decoder nonsense: cycle error"}
+
+
+def layer_traces(entry: ModelEntry, view: str, layers: list[str]) -> list[dict]:
+    """The map layers of ``entry`` that are switched on and make sense in ``view``: the prior's contours
+    on a map of the first two dimensions (WebGL, drawn above the points), the density layers on a 2-D
+    model's map (heatmaps, under them)."""
+    if view != "dims":
+        return []
     traces = []
+    on_plane = entry.latent_dim == 2
+    if on_plane and ("holes" in layers or "quality" in layers):
+        xs, ys = (v.tolist() for v in entry.layer_grid)
+        if "holes" in layers:
+            holes = entry.prior_holes / entry.prior_holes.max().clamp_min(1e-12)
+            traces.append({"type": "heatmap", "x": xs, "y": ys, "z": _rounded(holes), "name": "prior holes",
+                           "le": {"layer": "holes"}, "zmin": 0, "zmax": 1, "showscale": False,
+                           "hoverinfo": "skip", "zsmooth": "best",
+                           "colorscale": [[0, "rgba(255,255,255,0)"], [1, "rgba(214,39,40,0.55)"]]})
+        if "quality" in layers:
+            error = entry.decoder_quality
+            scale = float(error.quantile(0.95)) or 1.0
+            traces.append({"type": "heatmap", "x": xs, "y": ys, "z": _rounded((error / scale).clamp(0, 1)),
+                           "name": "decoder quality", "le": {"layer": "quality"}, "zmin": 0, "zmax": 1,
+                           "showscale": False, "hoverinfo": "skip", "zsmooth": "best",
+                           "colorscale": [[0, "rgba(255,255,255,0)"], [1, "rgba(80,40,160,0.6)"]]})
+    if "prior" in layers:
+        mean, std = entry.prior()
+        path = []
+        for scale in (1.0, 2.0):
+            path += ellipse(mean[:2], std[:2], scale).tolist() + [[None, None]]
+        traces.append({"type": "scattergl", "mode": "lines", "name": "prior 1σ, 2σ", "le": {"layer": "prior"},
+                       "x": [p[0] for p in path], "y": [p[1] for p in path], "hoverinfo": "skip",
+                       "showlegend": False, "line": {"color": "#111", "width": 3, "dash": "dash"}})
+    return traces
+
+
+def _rounded(grid: torch.Tensor) -> list[list[float]]:
+    return [[round(v, 3) for v in row] for row in grid.tolist()]
+
+
+def latent_map(entry: ModelEntry, view: str, data_url: str, class_names: list[str] | None,
+               label_name: str, n: int | None = None, layers: list[str] | tuple = ()) -> dict:
+    """The template of one model's latent map (see the module docstring) of its first ``n`` codes (all),
+    with the ``layers`` switched on (names of :data:`LAYERS`)."""
+    n_classes = len(class_names) if class_names else int(entry.labels.max()) + 1
+    layers = layer_traces(entry, view, list(layers))
+    traces = [t for t in layers if t["type"] == "heatmap"]  # under the points
     if class_names and n_classes <= LEGEND_LIMIT:  # one trace per class: a legend, and no per-point colours
         for c, name in enumerate(class_names):
             traces.append({"type": "scattergl", "mode": "markers", "name": name, "le": {"points": c},
@@ -67,6 +117,7 @@ def latent_map(entry: ModelEntry, view: str, data_url: str, class_names: list[st
                        "le": {"points": "all"},
                        "hovertemplate": f"{label_name} %{{text}}<br>#%{{customdata}}<extra></extra>",
                        "marker": {"size": 12, "opacity": 0.9, "line": {"width": 1, "color": "#333"}}})
+    traces += [t for t in layers if t["type"] != "heatmap"]  # the prior's contours above them
     traces += [
         {"type": "scattergl", "mode": "markers", "name": "selected", "le": {"overlay": "selected"},
          "hoverinfo": "skip", "showlegend": False,
@@ -74,6 +125,8 @@ def latent_map(entry: ModelEntry, view: str, data_url: str, class_names: list[st
         {"type": "scattergl", "mode": "markers", "name": "your image", "le": {"overlay": "yours"},
          "hoverinfo": "skip", "showlegend": False,
          "marker": {"size": 30, "symbol": "star", "color": "gold", "line": {"width": 2, "color": "#000"}}},
+        {"type": "scattergl", "mode": "lines", "name": "posterior", "le": {"overlay": "posterior"},
+         "hoverinfo": "skip", "showlegend": False, "line": {"width": 3, "color": "#000"}},
         {"type": "scattergl", "mode": "markers", "name": "clicked spot", "le": {"overlay": "spot"},
          "hoverinfo": "skip", "showlegend": False,
          "marker": {"size": 22, "symbol": "x-thin-open", "color": "#000", "line": {"width": 4, "color": "#000"}}},

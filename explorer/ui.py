@@ -22,6 +22,8 @@ CSS = """
 #le-status { font-size: 14px; min-height: 0; margin: -4px 0 -6px 2px; }
 #le-status p { margin: 0; }
 .look { font-size: 16px; color: var(--body-text-color-subdued); margin: 0; }
+#le-layers { margin: -2px 0 -4px 0; gap: 4px 10px; }
+#le-layers label { font-size: 15px; padding: 2px 8px; }
 .look p { margin: 0; }
 .tab-wrapper { margin-bottom: 2px; }
 .pixelated img { image-rendering: pixelated; object-fit: contain; }

@@ -419,3 +419,23 @@ def test_upload_a_pdf_then_a_white_digit_on_transparency(page, shots, tmp_path):
     assert yours.mean() < 128  # white ink on black, as MNIST: not a blank white square
     tab(page, "Latent map")
     page.wait_for_function(f"{MAPS}.marks().every(m => m['your image'].length === 1)", timeout=10_000)
+
+
+def test_map_layers_toggle_and_a_vae_point_shows_its_posterior(page, shots):
+    """The prior's circles are on by default; prior holes and decoder nonsense toggle on and off; clicking a
+    point draws the VAE's q(z|x) ellipses around it (the AE and PCA have none)."""
+    tab(page, "Latent map")
+    choose_dataset(page, "mnist")
+    wait_for_maps(page, "mnist/2/")
+    page.wait_for_function(f"{MAPS}.layers().every(l => l.join() === 'prior 1σ, 2σ')", timeout=20_000)
+    for text, name in (("prior holes", "prior holes"), ("decoder nonsense", "decoder quality")):
+        page.locator("#le-layers label", has_text=text).click()
+        page.wait_for_function(f"{MAPS}.layers().every(l => l.includes('{name}'))", timeout=30_000)
+        page.screenshot(path=str(shots / f"layer-{name.replace(' ', '-')}-1280x720.png"))
+        page.locator("#le-layers label", has_text=text).click()
+        page.wait_for_function(f"{MAPS}.layers().every(l => !l.includes('{name}'))", timeout=30_000)
+    x, y = page.evaluate(f"{MAPS}.pointOnScreen('mnist-vae-z2', 42)")
+    page.mouse.click(x, y)
+    page.wait_for_function(f"{MAPS}.marks()[2]['posterior'].length > 10", timeout=20_000)
+    marks = page.evaluate(f"{MAPS}.marks()")
+    assert [len(m["posterior"]) for m in marks[:2]] == [0, 0] and marks[2]["selected"]

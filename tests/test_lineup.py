@@ -442,8 +442,9 @@ def test_mnist_map_has_a_trace_per_class_then_the_overlays(store):
     traces = figure["traces"]
     assert [t["le"] for t in traces[:10]] == [{"points": c} for c in range(10)]
     assert [t["name"] for t in traces[:10]] == [str(c) for c in range(10)]
-    assert [t["le"] for t in traces[10:]] == [{"overlay": "selected"}, {"overlay": "yours"}, {"overlay": "spot"}]
-    assert [t["name"] for t in traces[10:]] == ["selected", "your image", "clicked spot"]
+    assert [t["le"] for t in traces[10:]] == [{"overlay": "selected"}, {"overlay": "yours"}, {"overlay": "posterior"},
+                                              {"overlay": "spot"}]
+    assert [t["name"] for t in traces[10:]] == ["selected", "your image", "posterior", "clicked spot"]
     assert figure["palette"] is None and len(figure["legend"]) == 10 and figure["n"] == 300
     assert figure["clickable"] is True and figure["data"] == "/points.bin" and figure["name"] == "mnist-vae-z2"
     k3 = store.entries["mnist-vae-z3"]
@@ -457,8 +458,8 @@ def test_many_classes_share_one_trace_with_a_palette(store):
     names = [f"person {i}" for i in range(40)]
     figure = plots.latent_map(entry, "dims", "/points.bin", names, "person")
     traces = figure["traces"]
-    assert len(traces) == 4 and traces[0]["le"] == {"points": "all"}
-    assert [t["le"].get("overlay") for t in traces[1:]] == ["selected", "yours", "spot"]
+    assert len(traces) == 5 and traces[0]["le"] == {"points": "all"}
+    assert [t["le"].get("overlay") for t in traces[1:]] == ["selected", "yours", "posterior", "spot"]
     assert len(figure["palette"]) == 40 and len(set(figure["palette"])) == 40
     assert all(len(c) == 7 and c.startswith("#") for c in figure["palette"])
     assert figure["legend"] == [] and figure["class_names"] == names

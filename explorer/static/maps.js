@@ -29,6 +29,7 @@ const load = (url, n) => {
 const fill = (template, data, map) => {  // a trace template -> a plotly trace
   const { le, ...trace } = template;
   if (le.overlay) return { ...trace, x: [], y: [] };
+  if (le.layer) return trace;  // drawn as given
   const keep = [];
   for (let i = 0; i < data.n; i++) if (le.points === "all" || data.labels[i] === le.points) keep.push(i);
   const x = new Float32Array(keep.length), y = new Float32Array(keep.length);
@@ -57,6 +58,9 @@ const placeMarks = (slot) => {  // the ring, the star and the clicked spot, draw
     if (name === "selected") [x, y] = position(slot, state.selected);
     if (name === "yours" && spec.yours && spec.yours[map.name]) [x, y] = spec.yours[map.name].map((v) => [v]);
     if (name === "spot" && spec.spot && spec.spot.model === map.name) [x, y] = [[spec.spot.x], [spec.spot.y]];
+    if (name === "posterior" && spec.posterior && spec.posterior[map.name] && state.selected === spec.selected) {
+      [x, y] = spec.posterior[map.name];  // the selected image's q(z|x); hidden until a new selection's arrives
+    }
     xs.push(x); ys.push(y); indices.push(i);
   }
   window.Plotly.restyle(slot.div, { x: xs, y: ys }, indices);
@@ -172,9 +176,11 @@ grid.leMaps = {
     return [box.left + layout.xaxis.d2p(x), box.top + layout.yaxis.d2p(y)];
   },
   marks() {
-    return state.slots.map((s) => Object.fromEntries(s.div.data.filter((t) => ["selected", "your image", "clicked spot"]
-      .includes(t.name)).map((t) => [t.name, Array.from(t.x || [])])));
+    return state.slots.map((s) => Object.fromEntries(s.div.data.filter((t) => ["selected", "your image", "clicked spot",
+      "posterior"].includes(t.name)).map((t) => [t.name, Array.from(t.x || [])])));
   },
+  layers() { return state.slots.map((s) => s.div.data.filter((t) => t.type === "heatmap" || t.mode === "lines")
+    .filter((t) => t.name !== "posterior").map((t) => t.name)); },
   models() { return state.slots.map((s) => s.map && s.map.name); },
   pointsOf(model) { const s = state.slots.find((t) => t.map && t.map.name === model); return s ? Array.from(s.data.xy) : []; },
   spot() { return state.spec && state.spec.spot; },

@@ -10,9 +10,9 @@ import torch
 from .. import components, panels
 from ..images import titled
 from ..inputs import InputError, real_number, whole_number
-from ..latent import project
+from ..latent import ellipse, project
 from ..page import QUICK, Page, lineup_slug
-from ..plots import latent_map
+from ..plots import LAYERS, latent_map
 from ..store import Lineup
 
 TITLE = "Latent map"
@@ -29,6 +29,8 @@ def build(page: Page) -> None:
             gr.Markdown(LOOK, elem_classes="look")
             view = gr.Radio(VIEWS, value="dims", label="Map view (k > 2)", visible=False, min_width=320,
                             elem_id="le-view", scale=0)
+        layers = gr.CheckboxGroup([(text, name) for name, text in LAYERS.items()], value=["prior"],
+                                  show_label=False, container=False, elem_id="le-layers")
         with gr.Row():
             with gr.Column(scale=6):
                 maps = components.latent_maps()
@@ -38,28 +40,34 @@ def build(page: Page) -> None:
         where = [gr.Textbox(visible=False), gr.Number(visible=False), gr.Number(visible=False)]  # API only
         decode_at_api = gr.Button(visible=False)
 
-    def spec(lineup: Lineup, view_name, selected, yours) -> dict:
-        """The maps' spec: a template per model (points fetched by the page), marks to draw."""
+    def spec(lineup: Lineup, view_name, selected, yours, shown) -> dict:
+        """The maps' spec: a template per model (points fetched by the page), its layers, marks to draw."""
         info = lineup.info
         sprite = page.assets.sprite(lineup)
-        maps_, stars = [], {}
+        shown = _layers(shown)
+        index = _selected(lineup, selected)
+        maps_, stars, posteriors = [], {}, {}
         for entry in lineup.models:
             chosen = view_name if view_name in entry.views else "dims"
             url, xy = page.assets.map_points(entry, chosen, lineup.n_images)
             maps_.append(latent_map(entry, chosen, url, info.get("class_names"), info.get("label_name", "label"),
-                                    len(xy)))
+                                    len(xy), shown))
             if yours and entry.name in yours:
                 code = torch.tensor(yours[entry.name], dtype=torch.float32)[None]
                 stars[entry.name] = project(code, chosen, entry.latents, entry.z)[0].tolist()
-        index = _selected(lineup, selected)
+            std = entry.posterior_std(lineup.images.images[index:index + 1]) if chosen == "dims" else None
+            if std is not None:  # q(z|x) of the selected image: its 1- and 2-sigma ellipses
+                path = [*ellipse(entry.z[index, :2], std[0, :2]).tolist(), [None, None],
+                        *ellipse(entry.z[index, :2], std[0, :2], 2.0).tolist()]
+                posteriors[entry.name] = [[p[0] for p in path], [p[1] for p in path]]
         return {"key": f"{lineup.key}/{view_name}", "maps": maps_, "sprite": sprite, "selected": index,
-                "yours": stars, "spot": None}
+                "yours": stars, "spot": None, "posterior": posteriors}
 
-    def redraw(lineup: Lineup, view_name, selected, yours):
-        return {maps: spec(lineup, view_name, selected, yours)}
+    def redraw(lineup: Lineup, view_name, selected, yours, shown):
+        return {maps: spec(lineup, view_name, selected, yours, shown)}
 
-    def refresh(lineup: Lineup, view_name, selected, yours):
-        return {**redraw(lineup, view_name, selected, yours), view: gr.update(visible=lineup.latent_dim > 2),
+    def refresh(lineup: Lineup, view_name, selected, yours, shown):
+        return {**redraw(lineup, view_name, selected, yours, shown), view: gr.update(visible=lineup.latent_dim > 2),
                 **show_selection(lineup, _selected(lineup, selected)),
                 here: page.picture_file(titled(np.full((40, 190), 255, np.uint8), HINT), "hint")}
 
@@ -93,11 +101,13 @@ def build(page: Page) -> None:
         return decode_here(lineup, data.get("model"), data.get("x"), data.get("y"))
 
     # Wiring. The lineup, the selection and "your image" each redraw only what they change.
-    marks = [view, page.index, page.yours]
+    marks = [view, page.index, page.yours, layers]
     page.subscribe("lineup", refresh, marks, [maps, view, selection, here])
     page.subscribe("selection", redraw, marks, [maps])
     page.subscribe("yours", redraw, marks, [maps])
     view.input(page.handler(redraw), [*page.lineup_inputs, *marks], [maps], api_name="maps", **QUICK)
+    layers.input(page.handler(redraw), [*page.lineup_inputs, *marks], [maps], api_visibility="private",
+                 show_progress="hidden", **QUICK)
     page.announce("selection", page.index.submit(page.handler(show_selection), [*page.lineup_inputs, page.index],
                                                  [selection], api_name="select", **QUICK))
     private = {"api_visibility": "private", "show_progress": "hidden"}
@@ -106,6 +116,15 @@ def build(page: Page) -> None:
     maps.click(page.event_handler(on_space), page.lineup_inputs, [here], **private, **QUICK)
     decode_at_api.click(page.handler(decode_here), [*page.lineup_inputs, *where], [here], api_name="decode_at",
                         **QUICK)
+
+
+def _layers(value) -> list[str]:
+    """The map layers asked for: a list of names of :data:`~explorer.plots.LAYERS` (None: the default)."""
+    if value is None:
+        return ["prior"]
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) and v in LAYERS for v in value):
+        raise InputError(f"map layers must be a list of {', '.join(LAYERS)}, got {value!r}")
+    return list(value)
 
 
 def _index(lineup: Lineup, value) -> int:
