@@ -183,6 +183,30 @@ def loss_curves(models: list[ModelEntry]) -> dict:
     return {"data": traces, "layout": layout}
 
 
+ACTIVE_KL = 0.01  # nats: a dimension whose average KL is below this carries no information (an inactive unit)
+
+
+def kl_bars(models: list[ModelEntry], axes: int) -> dict:
+    """KL(q(z|x) ‖ p(z)) per dimension of each VAE, in the traversal sliders' order (most-used first; the
+    axes past the sliders' ``axes`` paler), and in the title how many of its dimensions are active (carry
+    information: KL above :data:`ACTIVE_KL`). Empty without a VAE."""
+    traces, counts = [], []
+    for i, entry in enumerate(m for m in models if m.importance_name == "KL"):
+        order = entry.axes(entry.latent_dim)
+        kl = [float(entry.importance[d]) for d in order]
+        counts.append(f"{entry.label} {sum(v > ACTIVE_KL for v in kl)} of {entry.latent_dim} active")
+        traces.append({"type": "bar", "x": [str(j + 1) for j in range(len(order))], "y": kl, "name": entry.label,
+                       "text": [f"z{d + 1}" for d in order], "hovertemplate": "%{text}: KL %{y:.2f}<extra></extra>",
+                       "marker": {"color": PALETTE[(i + 2) % 10],
+                                  "opacity": [1.0 if j < axes else 0.35 for j in range(len(order))]}})
+    axis = {"tickfont": {"size": 14}, "gridcolor": "#e6e6e6"}
+    return {"data": traces, "layout": _layout(
+        margin={"l": 44, "r": 8, "t": 30, "b": 30}, barmode="group", showlegend=len(traces) > 1,
+        title={"text": f"KL per axis, nats (slider no. below) · {' · '.join(counts)}", "font": {"size": 15},
+               "x": 0.01},
+        xaxis=axis, yaxis=axis, legend={"font": {"size": 14}})}
+
+
 def explained_variance(entry: ModelEntry | None) -> dict:
     """PCA's explained-variance ratio per component and its running total (empty without a PCA)."""
     traces = []

@@ -423,7 +423,7 @@ def test_upload_a_pdf_then_a_white_digit_on_transparency(page, shots, tmp_path):
 
 def test_map_layers_toggle_and_a_vae_point_shows_its_posterior(page, shots):
     """The prior's circles are on by default; prior holes and decoder nonsense toggle on and off; clicking a
-    point draws the VAE's q(z|x) ellipses around it (the AE and PCA have none)."""
+    point draws the VAE's q(z|x) ellipses around it (the AE and PCA have none); the VAE's KL bars show."""
     tab(page, "Latent map")
     choose_dataset(page, "mnist")
     wait_for_maps(page, "mnist/2/")
@@ -439,3 +439,5 @@ def test_map_layers_toggle_and_a_vae_point_shows_its_posterior(page, shots):
     page.wait_for_function(f"{MAPS}.marks()[2]['posterior'].length > 10", timeout=20_000)
     marks = page.evaluate(f"{MAPS}.marks()")
     assert [len(m["posterior"]) for m in marks[:2]] == [0, 0] and marks[2]["selected"]
+    tab(page, "Traversal")  # beside the sliders: each VAE's KL per axis, the active ones counted
+    page.locator("#le-kl", has_text="VAE 2 of 2 active").wait_for(timeout=10_000)

@@ -79,3 +79,21 @@ def test_layers_are_drawn_under_the_points_and_only_where_they_make_sense():
     assert not [t for t in latent_map(ae16, "pca", "u", None, "digit", layers=every)["traces"] if "le" in t
                 and "layer" in t["le"]]                              # nothing on a PCA-of-z view
     assert [t["name"] for t in latent_map(ae2, "dims", "u", None, "digit")["traces"]][0] != "prior 1σ, 2σ"
+
+
+def test_kl_bars_follow_the_sliders_and_count_the_active_units():
+    from explorer.plots import ACTIVE_KL, kl_bars
+    from explorer.store import Store
+
+    store = Store.load(REPO / "checkpoints")
+    lineup = store.lineup("mnist", 16, ["mnist-ae-z16", "mnist-vae-z16", "mnist-vae-z16-beta4"])
+    figure = kl_bars(lineup.models, 8)
+    assert [t["name"] for t in figure["data"]] == ["VAE", "VAE β=4"]  # the AE has no KL
+    for trace, entry in zip(figure["data"], lineup.models[1:]):
+        assert trace["y"] == sorted(trace["y"], reverse=True)            # slider order: most-used first
+        assert trace["text"][:8] == [f"z{d + 1}" for d in entry.axes(8)]
+        active = int((entry.importance > ACTIVE_KL).sum())
+        assert f"{entry.label} {active} of 16 active" in figure["layout"]["title"]["text"]
+    plain, heavy = (int((e.importance > ACTIVE_KL).sum()) for e in lineup.models[1:])
+    assert heavy < plain  # a larger β switches dimensions off
+    assert kl_bars(store.lineup("mnist", 16, ["mnist-ae-z16"]).models, 8)["data"] == []

@@ -26,6 +26,7 @@ from .. import components, panels
 from ..images import gif_bytes, hstack, png_bytes, titled
 from ..inputs import InputError, real_number, whole_number
 from ..page import EXPORT, Page, lineup_slug
+from ..plots import kl_bars
 from ..store import Lineup
 
 TITLE = "Traversal"
@@ -51,6 +52,7 @@ def build(page: Page) -> None:
                 traverse_api = gr.Button(visible=False)  # the server's frame for slider values, for the API
             with gr.Column(scale=3, min_width=360):
                 live = components.live_pictures()
+                kl = components.plot(elem_id="le-kl", height="190px", visible=False)  # beside the sliders
         gr.Markdown("**Traversal grids** (β-VAE papers): each row moves one axis −3 … +3 from the start; a VAE row "
                     "with KL near 0 is an unused axis: the image does not change.", elem_classes="look")
         grids = components.picture("Traversal grids", elem_id="le-grids")
@@ -112,6 +114,11 @@ def build(page: Page) -> None:
                 **dict(zip(sliders, slider_labels(lineup))), grids: grid_picture(lineup, start),
                 gif: gr.update(value=None, visible=False)}
 
+    def show_kl(lineup: Lineup) -> dict:
+        """Each VAE's KL per axis beside the sliders (hidden for a lineup without a VAE)."""
+        figure = kl_bars(lineup.models, min(lineup.latent_dim, panels.MAX_AXES))
+        return {kl: gr.update(value=figure, visible=bool(figure["data"]))}
+
     def checked_frame(lineup: Lineup, start: int | None, offsets) -> dict:
         """The server's exact frame for slider ``offsets`` (at most one per slider; missing ones are 0)."""
         if not isinstance(offsets, list | tuple) or len(offsets) > panels.MAX_AXES:
@@ -152,6 +159,7 @@ def build(page: Page) -> None:
     position = [page.index, start]
     outputs = [live, *sliders, grids, gif]
     page.subscribe("lineup", restart, position, outputs)
+    page.subscribe("lineup", show_kl, [], [kl])
     page.subscribe("selection", restart, position, outputs)
     start.input(page.handler(restart), [*page.lineup_inputs, *position], outputs, api_visibility="private")
     live.submit(page.event_handler(settle), page.lineup_inputs, [live], queue=False, show_progress="hidden",
