@@ -30,7 +30,7 @@ from .images import ImageInputError, png_bytes
 from .inputs import InputError
 from .store import Lineup, Store
 
-CHANGES = ("lineup", "selection", "yours")
+CHANGES = ("lineup", "selection", "yours", "samples")
 log = logging.getLogger(__name__)
 
 # Concurrency: what answers a hand on a control (a slider's picture, a click in a map) has its own workers,
@@ -68,6 +68,7 @@ class Page:
                                                elem_id="le-index")
         self.status = gr.Markdown(elem_id="le-status")
         self.yours = gr.State(None)  # {model name: code list} of the last encoded drawing or upload
+        self.sample_grid = gr.State({"n": 8, "seed": 0})  # the sampling grid last drawn (its codes: on the maps)
 
     @property
     def lineup_inputs(self) -> list:

@@ -88,10 +88,15 @@ def traversal_figure(entry: ModelEntry, index: int | None, steps: int = 7) -> np
                  title=f"{entry.label}: each row moves one axis −3 … +3 from the start")
 
 
+def sample_codes(entry: ModelEntry, n: int, seed: int) -> torch.Tensor:
+    """The n * n codes of a sampling grid: draws from the model's sampling Gaussian (:meth:`ModelEntry.prior`)."""
+    mean, std = entry.prior()
+    return latent.sample_gaussian(n * n, entry.latent_dim, seed, mean, std)
+
+
 def sample_grid(entry: ModelEntry, n: int, seed: int) -> np.ndarray:
     """n x n images decoded from the model's sampling Gaussian (:meth:`ModelEntry.prior`), one seed."""
-    mean, std = entry.prior()
-    z = latent.sample_gaussian(n * n, entry.latent_dim, seed, mean, std)
+    z = sample_codes(entry, n, seed)
     return titled(grid(entry.decode(z), nrow=n), f"{entry.label}: {entry.prior_caption}", factor=_zoom(entry, n))
 
 

@@ -48,8 +48,16 @@ def map_points(xy: torch.Tensor, labels: torch.Tensor) -> bytes:
     return (xy.float().numpy().astype("<f4").tobytes() + labels.numpy().astype("<i4").tobytes())
 
 
-LAYERS = {"prior": "prior N(0, I): 1σ, 2σ circles", "holes": "prior holes: prior mass, no codes",
-          "quality": "decoder nonsense: cycle error"}
+LAYERS = {"prior": "prior N(0, I): 1σ, 2σ circles", "samples": "the sampling grid's codes",
+          "holes": "prior holes: prior mass, no codes", "quality": "decoder nonsense: cycle error"}
+
+
+def samples_trace(xy: torch.Tensor) -> dict:
+    """Where the codes of the sampling grid (n, 2 in the map's view) land on a map: small crosses."""
+    return {"type": "scattergl", "mode": "markers", "name": "sampling grid", "le": {"layer": "samples"},
+            "x": [round(v, 4) for v in xy[:, 0].tolist()], "y": [round(v, 4) for v in xy[:, 1].tolist()],
+            "hoverinfo": "skip", "showlegend": False,
+            "marker": {"symbol": "x-thin-open", "size": 9, "color": "#000", "line": {"width": 2, "color": "#000"}}}
 
 
 def layer_traces(entry: ModelEntry, view: str, layers: list[str]) -> list[dict]:
@@ -91,11 +99,16 @@ def _rounded(grid: torch.Tensor) -> list[list[float]]:
 
 
 def latent_map(entry: ModelEntry, view: str, data_url: str, class_names: list[str] | None,
-               label_name: str, n: int | None = None, layers: list[str] | tuple = ()) -> dict:
+               label_name: str, n: int | None = None, layers: list[str] | tuple = (),
+               samples: torch.Tensor | None = None) -> dict:
     """The template of one model's latent map (see the module docstring) of its first ``n`` codes (all),
-    with the ``layers`` switched on (names of :data:`LAYERS`)."""
+    with the ``layers`` switched on (names of :data:`LAYERS`; "samples" draws ``samples``, the sampling
+    grid's codes placed in ``view``, (m, 2))."""
     n_classes = len(class_names) if class_names else int(entry.labels.max()) + 1
-    layers = layer_traces(entry, view, list(layers))
+    wanted = list(layers)
+    layers = layer_traces(entry, view, wanted)
+    if "samples" in wanted and samples is not None:
+        layers.append(samples_trace(samples))
     traces = [t for t in layers if t["type"] == "heatmap"]  # under the points
     if class_names and n_classes <= LEGEND_LIMIT:  # one trace per class: a legend, and no per-point colours
         for c, name in enumerate(class_names):

@@ -427,7 +427,13 @@ def test_map_layers_toggle_and_a_vae_point_shows_its_posterior(page, shots):
     tab(page, "Latent map")
     choose_dataset(page, "mnist")
     wait_for_maps(page, "mnist/2/")
-    page.wait_for_function(f"{MAPS}.layers().every(l => l.join() === 'prior 1σ, 2σ')", timeout=20_000)
+    page.wait_for_function(f"{MAPS}.layers().every(l => l.join() === 'prior 1σ, 2σ,sampling grid')", timeout=20_000)
+    before = page.evaluate(f"{MAPS}.samplesOf('mnist-ae-z2')")
+    assert len(before) == 64  # the 8 x 8 sampling grid drawn at load, where its codes land
+    tab(page, "Sampling")
+    page.get_by_role("button", name="New seed").click()
+    page.wait_for_function(f"{MAPS}.samplesOf('mnist-ae-z2').join() !== {before!r}.join()", timeout=20_000)
+    tab(page, "Latent map")
     for text, name in (("prior holes", "prior holes"), ("decoder nonsense", "decoder quality")):
         page.locator("#le-layers label", has_text=text).click()
         page.wait_for_function(f"{MAPS}.layers().every(l => l.includes('{name}'))", timeout=30_000)

@@ -179,8 +179,12 @@ grid.leMaps = {
     return state.slots.map((s) => Object.fromEntries(s.div.data.filter((t) => ["selected", "your image", "clicked spot",
       "posterior"].includes(t.name)).map((t) => [t.name, Array.from(t.x || [])])));
   },
-  layers() { return state.slots.map((s) => s.div.data.filter((t) => t.type === "heatmap" || t.mode === "lines")
-    .filter((t) => t.name !== "posterior").map((t) => t.name)); },
+  layers() {
+    const names = ["prior holes", "decoder quality", "prior 1σ, 2σ", "sampling grid"];
+    return state.slots.map((s) => s.div.data.filter((t) => names.includes(t.name)).map((t) => t.name));
+  },
+  samplesOf(model) { const s = state.slots.find((t) => t.map && t.map.name === model);
+    const trace = s && s.div.data.find((t) => t.name === "sampling grid"); return trace ? Array.from(trace.x) : []; },
   models() { return state.slots.map((s) => s.map && s.map.name); },
   pointsOf(model) { const s = state.slots.find((t) => t.map && t.map.name === model); return s ? Array.from(s.data.xy) : []; },
   spot() { return state.spec && state.spec.spot; },

@@ -29,7 +29,7 @@ def build(page: Page) -> None:
             gr.Markdown(LOOK, elem_classes="look")
             view = gr.Radio(VIEWS, value="dims", label="Map view (k > 2)", visible=False, min_width=320,
                             elem_id="le-view", scale=0)
-        layers = gr.CheckboxGroup([(text, name) for name, text in LAYERS.items()], value=["prior"],
+        layers = gr.CheckboxGroup([(text, name) for name, text in LAYERS.items()], value=["prior", "samples"],
                                   show_label=False, container=False, elem_id="le-layers")
         with gr.Row():
             with gr.Column(scale=6):
@@ -40,7 +40,7 @@ def build(page: Page) -> None:
         where = [gr.Textbox(visible=False), gr.Number(visible=False), gr.Number(visible=False)]  # API only
         decode_at_api = gr.Button(visible=False)
 
-    def spec(lineup: Lineup, view_name, selected, yours, shown) -> dict:
+    def spec(lineup: Lineup, view_name, selected, yours, shown, sample_grid=None) -> dict:
         """The maps' spec: a template per model (points fetched by the page), its layers, marks to draw."""
         info = lineup.info
         sprite = page.assets.sprite(lineup)
@@ -50,8 +50,12 @@ def build(page: Page) -> None:
         for entry in lineup.models:
             chosen = view_name if view_name in entry.views else "dims"
             url, xy = page.assets.map_points(entry, chosen, lineup.n_images)
+            codes = None
+            if "samples" in shown and isinstance(sample_grid, dict):  # the page's own state: {n, seed}
+                grid = panels.sample_codes(entry, int(sample_grid.get("n", 8)), int(sample_grid.get("seed", 0)))
+                codes = project(grid, chosen, entry.latents, entry.z)
             maps_.append(latent_map(entry, chosen, url, info.get("class_names"), info.get("label_name", "label"),
-                                    len(xy), shown))
+                                    len(xy), shown, codes))
             if yours and entry.name in yours:
                 code = torch.tensor(yours[entry.name], dtype=torch.float32)[None]
                 stars[entry.name] = project(code, chosen, entry.latents, entry.z)[0].tolist()
@@ -63,11 +67,12 @@ def build(page: Page) -> None:
         return {"key": f"{lineup.key}/{view_name}", "maps": maps_, "sprite": sprite, "selected": index,
                 "yours": stars, "spot": None, "posterior": posteriors}
 
-    def redraw(lineup: Lineup, view_name, selected, yours, shown):
-        return {maps: spec(lineup, view_name, selected, yours, shown)}
+    def redraw(lineup: Lineup, view_name, selected, yours, shown, sample_grid=None):
+        return {maps: spec(lineup, view_name, selected, yours, shown, sample_grid)}
 
-    def refresh(lineup: Lineup, view_name, selected, yours, shown):
-        return {**redraw(lineup, view_name, selected, yours, shown), view: gr.update(visible=lineup.latent_dim > 2),
+    def refresh(lineup: Lineup, view_name, selected, yours, shown, sample_grid=None):
+        return {**redraw(lineup, view_name, selected, yours, shown, sample_grid),
+                view: gr.update(visible=lineup.latent_dim > 2),
                 **show_selection(lineup, _selected(lineup, selected)),
                 here: page.picture_file(titled(np.full((40, 190), 255, np.uint8), HINT), "hint")}
 
@@ -101,10 +106,11 @@ def build(page: Page) -> None:
         return decode_here(lineup, data.get("model"), data.get("x"), data.get("y"))
 
     # Wiring. The lineup, the selection and "your image" each redraw only what they change.
-    marks = [view, page.index, page.yours, layers]
+    marks = [view, page.index, page.yours, layers, page.sample_grid]
     page.subscribe("lineup", refresh, marks, [maps, view, selection, here])
     page.subscribe("selection", redraw, marks, [maps])
     page.subscribe("yours", redraw, marks, [maps])
+    page.subscribe("samples", redraw, marks, [maps])
     view.input(page.handler(redraw), [*page.lineup_inputs, *marks], [maps], api_name="maps", **QUICK)
     layers.input(page.handler(redraw), [*page.lineup_inputs, *marks], [maps], api_visibility="private",
                  show_progress="hidden", **QUICK)
@@ -121,7 +127,7 @@ def build(page: Page) -> None:
 def _layers(value) -> list[str]:
     """The map layers asked for: a list of names of :data:`~explorer.plots.LAYERS` (None: the default)."""
     if value is None:
-        return ["prior"]
+        return ["prior", "samples"]
     if not isinstance(value, list | tuple) or not all(isinstance(v, str) and v in LAYERS for v in value):
         raise InputError(f"map layers must be a list of {', '.join(LAYERS)}, got {value!r}")
     return list(value)

@@ -37,7 +37,8 @@ def build(page: Page) -> None:
         n = whole_number(n, 2, 16, "grid size")
         seed_value = whole_number(seed_value, 0, 2**31 - 1, "seed")
         picture = hstack([panels.sample_grid(m, n, seed_value) for m in lineup.models])
-        return {samples: page.picture_file(picture, f"{lineup_slug(lineup)}-samples-{n}x{n}-seed{seed_value}")}
+        return {samples: page.picture_file(picture, f"{lineup_slug(lineup)}-samples-{n}x{n}-seed{seed_value}"),
+                page.sample_grid: {"n": n, "seed": seed_value}}
 
     def draw_manifolds(lineup: Lineup, n) -> dict:
         if lineup.latent_dim != 2:
@@ -47,13 +48,13 @@ def build(page: Page) -> None:
         return {manifold_group: gr.update(visible=True),
                 manifolds: page.picture_file(picture, f"{lineup_slug(lineup)}-manifolds-{n}x{n}")}
 
-    page.subscribe("lineup", draw_samples, [grid_size, seed], [samples])
+    drawn = [samples, page.sample_grid]
+    page.subscribe("lineup", draw_samples, [grid_size, seed], drawn)
     page.subscribe("lineup", draw_manifolds, [manifold_size], [manifold_group, manifolds])
-    gr.on([grid_size.release, seed.submit, seed.blur], page.handler(draw_samples),
-          [*page.lineup_inputs, grid_size, seed], [samples], api_name="samples", **HEAVY)
-    resample.click(next_seed, seed, seed,
-                   api_visibility="private").then(
-        page.handler(draw_samples), [*page.lineup_inputs, grid_size, seed], [samples], api_visibility="private",
-        **HEAVY)
+    page.announce("samples", gr.on([grid_size.release, seed.submit, seed.blur], page.handler(draw_samples),
+                                   [*page.lineup_inputs, grid_size, seed], drawn, api_name="samples", **HEAVY))
+    page.announce("samples", resample.click(next_seed, seed, seed, api_visibility="private").then(
+        page.handler(draw_samples), [*page.lineup_inputs, grid_size, seed], drawn, api_visibility="private",
+        **HEAVY))
     manifold_size.release(page.handler(draw_manifolds), [*page.lineup_inputs, manifold_size],
                           [manifold_group, manifolds], api_name="manifolds", **HEAVY)
