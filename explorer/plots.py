@@ -73,9 +73,9 @@ def layer_traces(entry: ModelEntry, view: str, layers: list[str]) -> list[dict]:
         if "holes" in layers:
             holes = entry.prior_holes / entry.prior_holes.max().clamp_min(1e-12)
             traces.append({"type": "heatmap", "x": xs, "y": ys, "z": _rounded(holes), "name": "prior holes",
-                           "le": {"layer": "holes"}, "zmin": 0, "zmax": 1, "showscale": False,
+                           "le": {"layer": "holes"}, "zmin": 0, "zmax": 0.6, "showscale": False,
                            "hoverinfo": "skip", "zsmooth": "best",
-                           "colorscale": [[0, "rgba(255,255,255,0)"], [1, "rgba(214,39,40,0.55)"]]})
+                           "colorscale": [[0, "rgba(255,255,255,0)"], [1, "rgba(214,39,40,0.7)"]]})
         if "quality" in layers:
             error = entry.decoder_quality
             scale = float(error.quantile(0.95)) or 1.0
@@ -217,7 +217,7 @@ def kl_bars(models: list[ModelEntry], axes: int) -> dict:
         margin={"l": 44, "r": 8, "t": 30, "b": 30}, barmode="group", showlegend=len(traces) > 1,
         title={"text": f"KL per axis, nats (slider no. below) · {' · '.join(counts)}", "font": {"size": 15},
                "x": 0.01},
-        xaxis=axis, yaxis=axis, legend={"font": {"size": 14}})}
+        xaxis={**axis, "type": "category"}, yaxis=axis, legend={"font": {"size": 14}})}
 
 
 def explained_variance(entry: ModelEntry | None) -> dict:

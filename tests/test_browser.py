@@ -428,6 +428,7 @@ def test_map_layers_toggle_and_a_vae_point_shows_its_posterior(page, shots):
     choose_dataset(page, "mnist")
     wait_for_maps(page, "mnist/2/")
     page.wait_for_function(f"{MAPS}.layers().every(l => l.join() === 'prior 1σ, 2σ,sampling grid')", timeout=20_000)
+    page.wait_for_selector(".toast-body", state="detached", timeout=20_000)  # earlier tests' messages gone
     before = page.evaluate(f"{MAPS}.samplesOf('mnist-ae-z2')")
     assert len(before) == 64  # the 8 x 8 sampling grid drawn at load, where its codes land
     tab(page, "Sampling")
