@@ -220,6 +220,37 @@ def kl_bars(models: list[ModelEntry], axes: int) -> dict:
         xaxis={**axis, "type": "category"}, yaxis=axis, legend={"font": {"size": 14}})}
 
 
+def code_spread(models: list[ModelEntry]) -> dict:
+    """Each model's codes, dimension by dimension, against the Gaussian its samples are drawn from: a box
+    per dimension (quartiles, whiskers at the 2.5 and 97.5 percentiles) over the band where 95% of the
+    samples fall. Where a box sits outside its band, samples land where the model put no codes."""
+    traces, shapes, annotations = [], [], []
+    width = 1 / len(models)
+    for i, entry in enumerate(models):
+        axis = "" if i == 0 else str(i + 1)
+        q = torch.quantile(entry.z.float(), torch.tensor([0.025, 0.25, 0.5, 0.75, 0.975]), dim=0)
+        dims = [f"z{d + 1}" for d in range(entry.latent_dim)]
+        traces.append({"type": "box", "x": dims, "lowerfence": q[0].tolist(), "q1": q[1].tolist(),
+                       "median": q[2].tolist(), "q3": q[3].tolist(), "upperfence": q[4].tolist(),
+                       "name": entry.label, "marker": {"color": PALETTE[(i + 1) % 10]}, "showlegend": False,
+                       "xaxis": f"x{axis}", "yaxis": f"y{axis}", "hoverinfo": "skip"})
+        mean, std = entry.prior()
+        for d in range(entry.latent_dim):
+            shapes.append({"type": "rect", "xref": f"x{axis}", "yref": f"y{axis}", "x0": d - 0.45, "x1": d + 0.45,
+                           "y0": float(mean[d] - 1.96 * std[d]), "y1": float(mean[d] + 1.96 * std[d]),
+                           "fillcolor": "rgba(0,0,0,0.12)", "line": {"width": 0}, "layer": "below"})
+        annotations.append({"text": f"<b>{entry.label}</b>: codes · samples (grey)",
+                            "x": i * width + 0.01, "y": 1.08, "xref": "paper", "yref": "paper",
+                            "showarrow": False, "xanchor": "left", "font": {"size": 15}})
+    layout = _layout(margin={"l": 50, "r": 10, "t": 40, "b": 30}, shapes=shapes, annotations=annotations)
+    for i in range(len(models)):
+        axis = "" if i == 0 else str(i + 1)
+        layout[f"xaxis{axis}"] = {"domain": [i * width + 0.02, (i + 1) * width - 0.02], "anchor": f"y{axis}",
+                                  "tickfont": {"size": 12}, "type": "category"}
+        layout[f"yaxis{axis}"] = {"anchor": f"x{axis}", "tickfont": {"size": 13}, "gridcolor": "#e6e6e6"}
+    return {"data": traces, "layout": layout}
+
+
 def explained_variance(entry: ModelEntry | None) -> dict:
     """PCA's explained-variance ratio per component and its running total (empty without a PCA)."""
     traces = []

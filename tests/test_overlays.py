@@ -97,3 +97,21 @@ def test_kl_bars_follow_the_sliders_and_count_the_active_units():
     plain, heavy = (int((e.importance > ACTIVE_KL).sum()) for e in lineup.models[1:])
     assert heavy < plain  # a larger β switches dimensions off
     assert kl_bars(store.lineup("mnist", 16, ["mnist-ae-z16"]).models, 8)["data"] == []
+
+
+def test_code_spread_sets_each_dimensions_codes_against_the_sampling_gaussian():
+    from explorer.plots import code_spread
+    from explorer.store import Store
+
+    store = Store.load(REPO / "checkpoints")
+    lineup = store.lineup("mnist", 16, None)
+    figure = code_spread(lineup.models)
+    pca, ae, vae = figure["data"]
+    torch.testing.assert_close(torch.tensor(ae["median"]), torch.quantile(lineup.models[1].z, 0.5, dim=0))
+    bands = [s for s in figure["layout"]["shapes"] if s["xref"] == "x2"]
+    assert len(bands) == 16 and all(abs(b["y1"] - 1.96) < 1e-6 for b in bands)  # N(0, I): 95% within ±1.96
+    pca_band = [s for s in figure["layout"]["shapes"] if s["xref"] == "x"][0]
+    assert abs(pca_band["y1"] - 1.96 * float(lineup.models[0].prior()[1][0])) < 1e-5  # PCA: its own scores
+    span = lambda trace: [hi - lo for lo, hi in zip(trace["lowerfence"], trace["upperfence"])]  # noqa: E731
+    assert min(span(ae)) > 2 * 3.92       # the AE's codes spread over twice the band in every dimension
+    assert max(span(vae)) < 1.25 * 3.92   # the VAE's fill about the band the samples are drawn from
