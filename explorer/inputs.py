@@ -10,16 +10,21 @@ class InputError(ValueError):
     """A value from the page or the API that the app cannot use; the message says what to do."""
 
 
+def _as_float(value, what: str, kind: str) -> float:
+    """``value`` as a float (maybe inf or nan), or :class:`InputError` saying ``what`` must be ``kind``."""
+    if value is None:  # what a number box sends when it is empty or holds letters
+        raise InputError(f"{what} must be {kind}: the box is empty or not a number")
+    if isinstance(value, bool):
+        raise InputError(f"{what} must be {kind}, got {value!r}")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{what} must be {kind}, got {value!r}") from None
+
+
 def whole_number(value, low: int, high: int, what: str) -> int:
     """``value`` as an int in [low, high], or :class:`InputError`."""
-    if value is None:  # what a number box sends when it is empty or holds letters
-        raise InputError(f"{what} must be a whole number: the box is empty or not a number")
-    if isinstance(value, bool):
-        raise InputError(f"{what} must be a whole number, got {value!r}")
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{what} must be a whole number, got {value!r}") from None
+    number = _as_float(value, what, "a whole number")
     if not math.isfinite(number) or number != int(number):
         raise InputError(f"{what} must be a whole number, got {value!r}")
     number = int(number)
@@ -30,14 +35,7 @@ def whole_number(value, low: int, high: int, what: str) -> int:
 
 def real_number(value, low: float, high: float, what: str) -> float:
     """``value`` as a finite float in [low, high], or :class:`InputError`."""
-    if value is None:
-        raise InputError(f"{what} must be a number: the box is empty or not a number")
-    if isinstance(value, bool):
-        raise InputError(f"{what} must be a number, got {value!r}")
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{what} must be a number, got {value!r}") from None
+    number = _as_float(value, what, "a number")
     if not math.isfinite(number) or not low <= number <= high:
         raise InputError(f"{what} must be a number between {low:g} and {high:g}, got {value!r}")
     return number

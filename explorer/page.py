@@ -257,7 +257,7 @@ def _describe(component) -> str:
 def broken_checkpoints(store: Store) -> None:
     """The API endpoint /broken_checkpoints: the checkpoints that could not be loaded, each with its reason."""
     report = gr.JSON(visible=False)
-    gr.Button(visible=False).click(lambda: list(store.errors), None, report, api_name="broken_checkpoints",
+    gr.Button(visible=False).click(lambda: store.errors, None, report, api_name="broken_checkpoints",
                                    queue=False)
 
 

@@ -39,15 +39,14 @@ class DatasetImages:
 
 @dataclass
 class Store:
-    """All checkpoints under ``root``; ``skipped`` names the folders that could not be loaded, ``errors`` says
-    why (one message each, naming the file)."""
+    """All checkpoints under ``root``; ``skipped`` maps each folder that could not be loaded to why (one
+    message naming the file)."""
 
     root: Path
     data_dir: Path | None = None
     device: str = "cpu"
     entries: dict[str, ModelEntry] = field(default_factory=dict)
-    errors: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
     cache_dir: Path | None = None
     _images: dict[str, DatasetImages] = field(default_factory=dict)
     _images_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -62,18 +61,17 @@ class Store:
         for path in list_checkpoints(root):
             try:
                 checkpoint = load_checkpoint(path, device)
-            except CheckpointError as error:
-                store.skipped.append(path.name)
-                store.errors.append(str(error))
-                continue
-            try:
                 entry = make_entry(checkpoint.name, checkpoint.meta, checkpoint.model, checkpoint.latents)
-            except ValueError as error:
-                store.skipped.append(path.name)
-                store.errors.append(f"{path}: {error}")
+            except ValueError as error:  # a CheckpointError names its file; make_entry's names the kind
+                store.skipped[path.name] = str(error) if isinstance(error, CheckpointError) else f"{path}: {error}"
                 continue
             store.entries[checkpoint.name] = entry
         return store
+
+    @property
+    def errors(self) -> list[str]:
+        """Why each skipped checkpoint could not be loaded."""
+        return list(self.skipped.values())
 
     def datasets(self) -> list[str]:
         names = {e.dataset for e in self.entries.values()}

@@ -38,11 +38,12 @@ DATA_URL_PREFIX = "data:image/"
 warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 
 
-def upload_payload(payload) -> str | bytes | None:
-    """What an upload component's value holds: a file path, the bytes of a data URL, or None.
-    ``payload`` is Gradio's FileData / ImageData, a dict of the same shape (API), or a str."""
+def upload_payload(payload) -> str | bytes:
+    """What an upload component's value holds: a file path or the bytes of a data URL, or
+    :class:`ImageInputError`. ``payload`` is Gradio's FileData / ImageData, a dict of the same shape (API),
+    or a str."""
     if payload is None:
-        return None
+        raise ImageInputError(f"No picture received: {WHAT_TO_DO}.")
     if isinstance(payload, dict):
         path, url = payload.get("path"), payload.get("url")
     else:

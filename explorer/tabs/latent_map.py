@@ -20,6 +20,7 @@ LOOK = ("Each dot is a test image at its code: the VAE's fill a round blob aroun
         "Hover to see one, click to select it everywhere, click empty space (k = 2) to decode it; drag a box "
         "to zoom, double-click to zoom out.")
 VIEWS = [("first two dims", "dims"), ("PCA of z", "pca"), ("UMAP of z", "umap")]
+DEFAULT_LAYERS = ["prior", "samples"]
 HINT = "Click empty space\nin a 2-D map to\nsee what the\ndecoder draws\nthere."
 
 
@@ -29,7 +30,7 @@ def build(page: Page) -> None:
             gr.Markdown(LOOK, elem_classes="look")
             view = gr.Radio(VIEWS, value="dims", label="Map view (k > 2)", visible=False, min_width=320,
                             elem_id="le-view", scale=0)
-        layers = gr.CheckboxGroup([(text, name) for name, text in LAYERS.items()], value=["prior", "samples"],
+        layers = gr.CheckboxGroup([(text, name) for name, text in LAYERS.items()], value=DEFAULT_LAYERS,
                                   show_label=False, container=False, elem_id="le-layers")
         with gr.Row():
             with gr.Column(scale=6):
@@ -51,8 +52,8 @@ def build(page: Page) -> None:
             chosen = view_name if view_name in entry.views else "dims"
             url, xy = page.assets.map_points(entry, chosen, lineup.n_images)
             codes = None
-            if "samples" in shown and isinstance(sample_grid, dict):  # the page's own state: {n, seed}
-                grid = panels.sample_codes(entry, int(sample_grid.get("n", 8)), int(sample_grid.get("seed", 0)))
+            if "samples" in shown and sample_grid:  # the page's own state: {n, seed} of the grid last drawn
+                grid = panels.sample_codes(entry, sample_grid["n"], sample_grid["seed"])
                 codes = project(grid, chosen, entry.latents, entry.z)
             maps_.append(latent_map(entry, chosen, url, info.get("class_names"), info.get("label_name", "label"),
                                     len(xy), shown, codes))
@@ -127,7 +128,7 @@ def build(page: Page) -> None:
 def _layers(value) -> list[str]:
     """The map layers asked for: a list of names of :data:`~explorer.plots.LAYERS` (None: the default)."""
     if value is None:
-        return ["prior", "samples"]
+        return list(DEFAULT_LAYERS)
     if not isinstance(value, list | tuple) or not all(isinstance(v, str) and v in LAYERS for v in value):
         raise InputError(f"map layers must be a list of {', '.join(LAYERS)}, got {value!r}")
     return list(value)

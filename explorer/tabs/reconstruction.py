@@ -66,10 +66,7 @@ def build(page: Page) -> None:
         return encode(lineup, read_picture(data_url_bytes(data_url)), "your drawing")
 
     def encode_upload(lineup: Lineup, payload) -> dict:
-        source = upload_payload(payload)
-        if source is None:
-            raise ImageInputError("No picture received: upload a PNG, JPEG, GIF or WebP picture.")
-        return encode(lineup, read_picture(source), "your upload")
+        return encode(lineup, read_picture(upload_payload(payload)), "your upload")
 
     page.announce("yours", sketch.submit(page.event_handler(lambda lineup, event: encode_drawing(
         lineup, (event._data or {}).get("png"))), page.lineup_inputs, outputs, api_visibility="private", **HEAVY))
