@@ -1,4 +1,4 @@
-"""Command line: ``python -m training {train,zoo,report} --help``."""
+"""Command line: ``python -m training {train,sweep,zoo,report} --help``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import dataclasses
 import json
 import sys
 import typing
+
+from tqdm.auto import tqdm
 
 from .checkpoint import CheckpointError
 from .data import DATASETS, DatasetMissingError
@@ -42,6 +44,60 @@ def _add_io_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
+def _add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
+    grid = "(default: the device's default grid; see training.sweep.default_grid)"
+    parser.add_argument("--dataset", default="mnist", help=f"one of {', '.join(DATASETS)} (default: mnist)")
+    parser.add_argument("--betas", type=float, nargs="+", help=f"KL weights to sweep {grid}")
+    parser.add_argument("--latent-dims", type=int, nargs="+", help=f"latent sizes to sweep {grid}")
+    parser.add_argument("--epochs", type=int, help=f"epochs for every model {grid}")
+    parser.add_argument("--train-subset", type=int, help=f"use only the first N training images {grid}")
+    parser.add_argument("--test-subset", type=int, help=f"use only the first N test images {grid}")
+    for name, kind, default in (("--hidden-dim", int, 400), ("--batch-size", int, 128), ("--lr", float, 1e-3),
+                                ("--seed", int, 0), ("--device", str, "auto"), ("--name", str, None),
+                                ("--weight-dtype", str, "float32")):
+        parser.add_argument(name, type=kind, default=default, help=f"{HELP.get(name[2:].replace('-', '_'), '')} "
+                            f"(default: {default})".strip())
+    parser.add_argument("--umap", action=argparse.BooleanOptionalAction, default=False,
+                        help="also compute the slow UMAP view for k > 2 (default: off)")
+    _add_io_arguments(parser)
+    parser.set_defaults(out_dir=None)
+    parser.epilog = ("Checkpoints <name>-b<beta>-z<k> and a summary sweep.json are written to --out-dir "
+                     "(default: checkpoints/sweeps/<name>); nothing is written until every model is trained.")
+
+
+def _run_sweep(args: argparse.Namespace) -> None:
+    from .sweep import SweepConfig, default_grid, train_sweep
+
+    grid = default_grid(args.device)
+    filled = [f for f in ("betas", "latent_dims", "epochs", "train_subset", "test_subset") if getattr(args, f) is None]
+    settings = {f: getattr(grid, f) if f in filled else getattr(args, f)
+                for f in ("betas", "latent_dims", "epochs", "train_subset", "test_subset")}
+    config = SweepConfig(dataset=args.dataset, hidden_dim=args.hidden_dim, batch_size=args.batch_size, lr=args.lr,
+                         seed=args.seed, device=args.device, name=args.name, weight_dtype=args.weight_dtype,
+                         umap=args.umap, **settings)
+    if filled and grid.note:
+        print(f"defaults for {', '.join(filled)} from the {grid.note}", file=sys.stderr)
+    out_dir = args.out_dir or f"checkpoints/sweeps/{config.sweep_name}"
+    with tqdm(total=1, disable=args.quiet, desc=config.sweep_name, unit="step") as bar:
+        def show(event: dict) -> None:
+            if event["event"] == "start":
+                bar.reset(total=event["steps"])
+            elif event["event"] in ("train", "epoch"):
+                bar.update(event["step"] - bar.n)
+            if event["event"] == "epoch":
+                losses = [m["test_loss"] for m in event["models"] if "test_loss" in m]
+                bar.write(f"epoch {event['epoch']}: test loss {min(losses):.1f} to {max(losses):.1f} "
+                          f"over {len(losses)} models")
+
+        result = train_sweep(config, out_dir, args.data_dir, args.download, progress=show)
+    for model in result.summary["models"]:
+        print(f"{model['name']}: test loss {model['test_loss']:.2f}, KL {model['test_kl']:.2f}, "
+              f"active units {model['active_units']} of {model['latent_dim']}")
+    for model in result.summary["diverged"]:
+        print(f"{model['name']}: {model['error']}")
+    print(f"wrote {len(result.checkpoints)} checkpoints and {result.path} in {result.summary['wall_seconds']:.0f} s")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m training", description="Train latent-variable models "
                                      "(PCA, AE, VAE) and write safetensors checkpoints.")
@@ -49,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     one = commands.add_parser("train", help="train one model")
     _add_config_arguments(one)
     _add_io_arguments(one)
+    sweep = commands.add_parser("sweep", help="train a grid of beta-VAEs (betas x latent sizes) as one batched run")
+    _add_sweep_arguments(sweep)
     zoo = commands.add_parser("zoo", help="rebuild the committed checkpoints from scratch")
     zoo.add_argument("--only", help="only the zoo entries whose name contains this")
     zoo.add_argument("--device", default="auto", help="auto, cpu or cuda")
@@ -66,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
             checkpoint = train(config, args.out_dir, args.data_dir, args.download, progress=not args.quiet)
             print(f"wrote {checkpoint.path}")
             print(json.dumps({k: v for k, v in checkpoint.meta["metrics"].items() if not isinstance(v, list)}))
+        elif args.command == "sweep":
+            _run_sweep(args)
         elif args.command == "zoo":
             from .zoo import zoo_configs
 

@@ -135,6 +135,20 @@ def train(config: TrainConfig, out_dir: str | Path | None = "checkpoints", data_
         curves = _fit(model, config, train_split, test_split, device, progress)
     seconds = time.perf_counter() - started
 
+    checkpoint = finished_checkpoint(model, config, info, len(train_split), test_split, curves, seconds, device,
+                                     out_dir)
+    if out_dir is not None:
+        save_checkpoint(checkpoint.path, model, checkpoint.meta, checkpoint.latents,
+                        getattr(torch, config.weight_dtype))
+    return checkpoint
+
+
+def finished_checkpoint(model, config: TrainConfig, info, n_train: int, test_split, curves: dict, seconds: float,
+                        device: torch.device, out_dir: str | Path | None) -> Checkpoint:
+    """The checkpoint ``train`` saves for a trained ``model``, built but not written (``train`` and the sweep
+    write it with :func:`save_checkpoint`): weights rounded to float16 when ``config`` asks for it, so the
+    metrics describe what is saved; the test metrics and codes (N, k) with their 2-D views; the record.
+    A non-finite metric or code raises :class:`NonFiniteLossError`."""
     model.eval()
     if config.weight_dtype == "float16":  # evaluate exactly what is saved
         with torch.no_grad():
@@ -151,15 +165,12 @@ def train(config: TrainConfig, out_dir: str | Path | None = "checkpoints", data_
                **latent_views(z, seed=config.seed, use_umap=config.umap)}
     meta = {"name": config.run_name, "train": asdict(config),
             "dataset": {"name": info.name, "label_name": info.label_name, "class_names": info.class_names,
-                        "n_train": len(train_split), "n_test": len(test_split)},
+                        "n_train": n_train, "n_test": len(test_split)},
             "metrics": metrics, "curves": curves, "training_seconds": round(seconds, 2),
             "device": _device_name(device),
             "versions": {"torch": torch.__version__, "python": platform.python_version(),
                          "numpy": np.__version__}}
-    checkpoint = Checkpoint(Path(out_dir or ".") / config.run_name, meta, model, latents)
-    if out_dir is not None:
-        save_checkpoint(checkpoint.path, model, meta, latents, getattr(torch, config.weight_dtype))
-    return checkpoint
+    return Checkpoint(Path(out_dir or ".") / config.run_name, meta, model, latents)
 
 
 def _fit(model, config: TrainConfig, train_split, test_split, device, progress: bool) -> dict:

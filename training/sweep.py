@@ -1,0 +1,240 @@
+"""``train_sweep(config) -> SweepResult``: a grid of beta-VAEs (betas x latent sizes, MLP D-H-k) trained as
+one batched computation (:mod:`training.batched`), then saved as ordinary checkpoints beside one summary.
+
+Each model trains as ``train(config.runs()[i])`` would alone, within float tolerance:
+
+- init: ``seed_everything(seed)`` then ``build_model``, per model, as ``train`` does (so the models of one
+  latent size start from the same weights, as separate runs from one seed do);
+- noise and batches: ``train`` draws each epoch's ``randperm`` and then each step's noise (B, k) from one
+  ``torch.Generator`` seeded with ``seed``. Models of the same k would draw identical numbers from their
+  own generators, so one generator per latent size serves them; models of different k use their
+  generators up differently, so from epoch 2 on their batches differ: each model's batch is gathered
+  with its own group's indices, still one gather;
+- ``Adam(lr, fused=True)`` over the stacked tensors: Adam is elementwise, so it is M separate Adams;
+- the per-epoch test losses draw from fresh generators, as ``train``'s do; the final evaluation and the
+  record are ``train``'s own (:func:`training.train.finished_checkpoint`).
+
+Writing: nothing is written until every model is trained and evaluated. Then each model is saved with
+:func:`save_checkpoint` (atomic: its ``checkpoint.json`` is its commit point) as ``out_dir/<name>-b<beta>-z<k>``,
+and the summary ``out_dir/sweep.json`` is written last, the sweep's commit point. A cancel (``cancel.set()``,
+honoured between steps, test batches and evaluations) raises :class:`SweepCancelled` and writes nothing.
+
+A model whose loss or test metrics become NaN or infinite is dropped (listed under ``diverged`` in the
+summary, not saved); the others go on. If every model diverges, :class:`NonFiniteLossError` is raised.
+
+Progress: ``progress(event)`` receives dicts (JSON-serialisable; a non-finite value is None):
+
+    {"event": "start", "steps": T, "steps_per_epoch": S, "epochs": E, "device": str,
+     "models": [{"name", "beta", "latent_dim"}, ...]}
+    {"event": "train", "step": s, "epoch": s / S, "seconds": since start,
+     "models": [{"name", "loss", "recon", "kl"}, ...]}      means over the steps since the last event
+    {"event": "epoch", "epoch": e, "step": s, "seconds": since start,
+     "models": [{"name", "train_loss", "train_recon", "train_kl", "test_loss", "test_recon", "test_kl"}
+                or {"name", "diverged": message}, ...]}
+    {"event": "evaluated", "name": str, "index": i, "count": M, "metrics": {...}}
+
+"train" events come every ``report_seconds`` (checked between steps), "epoch" events after each epoch.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .batched import StackedVAE, SweepCancelled, check_cancel, fit, json_finite
+from .checkpoint import Checkpoint, _write_atomic, save_checkpoint
+from .checks import folder_name, one_of
+from .data import DATASETS, load_dataset
+from .models import build_model
+from .train import NonFiniteLossError, TrainConfig, _device_name, finished_checkpoint, resolve_device, seed_everything
+
+__all__ = ["Grid", "SweepCancelled", "SweepConfig", "SweepResult", "default_grid", "train_sweep"]
+
+SUMMARY_FILE = "sweep.json"
+SUMMARY_FORMAT = "latent-explorer-sweep"
+MAX_MODELS = 100
+FULL_BETAS = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
+FULL_LATENT_DIMS = (2, 4, 8, 16, 32)
+
+
+@dataclass
+class SweepConfig:
+    """A grid of MLP beta-VAEs on one dataset: every beta in ``betas`` with every k in ``latent_dims``.
+    The other fields are ``TrainConfig``'s and apply to every model."""
+
+    dataset: str = "mnist"
+    betas: tuple[float, ...] = FULL_BETAS
+    latent_dims: tuple[int, ...] = FULL_LATENT_DIMS
+    epochs: int = 5
+    hidden_dim: int = 400
+    batch_size: int = 128
+    lr: float = 1e-3
+    seed: int = 0
+    device: str = "auto"
+    train_subset: int | None = None
+    test_subset: int | None = None
+    iw_samples: int = 0
+    umap: bool = False                # UMAP views are slow; the PCA view is always there for k > 2
+    weight_dtype: str = "float32"     # float32 | float16
+    name: str | None = None           # checkpoint names "<name>-b<beta>-z<k>"; default "<dataset>-vae"
+
+    def __post_init__(self):
+        """Check the grid and build every model's ``TrainConfig`` (which checks the rest); a ``ValueError``
+        names the field."""
+        one_of("dataset", self.dataset, tuple(DATASETS))
+        for field in ("betas", "latent_dims"):
+            values = getattr(self, field)
+            if not isinstance(values, list | tuple) or not values:
+                raise ValueError(f"{field} must be a non-empty list, got {values!r}")
+            if len(set(values)) != len(values):
+                raise ValueError(f"{field} must not repeat a value, got {list(values)}")
+            setattr(self, field, tuple(values))
+        if len(self.betas) * len(self.latent_dims) > MAX_MODELS:
+            raise ValueError(f"betas x latent_dims is {len(self.betas) * len(self.latent_dims)} models, "
+                             f"more than {MAX_MODELS}; sweep fewer values")
+        if self.name is not None:
+            folder_name("name", self.name)
+        names = [run.run_name for run in self.runs()]
+        if len(set(names)) != len(names):
+            raise ValueError(f"betas {list(self.betas)} give repeated checkpoint names; use betas that differ "
+                             "in their first 6 significant digits")
+
+    @property
+    def sweep_name(self) -> str:
+        return self.name or f"{self.dataset}-vae"
+
+    def runs(self) -> list[TrainConfig]:
+        """One ``TrainConfig`` per model, beta-major (all k of the first beta first): the ``train`` config
+        that trains that model alone to the same weights."""
+        shared = {f: getattr(self, f) for f in ("dataset", "epochs", "hidden_dim", "batch_size", "lr", "seed",
+                                                "device", "train_subset", "test_subset", "iw_samples", "umap",
+                                                "weight_dtype")}
+        return [TrainConfig(model="vae", backbone="mlp", beta=beta, latent_dim=k,
+                            name=f"{self.sweep_name}-b{beta:g}-z{k}", **shared)
+                for beta in self.betas for k in self.latent_dims]
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A default grid for a device; ``note`` says in one line what was shrunk ("" when nothing was)."""
+
+    betas: tuple[float, ...]
+    latent_dims: tuple[int, ...]
+    epochs: int
+    train_subset: int | None
+    test_subset: int | None
+    note: str
+
+    def config(self, **settings) -> SweepConfig:
+        """A :class:`SweepConfig` of this grid; ``settings`` are its other fields (dataset, device, ...)."""
+        return SweepConfig(betas=self.betas, latent_dims=self.latent_dims, epochs=self.epochs,
+                           train_subset=self.train_subset, test_subset=self.test_subset, **settings)
+
+
+def default_grid(device: str | torch.device = "auto") -> Grid:
+    """On a CUDA GPU the full grid: 7 betas x 5 latent sizes, 5 epochs on all of MNIST (35 models).
+    Elsewhere a grid that trains in under 2 minutes on a 2-core CPU: 3 betas x 3 latent sizes, 5 epochs on
+    the first 10,000 training images, tested on the first 2,000 test images."""
+    TrainConfig(device=str(device))  # every run's check of the device name, and its message
+    if resolve_device(str(device)).type == "cuda":
+        return Grid(FULL_BETAS, FULL_LATENT_DIMS, 5, None, None, "")
+    return Grid((0.5, 1.0, 4.0), (2, 8, 32), 5, 10_000, 2_000,
+                "CPU: 3 betas x 3 latent sizes on 10,000 training and 2,000 test images "
+                "(the GPU grid: 7 x 5 on all 60,000)")
+
+
+@dataclass
+class SweepResult:
+    """What ``train_sweep`` made: the summary (layout in :func:`train_sweep`), its path (None when nothing
+    was written) and the saved models' checkpoints, in grid order without the diverged ones."""
+
+    summary: dict
+    path: Path | None
+    checkpoints: list[Checkpoint]
+
+
+def train_sweep(config: SweepConfig, out_dir: str | Path | None, data_dir=None, download: bool | None = None,
+                progress: Callable[[dict], None] | None = None, cancel=None,
+                report_seconds: float = 1.0) -> SweepResult:
+    """Train, evaluate and (unless ``out_dir`` is None) save every model of ``config`` (see the module
+    docstring for the contract). ``cancel`` is anything with ``is_set()`` (a ``threading.Event``).
+
+    Summary (``out_dir/sweep.json``): {"format", "format_version", "name", "dataset", "betas", "latent_dims",
+    "epochs", "settings" (the whole SweepConfig), "n_train", "n_test", "device", "training_seconds" (the
+    batched loop), "wall_seconds" (data loading to the last checkpoint written), "versions", "models": [{"name"
+    (= its checkpoint folder in out_dir), "beta", "latent_dim", "test_recon", "test_kl", "test_loss",
+    "mse_per_pixel", "active_units", "kl_per_dim" (k,), "curves" (as in its checkpoint), "seconds" (its share
+    of the training time plus its own evaluation)}], "diverged": [{"name", "beta", "latent_dim", "error"}]}."""
+    started = time.perf_counter()
+    device = resolve_device(config.device)
+    runs = config.runs()
+    train_split, test_split, info = load_dataset(config.dataset, data_dir, download)
+    train_split = train_split.subset(config.train_subset).to(device)
+    test_split = test_split.subset(config.test_subset).to(device)
+    models = []
+    for run in runs:
+        seed_everything(run.seed)
+        models.append(build_model(run.model_config()))
+    stack = StackedVAE(models, device)
+    emit = progress or (lambda event: None)
+
+    fit_started = time.perf_counter()
+    curves, diverged = fit(stack, runs, train_split, test_split, device, emit, cancel, report_seconds, started)
+    training_seconds = time.perf_counter() - fit_started
+
+    finished: list[tuple[int, Checkpoint, float]] = []  # (model index, checkpoint, seconds)
+    for m, run in enumerate(runs):
+        if m in diverged:
+            continue
+        check_cancel(cancel, "before evaluating every model")
+        evaluation_started = time.perf_counter()
+        model = stack.copy_to(m, build_model(run.model_config()).to(device))
+        try:
+            checkpoint = finished_checkpoint(model, run, info, len(train_split), test_split, curves[m],
+                                             training_seconds / len(runs), device, out_dir)
+        except NonFiniteLossError as error:
+            diverged[m] = str(error)
+            continue
+        checkpoint.meta["sweep"] = {"name": config.sweep_name, "models": len(runs),
+                                    "training_seconds": round(training_seconds, 2)}
+        finished.append((m, checkpoint, training_seconds / len(runs) + time.perf_counter() - evaluation_started))
+        emit({"event": "evaluated", "name": run.run_name, "index": m, "count": len(runs),
+              "metrics": json_finite(checkpoint.meta["metrics"])})
+    if not finished:
+        raise NonFiniteLossError(f"every model of the sweep diverged; nothing was saved. {diverged[0]}")
+    check_cancel(cancel, "before saving")
+
+    for _, checkpoint, _ in finished if out_dir is not None else ():
+        save_checkpoint(checkpoint.path, checkpoint.model, checkpoint.meta, checkpoint.latents,
+                        getattr(torch, config.weight_dtype))
+    summary = {"format": SUMMARY_FORMAT, "format_version": 1, "name": config.sweep_name,
+               "dataset": config.dataset, "betas": list(config.betas), "latent_dims": list(config.latent_dims),
+               "epochs": config.epochs, "settings": asdict(config), "n_train": len(train_split),
+               "n_test": len(test_split), "device": _device_name(device),
+               "training_seconds": round(training_seconds, 2),
+               "wall_seconds": round(time.perf_counter() - started, 2),
+               "versions": {"torch": torch.__version__, "python": platform.python_version(),
+                            "numpy": np.__version__},
+               "models": [_model_summary(runs[m], checkpoint.meta, seconds) for m, checkpoint, seconds in finished],
+               "diverged": [{"name": runs[m].run_name, "beta": runs[m].beta, "latent_dim": runs[m].latent_dim,
+                             "error": error} for m, error in sorted(diverged.items())]}
+    path = None
+    if out_dir is not None:
+        path = Path(out_dir) / SUMMARY_FILE
+        _write_atomic(path, json.dumps(summary, indent=1, allow_nan=False).encode())
+    return SweepResult(summary, path, [checkpoint for _, checkpoint, _ in finished])
+
+
+def _model_summary(run: TrainConfig, meta: dict, seconds: float) -> dict:
+    metrics = meta["metrics"]
+    return {"name": run.run_name, "beta": run.beta, "latent_dim": run.latent_dim,
+            **{k: metrics[k] for k in ("test_recon", "test_kl", "test_loss", "mse_per_pixel", "active_units",
+                                       "kl_per_dim")},
+            "curves": meta["curves"], "seconds": round(seconds, 2)}
