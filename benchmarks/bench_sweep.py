@@ -1,0 +1,115 @@
+"""The batched beta x latent-size sweep against a loop of ``train()`` over the same models, in one run.
+
+Both sides train the same grid (MLP VAEs 784-400-k, Adam 1e-3, batch 128) from the same seed and evaluate
+every model on the test split; neither writes checkpoints. Wall time runs from the call to the last
+model evaluated: dataset loading, the copy to the device, training, per-epoch test losses and the final
+evaluation (each ``train()`` call loads the dataset and copies it again, as a loop of runs does).
+
+    python benchmarks/bench_sweep.py [--grid full|cpu|tiny] [--device auto] [--skip-sequential]
+
+Grids: ``full`` 7 betas x 5 latent sizes, 5 epochs on all of MNIST (the issue's GPU target: <= 15 s, >= 8x);
+``cpu`` the CPU default grid of ``training.sweep.default_grid`` (target: <= 2 minutes on a 2-core CPU);
+``tiny`` 2 x 2 models, 2 epochs on 5,000 images. Prints a table and records the run in
+benchmarks/results/sweep.json under "<device type>-<grid>" (other entries are kept).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from training import load_dataset, train  # noqa: E402
+from training.data import resolve_data_dir  # noqa: E402
+from training.sweep import FULL_BETAS, FULL_LATENT_DIMS, SweepConfig, default_grid, train_sweep  # noqa: E402
+from training.train import _device_name, resolve_device  # noqa: E402
+
+
+def grid_config(grid: str, device: str) -> SweepConfig:
+    if grid == "full":
+        return SweepConfig(betas=FULL_BETAS, latent_dims=FULL_LATENT_DIMS, epochs=5, device=device)
+    if grid == "cpu":
+        return default_grid("cpu").config(device=device)
+    return SweepConfig(betas=(1.0, 4.0), latent_dims=(2, 16), epochs=2, train_subset=5000, test_subset=1000,
+                       device=device)
+
+
+def _synchronize(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def batched(config: SweepConfig, data_dir: Path, device: torch.device) -> dict:
+    started = time.perf_counter()
+    first_point = []
+    result = train_sweep(config, None, data_dir, download=False, progress=lambda event: first_point.append(
+        time.perf_counter() - started) if event["event"] == "train" and not first_point else None)
+    _synchronize(device)
+    return {"wall_seconds": time.perf_counter() - started, "training_seconds": result.summary["training_seconds"],
+            "first_live_point_seconds": first_point[0] if first_point else None,
+            "test_loss": {m["name"]: m["test_loss"] for m in result.summary["models"]}}
+
+
+def sequential(config: SweepConfig, data_dir: Path, device: torch.device) -> dict:
+    started, training_seconds, losses = time.perf_counter(), 0.0, {}
+    for run in config.runs():
+        checkpoint = train(run, None, data_dir, download=False, progress=False)
+        training_seconds += checkpoint.meta["training_seconds"]
+        losses[run.run_name] = checkpoint.meta["metrics"]["test_loss"]
+    _synchronize(device)
+    return {"wall_seconds": time.perf_counter() - started, "training_seconds": round(training_seconds, 2),
+            "test_loss": losses}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--grid", choices=("full", "cpu", "tiny"), default="tiny")
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (default: 2)")
+    parser.add_argument("--skip-sequential", action="store_true", help="only time the batched sweep")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    device = resolve_device(args.device)
+    data_dir = resolve_data_dir(args.data_dir)
+    config = grid_config(args.grid, str(device))
+    load_dataset(config.dataset, data_dir, download=False)  # the files in the OS cache for both sides
+    (torch.ones(2, 2, device=device) @ torch.ones(2, 2, device=device)).sum().item()  # CUDA and cuBLAS started
+
+    results = {"grid": args.grid, "device": _device_name(device), "machine": platform.machine(),
+               "torch": torch.__version__, "models": len(config.runs()), "betas": list(config.betas),
+               "latent_dims": list(config.latent_dims), "epochs": config.epochs,
+               "train_subset": config.train_subset, "test_subset": config.test_subset,
+               "batched": batched(config, data_dir, device)}
+    if not args.skip_sequential:
+        results["sequential"] = sequential(config, data_dir, device)
+        results["speedup"] = results["sequential"]["wall_seconds"] / results["batched"]["wall_seconds"]
+        pairs = [(results["batched"]["test_loss"][k], v) for k, v in results["sequential"]["test_loss"].items()]
+        results["max_relative_test_loss_difference"] = max(abs(a - b) / abs(b) for a, b in pairs)
+
+    print(f"{config.epochs} epochs, {results['models']} models ({len(config.betas)} betas x "
+          f"{len(config.latent_dims)} latent sizes), train subset {config.train_subset or 'all'}, {results['device']}")
+    print(f"{'':<12}{'wall s':>10}{'training s':>12}")
+    for side in ("batched", "sequential"):
+        if side in results:
+            r = results[side]
+            print(f"{side:<12}{r['wall_seconds']:>10.1f}{r['training_seconds']:>12.1f}")
+    print(f"first live point after {results['batched']['first_live_point_seconds']:.2f} s")
+    if "speedup" in results:
+        print(f"speed-up: {results['speedup']:.2f}x; test losses agree to "
+              f"{results['max_relative_test_loss_difference']:.1e} (relative)")
+    out = Path(__file__).parent / "results" / "sweep.json"
+    recorded = json.loads(out.read_text()) if out.exists() else {}
+    recorded[f"{device.type}-{args.grid}"] = results
+    out.write_text(json.dumps(recorded, indent=1) + "\n")
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
