@@ -50,9 +50,9 @@ import torch
 
 from .batched import StackedVAE, SweepCancelled, check_cancel, fit, json_finite
 from .checkpoint import Checkpoint, _write_atomic, save_checkpoint
-from .checks import folder_name, one_of
+from .checks import folder_name, one_of, real_number, whole_number
 from .data import DATASETS, load_dataset
-from .models import build_model
+from .models import MAX_LATENT_DIM, build_model
 from .train import NonFiniteLossError, TrainConfig, _device_name, finished_checkpoint, resolve_device, seed_everything
 
 __all__ = ["Grid", "SweepCancelled", "SweepConfig", "SweepResult", "default_grid", "train_sweep"]
@@ -89,13 +89,15 @@ class SweepConfig:
         """Check the grid and build every model's ``TrainConfig`` (which checks the rest); a ``ValueError``
         names the field."""
         one_of("dataset", self.dataset, tuple(DATASETS))
-        for field in ("betas", "latent_dims"):
+        for field, check in (("betas", lambda b: real_number("beta", b, 0.0)),
+                             ("latent_dims", lambda k: whole_number("latent_dim", k, 1, MAX_LATENT_DIM))):
             values = getattr(self, field)
             if not isinstance(values, list | tuple) or not values:
                 raise ValueError(f"{field} must be a non-empty list, got {values!r}")
+            values = tuple(map(check, values))
             if len(set(values)) != len(values):
                 raise ValueError(f"{field} must not repeat a value, got {list(values)}")
-            setattr(self, field, tuple(values))
+            setattr(self, field, values)
         if len(self.betas) * len(self.latent_dims) > MAX_MODELS:
             raise ValueError(f"betas x latent_dims is {len(self.betas) * len(self.latent_dims)} models, "
                              f"more than {MAX_MODELS}; sweep fewer values")
