@@ -31,7 +31,7 @@ def create_app(checkpoints: str | Path = ROOT / "checkpoints", data_dir=None, de
     """Load the zoo and build the page; returns (demo, launch kwargs for head/css/static files)."""
     import gradio as gr
 
-    from explorer.components import static_paths
+    from explorer.components import link_script, static_paths
     from explorer.store import Store
     from explorer.ui import CSS, build_app
     from explorer.uploads import MAX_BYTES
@@ -47,9 +47,12 @@ def create_app(checkpoints: str | Path = ROOT / "checkpoints", data_dir=None, de
     for error in store.errors:
         print(f"warning: {error}", file=sys.stderr)
     demo = build_app(store, cache_dir, browser_decoding)
+    for reason in demo.skipped_lessons.values():
+        print(f"warning: lesson skipped: {reason}", file=sys.stderr)
     theme = gr.themes.Soft(text_size="md", spacing_size="sm", font=["DejaVu Sans", "system-ui", "sans-serif"])
     # run_history=False: the browser would otherwise store (and clone) every call, ~7 ms per slider step.
-    return demo, {"css": CSS, "theme": theme, "run_history": False, "allowed_paths": [str(cache_dir)],
+    return demo, {"css": CSS, "js": link_script(), "theme": theme, "run_history": False,
+                  "allowed_paths": [str(cache_dir)],
                   "max_file_size": MAX_BYTES,
                   "state_session_capacity": 500}  # each session's state costs ~0.5 MB: keep the last 500
 

@@ -32,6 +32,11 @@ def static_paths() -> list[Path]:
     return [plotly_js()]
 
 
+def link_script() -> str:
+    """The page-wide script (``launch(js=...)``) that keeps the page's state in its address bar."""
+    return _script("link.js")
+
+
 def _script(name: str) -> str:
     return (STATIC / name).read_text()
 

@@ -143,6 +143,11 @@ class ModelEntry:
         xs, ys = self.layer_grid
         return prior_holes(self.z[:, :2], mean[:2], std[:2], xs, ys)
 
+    @property
+    def has_decoder_quality(self) -> bool:
+        """Whether :attr:`decoder_quality` is computed already."""
+        return "decoder_quality" in self.__dict__
+
     @cached_property
     def decoder_quality(self) -> torch.Tensor:
         """(64, 64) over :attr:`layer_grid`: the cycle error ‖encode(decode(z)) − z‖ (2-D models)."""

@@ -138,6 +138,19 @@ def hstack(pictures: list[np.ndarray], gap: int = 16) -> np.ndarray:
     return canvas
 
 
+def vstack(pictures: list[np.ndarray], gap: int = 8) -> np.ndarray:
+    """Pictures (grey or RGB uint8) one above the other on white, left-aligned: RGB uint8."""
+    rgb = [np.repeat(p[..., None], 3, axis=2) if p.ndim == 2 else p for p in pictures]
+    width = max(p.shape[1] for p in rgb)
+    height = sum(p.shape[0] for p in rgb) + gap * (len(rgb) - 1)
+    canvas = np.full((height, width, 3), 255, np.uint8)
+    top = 0
+    for p in rgb:
+        canvas[top:top + p.shape[0], :p.shape[1]] = p
+        top += p.shape[0] + gap
+    return canvas
+
+
 def png_bytes(picture: np.ndarray) -> bytes:
     """A uint8 picture as a PNG, fast: grey when the picture is (a third of the data to compress), and
     zlib level 1 (measured on an 8x8 sampling grid of three models: 7 ms instead of 38 ms, 109 KB not 131)."""

@@ -7,11 +7,20 @@ A tab module gets the :class:`Page` and
   then its own inputs, and returns ``{component: value}``; bad input becomes a short message shown on
   that handler's own outputs only;
 - subscribes to page-wide changes with :meth:`Page.subscribe` ("lineup": dataset, k or models changed;
-  "selection": another test image selected; "yours": a drawn or uploaded image was encoded);
+  "selection": another test image selected; "yours": a drawn or uploaded image was encoded; "samples": a
+  sampling grid was drawn);
+- keeps a control's value in the page's link with :meth:`Page.remember` (fields of :mod:`explorer.state`):
+  the address bar follows it, and opening the link, or a lesson step, sets it (a lineup change);
 - announces such a change from one of its own events with :meth:`Page.announce`.
 
-:meth:`Page.finish` chains every subscriber after every announcement, each as its own step, so one
-panel's failure never blanks another, and the first subscriber (the maps) is drawn first.
+:meth:`Page.finish` runs every subscriber after every announcement, each on its own, so one
+panel's failure never blanks another. They run in one step after the announcing event: each step costs
+a round trip of the queue and the page (0.1-0.25 s measured on two cores, where the subscribers' own work
+is 0-30 ms): chained one after another, the twelve of a lineup change took two seconds.
+
+The address bar always holds the page's state (``static/link.js`` writes it as controls change, with
+no request to the server); on load, :meth:`Page.on_load` applies the link's state before anything is
+drawn, so a copied link reopens the same page.
 """
 
 from __future__ import annotations
@@ -28,6 +37,8 @@ from . import components
 from .assets import Assets
 from .images import ImageInputError, png_bytes
 from .inputs import InputError
+from .lessons import Lesson
+from .state import read_state
 from .store import Lineup, Store
 
 CHANGES = ("lineup", "selection", "yours", "samples")
@@ -46,8 +57,12 @@ class Page:
     store: Store
     assets: Assets
     browser_decoding: bool = True
+    lessons: dict[str, Lesson] = field(default_factory=dict)
     _subscribers: dict = field(default_factory=lambda: {c: [] for c in CHANGES})
     _announcements: list = field(default_factory=list)
+    _remembered: dict = field(default_factory=dict)   # link field -> the components holding its value
+    _appliers: list = field(default_factory=list)     # (fn(state) -> {component: value}, outputs)
+    _setters: list = field(default_factory=list)      # (trigger, fn, inputs) of set_state
 
     # ---- the header ------------------------------------------------------------------------------------
     def header(self) -> None:
@@ -66,9 +81,27 @@ class Page:
                                       elem_id="le-models")
             self.index = components.number_box(0, label="Selected image #", scale=1, min_width=140,
                                                elem_id="le-index")
-        self.status = gr.Markdown(elem_id="le-status")
+        with gr.Row(equal_height=True, elem_id="le-bar"):
+            self.status = gr.Markdown(elem_id="le-status")
+            self.lesson = gr.Dropdown([("no lesson", "")] + [(x.title, x.name) for x in self.lessons.values()],
+                                      value="", show_label=False, container=False, scale=0, min_width=300,
+                                      elem_id="le-lesson-choice")
+            self.presenter = gr.Checkbox(False, label="Presenter", container=False, scale=0, min_width=120,
+                                         elem_id="le-presenter")
+            copy = gr.Button("Copy link", size="sm", scale=0, min_width=120, elem_id="le-copy")
+            self.tab = gr.Textbox("latent_map", visible="hidden", elem_id="le-tab-name")  # the tab shown, for the link
+        copy.click(None, js="() => window.leLink.copy()")
         self.yours = gr.State(None)  # {model name: code list} of the last encoded drawing or upload
         self.sample_grid = gr.State({"n": 8, "seed": 0})  # the sampling grid last drawn (its codes: on the maps)
+        self.wanted = gr.State({})  # the state a link or lesson step just set ({} after any other change)
+        for key, component in [("dataset", self.dataset), ("k", self.latent_dim), ("models", self.models),
+                               ("image", self.index), ("tab", self.tab), ("lesson", self.lesson),
+                               ("presenter", self.presenter)]:
+            self.remember(key, component)
+
+    def add_tab(self, name: str, tab: gr.Tab) -> None:
+        """A tab of the page: choosing it sets the link's ``tab`` (no request to the server)."""
+        tab.select(None, None, [self.tab], js=f"() => {name!r}")
 
     @property
     def lineup_inputs(self) -> list:
@@ -91,7 +124,7 @@ class Page:
         return {self.latent_dim: gr.update(choices=dims, value=dims[0]),
                 self.models: gr.update(choices=self.model_choices(name, dims[0]),
                                        value=self.store.default_names(name, dims[0])),
-                self.index: 0, self.yours: None}
+                self.index: 0, self.yours: None, self.wanted: {}}
 
     def _choose_latent_dim(self, name, k):
         try:
@@ -99,7 +132,7 @@ class Page:
         except InputError as error:
             raise _error(str(error)) from None
         return {self.models: gr.update(choices=self.model_choices(name, lineup.latent_dim),
-                                       value=[m.name for m in lineup.models]), self.yours: None}
+                                       value=[m.name for m in lineup.models]), self.yours: None, self.wanted: {}}
 
     def _choose_models(self, name, k, names):
         """Keep the models box to real models of this dataset and k; an empty box shows the default lineup."""
@@ -118,7 +151,7 @@ class Page:
             if not unknown:
                 gr.Warning("At least one model is shown: back to the default lineup.")
             kept = [m.name for m in default.models]
-        return {self.models: gr.update(value=kept)}
+        return {self.models: gr.update(value=kept), self.wanted: {}}
 
     # ---- handlers and changes ----------------------------------------------------------------------------
     def handler(self, fn):
@@ -141,6 +174,78 @@ class Page:
         run.__name__ = plain.__name__
         return run
 
+    def remember(self, key: str, *components, apply: bool = True) -> None:
+        """Keep field ``key`` of the page's link (:data:`explorer.state.FIELDS`) in step with ``components``
+        (several: a list of their values); a link or lesson step sets one component's value when ``apply``
+        (else a "lineup" subscriber applies it, from :attr:`wanted`)."""
+        self._remembered[key] = (list(components), apply and len(components) == 1)
+
+    def on_apply(self, fn, outputs: list) -> None:
+        """Also run fn(state) -> {component: value} when a link or lesson step sets the page."""
+        self._appliers.append((fn, outputs))
+
+    @property
+    def apply_outputs(self) -> list:
+        """Every component :meth:`apply` may set."""
+        outputs = [self.dataset, self.latent_dim, self.models, self.index, self.yours, self.wanted, self.tabs]
+        outputs += [c for components, apply in self._remembered.values() if apply for c in components]
+        outputs += [c for _, more in self._appliers for c in more]
+        return list(dict.fromkeys(outputs))
+
+    def apply(self, state: dict, dataset: str, latent_dim) -> dict:
+        """``state`` (checked fields of :mod:`explorer.state`) applied over the page showing ``dataset`` at
+        ``latent_dim``: {component: value}. What this app cannot show (a dataset, k or model it does not
+        have, an image past the end) is left out, with a warning that says so."""
+        updates, notes = {self.wanted: state}, []
+        if {"dataset", "k", "models"} & state.keys():
+            dataset, latent_dim, lineup = self._apply_lineup(state, dataset, latent_dim, notes)
+            updates.update(lineup)
+        if "image" in state:
+            n_images = self.store.lineup(dataset, latent_dim, None).n_images
+            if state["image"] >= n_images:
+                notes.append(f"image #{state['image']} is past the end ({n_images} test images): showing #0")
+            updates[self.index] = state["image"] if state["image"] < n_images else 0
+        for key, (held_by, apply) in self._remembered.items():
+            if apply and key in state and key not in ("dataset", "k", "models", "image"):
+                updates[held_by[0]] = state[key]
+        if "tab" in state:
+            updates[self.tabs] = gr.Tabs(selected=state["tab"])
+        for fn, _ in self._appliers:
+            updates.update(fn(state))
+        for note in notes[:3]:
+            gr.Warning(note)
+        return updates
+
+    def _apply_lineup(self, state: dict, dataset: str, latent_dim, notes: list) -> tuple[str, int, dict]:
+        """The dataset, k and header updates ``state`` asks for, kept to what this app has."""
+        name = state.get("dataset", dataset)
+        if name not in self.store.datasets():
+            notes.append(f"this app has no {name} models: showing {dataset}")
+            name = dataset if dataset in self.store.datasets() else self.store.datasets()[0]
+        dims = self.store.latent_dims(name)
+        k = state.get("k", latent_dim if name == dataset else dims[0])
+        if k not in dims:
+            if "k" in state:
+                notes.append(f"{name} has no models with k = {k}: showing k = {dims[0]}")
+            k = dims[0]
+        available = [e.name for e in self.store.models(name, k)]
+        missing = [m for m in state.get("models", []) if m not in available]
+        if missing:
+            notes.append(f"no model {', '.join(missing)} for {name} at k = {k}")
+        models = [m for m in state.get("models", []) if m in available] or self.store.default_names(name, k)
+        updates = {self.dataset: name, self.latent_dim: gr.update(choices=dims, value=k),
+                   self.models: gr.update(choices=self.model_choices(name, k), value=models)}
+        if (name, k) != (dataset, latent_dim):  # other test images and codes: the selection and yours go
+            updates.update({self.index: 0, self.yours: None})
+        return name, k, updates
+
+    def _restore(self, request: gr.Request, dataset, latent_dim) -> dict:
+        """On load: the state the page's link holds ({} when it holds none)."""
+        state, notes = read_state(dict(request.query_params) if request else {})
+        for note in notes[:3]:
+            gr.Warning(f"{note}: left out")
+        return state
+
     def subscribe(self, change: str, fn, inputs: list, outputs: list) -> None:
         """Run handler ``fn`` (see :meth:`handler`) after every announcement of ``change``."""
         self._subscribers[change].append((fn, inputs, outputs))
@@ -153,24 +258,82 @@ class Page:
         """Wire the header, then chain subscribers after announcements (call once, after every tab)."""
         private = {"api_visibility": "private", "show_progress": "hidden"}
         self._subscribers["lineup"].insert(0, (self._status, [], [self.status]))  # the status line first
-        header_outputs = [self.latent_dim, self.models, self.index, self.yours]
+        header_outputs = [self.latent_dim, self.models, self.index, self.yours, self.wanted]
         self.announce("lineup", self.dataset.input(self._choose_dataset, self.dataset, header_outputs, **private))
         self.announce("lineup", self.latent_dim.input(self._choose_latent_dim, [self.dataset, self.latent_dim],
-                                                      [self.models, self.yours], **private))
-        self.announce("lineup", self.models.input(self._choose_models, self.lineup_inputs, [self.models], **private))
+                                                      [self.models, self.yours, self.wanted], **private))
+        self.announce("lineup", self.models.input(self._choose_models, self.lineup_inputs, [self.models, self.wanted],
+                                                  **private))
         for change, event in self._announcements:
-            for fn, inputs, outputs in self._subscribers[change]:
-                event = event.then(self.handler(fn), [*self.lineup_inputs, *inputs], outputs, **private,
-                                   **CHANGE_STEPS)
+            self._run_subscribers(change, event)
+        for setter in self._setters:
+            self._wire_setter(*setter)
+        for key, (held_by, _) in self._remembered.items():  # the address bar follows, in the page alone
+            gr.on([c.change for c in held_by], None, held_by,
+                  js=f"(...values) => window.leLink.set({key!r}, values.length === 1 ? values[0] : values)")
         broken_checkpoints(self.store)
 
+    def _run_subscribers(self, change: str, event) -> None:
+        """Every subscriber of ``change``, in one step once ``event`` is done. Each panel is its own: one
+        that cannot be drawn keeps its old picture and says why in a message, the others are drawn."""
+        inputs, outputs = self._subscriber_io(change)
+
+        def refresh(lineup: Lineup, *values) -> dict:
+            return self._redraw(change, lineup, dict(zip(inputs, values))) or {outputs[0]: gr.skip()}
+        refresh.__name__ = f"after_{change}"
+        event.then(self.handler(refresh), [*self.lineup_inputs, *inputs], outputs, api_visibility="private",
+                   show_progress="hidden", **CHANGE_STEPS)
+
+    def _subscriber_io(self, change: str) -> tuple[list, list]:
+        """The components the subscribers of ``change`` read, and those they set (each once)."""
+        subscribers = self._subscribers[change]
+        return (list(dict.fromkeys(c for _, wanted, _ in subscribers for c in wanted)),
+                list(dict.fromkeys(c for _, _, given in subscribers for c in given)))
+
+    def _redraw(self, change: str, lineup: Lineup, value_of: dict) -> dict:
+        """The updates of every subscriber of ``change``, reading its inputs from ``value_of``."""
+        updates = {}
+        for fn, wanted, _ in self._subscribers[change]:
+            try:
+                updates.update(fn(lineup, *(value_of[c] for c in wanted)))
+            except (InputError, ImageInputError) as error:
+                gr.Warning(str(error), duration=8)
+            except Exception as error:  # noqa: BLE001 -- a panel's bug must not blank the others
+                log.exception("%s failed after a %s change", getattr(fn, "__name__", fn), change)
+                gr.Warning(f"a panel could not be drawn ({type(error).__name__}: {error})", duration=8)
+        return updates
+
+    def set_state(self, trigger, fn, inputs: list) -> None:
+        """When ``trigger`` (an event listener such as ``button.click``) fires, set the page to the state
+        fn(request, dataset, k, *inputs) returns (checked fields of :mod:`explorer.state`) and redraw the
+        lineup's panels for it, in one step: the state's values are those the panels read."""
+        self._setters.append((trigger, fn, inputs))
+
+    def _wire_setter(self, trigger, fn, inputs: list) -> None:
+        panel_inputs, panel_outputs = self._subscriber_io("lineup")
+        read = [*self.lineup_inputs, *panel_inputs]
+        outputs = list(dict.fromkeys([*self.apply_outputs, *panel_outputs]))
+        n = len(inputs)
+
+        def set_page(request: gr.Request, *values):
+            dataset, latent_dim = values[n], values[n + 1]
+            try:
+                updates = self.apply(fn(request, dataset, latent_dim, *values[:n]), dataset, latent_dim)
+                value_of = dict(zip(read, values[n:]))
+                for component, update in updates.items():
+                    if component in value_of:
+                        value_of[component] = update.get("value") if isinstance(update, dict) else update
+                lineup = self.store.lineup(value_of[self.dataset], value_of[self.latent_dim], value_of[self.models])
+            except (InputError, ImageInputError) as error:
+                raise _error(str(error)) from None
+            return {**updates, **self._redraw("lineup", lineup, value_of)}
+        set_page.__name__ = getattr(fn, "__name__", "set_page")
+        trigger(set_page, [*inputs, *read], outputs, api_visibility="private", show_progress="hidden",
+                **CHANGE_STEPS)
+
     def on_load(self, demo: gr.Blocks) -> None:
-        """On page load, everything a lineup change refreshes."""
-        event = None
-        for fn, inputs, outputs in self._subscribers["lineup"]:
-            args = (self.handler(fn), [*self.lineup_inputs, *inputs], outputs)
-            event = demo.load(*args, api_visibility="private", **CHANGE_STEPS) if event is None else event.then(
-                *args, api_visibility="private", show_progress="hidden", **CHANGE_STEPS)
+        """On page load: the link's state, and everything a lineup change refreshes (call before finish)."""
+        self.set_state(demo.load, self._restore, [])
 
     def warm(self, after_s: float = 20.0) -> None:
         """Prepare every lineup but the first (its test images, sprite, map points, decoders) ``after_s``

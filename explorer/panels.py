@@ -12,7 +12,7 @@ import torch
 
 from . import latent
 from .entries import ModelEntry
-from .images import grid, panel, titled, to_uint8
+from .images import grid, panel, titled, to_uint8, vstack
 
 TRAVERSAL_RANGE = 3.0     # slider and grid span, in slider units (standard deviations)
 MAX_AXES = 8              # traversal sliders / grid rows shown for large latent sizes
@@ -37,11 +37,36 @@ def _strip(x: torch.Tensor, caption: str, codes: list[torch.Tensor], models: lis
     return panel([("", torch.cat(tiles), captions)], factor=4 if x.shape[-1] <= 32 else 2, title=title)
 
 
+POSTERIOR_DRAWS = 2       # decoded draws from a VAE's q(z|x) under the selected image
+
+
 def selection(models: list[ModelEntry], images: torch.Tensor, index: int, originals: bool) -> np.ndarray:
-    """A column: the selected test image, then each model's reconstruction labelled with its MSE."""
+    """A column: the selected test image, then each model's reconstruction labelled with its MSE, then for
+    each model with a posterior, draws from q(z|x) decoded: what it thinks this image could be. The draws
+    are seeded by ``index``, so the same selection shows the same draws."""
+    x = images[index:index + 1]
     codes = [entry.z[index:index + 1] for entry in models]
-    return _strip(images[index:index + 1], f"#{index}" if originals else f"#{index} (decoded)", codes, models,
-                  "selected (MSE)", vertical=True)
+    strip = _strip(x, f"#{index}" if originals else f"#{index} (decoded)", codes, models, "selected (MSE)",
+                   vertical=True)
+    rows = []
+    for entry in models:
+        draws = posterior_draws(entry, x, entry.z[index], POSTERIOR_DRAWS, seed=index)
+        if draws is not None:
+            rows.append(("", entry.decode(draws), [f"{entry.label} draw {i + 1}" for i in range(len(draws))]))
+    if not rows:
+        return strip
+    draws = panel(rows, factor=4 if x.shape[-1] <= 32 else 2, title="q(z|x) draws", font_size=22)
+    return vstack([strip, draws])
+
+
+def posterior_draws(entry: ModelEntry, x: torch.Tensor, mean: torch.Tensor, n: int, seed: int) -> torch.Tensor | None:
+    """``n`` codes (n, k) drawn from ``entry``'s q(z|x) = N(mean, std(x)^2) for one image x (1, C, H, W),
+    or None for a model whose encoder is a point."""
+    std = entry.posterior_std(x)
+    if std is None:
+        return None
+    eps = torch.randn(n, entry.latent_dim, generator=torch.Generator().manual_seed(seed))
+    return mean[None].float() + eps * std
 
 
 def decode_point(entry: ModelEntry, x: float, y: float) -> np.ndarray:

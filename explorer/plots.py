@@ -11,7 +11,9 @@ template carries an ``le`` field the page script (``explorer/static/maps.js``) f
                            "posterior" (a VAE's 1- and 2-sigma ellipse of q(z|x) for the selected image)
     {"layer": name}        a layer drawn as given (its data is in the template): "prior" (the 1- and
                            2-sigma contours of the Gaussian samples are drawn from), "holes" (prior mass
-                           where the test codes have none), "quality" (the decoder's cycle error)
+                           where the test codes have none), "quality" (the decoder's cycle error),
+                           "samples" (the sampling grid's codes). Every layer a map can draw is sent,
+                           each ``visible`` or not, so the page switches one on or off without asking.
 
 Heatmap layers come first, under the points; the prior's contours and the overlays after them, so
 WebGL draws them above the points.
@@ -20,6 +22,7 @@ WebGL draws them above the points.
 from __future__ import annotations
 
 import colorsys
+import math
 
 import numpy as np
 import torch
@@ -61,54 +64,55 @@ def samples_trace(xy: torch.Tensor) -> dict:
 
 
 def layer_traces(entry: ModelEntry, view: str, layers: list[str]) -> list[dict]:
-    """The map layers of ``entry`` that are switched on and make sense in ``view``: the prior's contours
-    on a map of the first two dimensions (WebGL, drawn above the points), the density layers on a 2-D
-    model's map (heatmaps, under them)."""
+    """The map layers of ``entry`` that make sense in ``view``, those in ``layers`` visible: the prior's
+    contours on a map of the first two dimensions (WebGL, drawn above the points), the density layers on
+    a 2-D model's map (heatmaps, under them). The decoder-quality layer is sent once it is computed (the
+    warm-up does it; about 5 s for a faces model) or when it is asked for."""
     if view != "dims":
         return []
     traces = []
-    on_plane = entry.latent_dim == 2
-    if on_plane and ("holes" in layers or "quality" in layers):
+    if entry.latent_dim == 2:
         xs, ys = (v.tolist() for v in entry.layer_grid)
-        if "holes" in layers:
-            holes = entry.prior_holes / entry.prior_holes.max().clamp_min(1e-12)
-            traces.append({"type": "heatmap", "x": xs, "y": ys, "z": _rounded(holes), "name": "prior holes",
-                           "le": {"layer": "holes"}, "zmin": 0, "zmax": 0.6, "showscale": False,
-                           "hoverinfo": "skip", "zsmooth": "best",
-                           "colorscale": [[0, "rgba(255,255,255,0)"], [1, "rgba(214,39,40,0.7)"]]})
-        if "quality" in layers:
+        _, std = entry.prior()
+        holes = entry.prior_holes * (2 * math.pi * float(std[0] * std[1]))  # a share of the prior's peak density
+        traces.append({"type": "heatmap", "x": xs, "y": ys, "z": _rounded(holes), "name": "prior holes",
+                       "le": {"layer": "holes"}, "zmin": 0, "zmax": 0.6, "showscale": False,
+                       "hoverinfo": "skip", "zsmooth": "best",
+                       "colorscale": [[0, "rgba(255,255,255,0)"], [1, "rgba(214,39,40,0.7)"]]})
+        if "quality" in layers or entry.has_decoder_quality:
             error = entry.decoder_quality
             scale = float(error.quantile(0.95)) or 1.0
             traces.append({"type": "heatmap", "x": xs, "y": ys, "z": _rounded((error / scale).clamp(0, 1)),
                            "name": "decoder quality", "le": {"layer": "quality"}, "zmin": 0, "zmax": 1,
                            "showscale": False, "hoverinfo": "skip", "zsmooth": "best",
                            "colorscale": [[0, "rgba(255,255,255,0)"], [1, "rgba(80,40,160,0.6)"]]})
-    if "prior" in layers:
-        mean, std = entry.prior()
-        path = []
-        for scale in (1.0, 2.0):
-            path += ellipse(mean[:2], std[:2], scale).tolist() + [[None, None]]
-        traces.append({"type": "scattergl", "mode": "lines", "name": "prior 1σ, 2σ", "le": {"layer": "prior"},
-                       "x": [p[0] for p in path], "y": [p[1] for p in path], "hoverinfo": "skip",
-                       "showlegend": False, "line": {"color": "#111", "width": 3, "dash": "dash"}})
+    mean, std = entry.prior()
+    path = []
+    for scale in (1.0, 2.0):
+        path += ellipse(mean[:2], std[:2], scale).tolist() + [[None, None]]
+    traces.append({"type": "scattergl", "mode": "lines", "name": "prior 1σ, 2σ", "le": {"layer": "prior"},
+                   "x": [p[0] for p in path], "y": [p[1] for p in path], "hoverinfo": "skip",
+                   "showlegend": False, "line": {"color": "#111", "width": 3, "dash": "dash"}})
+    for trace in traces:
+        trace["visible"] = trace["le"]["layer"] in layers
     return traces
 
 
 def _rounded(grid: torch.Tensor) -> list[list[float]]:
-    return [[round(v, 3) for v in row] for row in grid.tolist()]
+    return [[round(v, 2) for v in row] for row in grid.tolist()]
 
 
 def latent_map(entry: ModelEntry, view: str, data_url: str, class_names: list[str] | None,
                label_name: str, n: int | None = None, layers: list[str] | tuple = (),
                samples: torch.Tensor | None = None) -> dict:
     """The template of one model's latent map (see the module docstring) of its first ``n`` codes (all),
-    with the ``layers`` switched on (names of :data:`LAYERS`; "samples" draws ``samples``, the sampling
-    grid's codes placed in ``view``, (m, 2))."""
+    with its layers, those in ``layers`` visible (names of :data:`LAYERS`; "samples" draws ``samples``, the
+    sampling grid's codes placed in ``view``, (m, 2))."""
     n_classes = len(class_names) if class_names else int(entry.labels.max()) + 1
     wanted = list(layers)
     layers = layer_traces(entry, view, wanted)
-    if "samples" in wanted and samples is not None:
-        layers.append(samples_trace(samples))
+    if samples is not None:
+        layers.append({**samples_trace(samples), "visible": "samples" in wanted})
     traces = [t for t in layers if t["type"] == "heatmap"]  # under the points
     if class_names and n_classes <= LEGEND_LIMIT:  # one trace per class: a legend, and no per-point colours
         for c, name in enumerate(class_names):

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import gradio as gr
 
+from . import lesson_bar
 from .assets import Assets
+from .lessons import load_lessons
 from .page import Page, check_calls, unavailable_page
 from .store import Store
 from .tabs import modules
@@ -19,7 +21,29 @@ CSS = """
 #le-title { flex: 0 0 185px !important; min-width: 185px !important; max-width: 185px !important; }
 #le-title h3 { margin: 0; font-size: 20px; line-height: 1.15; white-space: nowrap; }
 #le-title p { margin: 0; font-size: 15px; color: var(--body-text-color-subdued); }
-#le-status { font-size: 14px; min-height: 0; margin: -4px 0 -6px 2px; }
+#le-status { font-size: 14px; min-height: 0; margin: 0 0 0 2px; flex: 1 1 auto !important; }
+#le-bar { align-items: center; gap: 8px; margin: -6px 0 -4px 0; flex-wrap: nowrap; }
+#le-bar > * { min-height: 0; }
+#le-lesson { gap: 10px; align-items: center; padding: 6px 10px; border-radius: 8px;
+  background: var(--color-accent-soft, #eef2ff); border: 1px solid var(--color-accent, #6366f1); }
+#le-lesson-text { font-size: 16px; line-height: 1.35; }
+#le-lesson-text p { margin: 0 0 3px 0; }
+body:has(#le-lesson) .look { display: none; }  /* the lesson's text says what to look at */
+body:has(#le-lesson) .le-map { height: clamp(220px, calc(100vh - 440px), 800px); }
+body:has(#le-lesson) .le-main img { max-height: calc(100vh - 430px) !important; }
+#le-presenter { flex: 0 0 130px !important; min-width: 130px !important; }
+/* Presenter: larger type for the back of a room; the header one line of controls, without their labels. */
+body.le-presenter { --text-sm: 16px; --text-md: 19px; --text-lg: 21px; --block-label-text-size: 17px;
+  --button-small-text-size: 17px; --input-text-size: 19px; --checkbox-label-text-size: 18px; }
+body.le-presenter .gradio-container { font-size: 20px; }
+body.le-presenter #le-title p, body.le-presenter #le-header [data-testid="block-info"],
+body.le-presenter .look { display: none !important; }
+body.le-presenter #le-header { align-items: center; }
+body.le-presenter #le-lesson-text { font-size: 19px; }
+body.le-presenter .tab-wrapper button { font-size: 20px; }
+body.le-presenter .le-legend { font-size: 20px; }
+body.le-presenter .le-map { height: clamp(250px, calc(100vh - 250px), 800px); }
+body.le-presenter:has(#le-lesson) .le-map { height: clamp(220px, calc(100vh - 450px), 800px); }
 #le-status p { margin: 0; }
 .look { font-size: 16px; color: var(--body-text-color-subdued); margin: 0; }
 #le-layers { margin: -2px 0 -4px 0; gap: 4px 10px; }
@@ -54,23 +78,34 @@ CSS = """
 """
 
 
-def build_app(store: Store, cache_dir: Path, browser_decoding: bool = True) -> gr.Blocks:
-    """The page over ``store``. ``demo.warm_up()`` (:meth:`Page.warm`) prepares the first views' data:
-    start it in a thread once the server listens."""
-    page = Page(store, Assets(cache_dir), browser_decoding)
+LESSONS = Path(__file__).resolve().parent.parent / "lessons"
+
+
+def build_app(store: Store, cache_dir: Path, browser_decoding: bool = True, lessons: Path = LESSONS) -> gr.Blocks:
+    """The page over ``store``, with the lessons in the folder ``lessons``. ``demo.warm_up()``
+    (:meth:`Page.warm`) prepares the first views' data: start it in a thread once the server listens.
+    ``demo.skipped_lessons`` says why each lesson file that could not be used was left out."""
+    models = {name: (entry.dataset, entry.latent_dim) for name, entry in store.entries.items()}
+    lessons_found, skipped_lessons = load_lessons(lessons, models)
+    page = Page(store, Assets(cache_dir), browser_decoding, lessons_found)
     with gr.Blocks(title="Latent Explorer") as demo:  # uploads are removed by app.clean_uploads
         if not store.datasets():
             unavailable_page(store)
             demo.warm_up = demo.fetch_data = lambda: None
+            demo.skipped_lessons = {}
             check_calls(demo)
             return demo
         page.header()
-        with gr.Tabs(elem_id="le-tabs"):
-            for tab in modules():
-                tab.build(page)
-        page.finish()
+        lesson_bar.build(page)
+        with gr.Tabs(elem_id="le-tabs") as page.tabs:
+            for name, tab in modules():
+                with gr.Tab(tab.TITLE, id=name) as block:
+                    tab.build(page)
+                page.add_tab(name, block)
         page.on_load(demo)
+        page.finish()
     demo.warm_up = page.warm
     demo.fetch_data = store.fetch_missing
+    demo.skipped_lessons = skipped_lessons
     check_calls(demo)
     return demo

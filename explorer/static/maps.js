@@ -4,7 +4,10 @@
 // Points come as binary files (float32 x, y; int32 labels) fetched once per URL.
 // Events to Python: trigger("select", {index}) for a point, trigger("click", {model, x, y}) for empty
 // space (x, y null where the map is not a 2-D latent space).
-const state = { slots: [], spec: null, selected: null, rendered: null };
+// Layers (le.layer traces) come with every spec, each visible or not; the layer switches call
+// leMaps.showLayers(names), which shows and hides them here at once (state.layers, once set, wins over
+// the visibility a spec carries, so a spec answering an older request cannot undo a newer switch).
+const state = { slots: [], spec: null, selected: null, rendered: null, layers: null };
 const points = new Map();  // url -> Promise<{xy, labels, n}>
 const legend = element.appendChild(Object.assign(document.createElement("div"), { className: "le-legend" }));
 const grid = element.appendChild(Object.assign(document.createElement("div"), { className: "le-maps" }));
@@ -29,7 +32,7 @@ const load = (url, n) => {
 const fill = (template, data, map) => {  // a trace template -> a plotly trace
   const { le, ...trace } = template;
   if (le.overlay) return { ...trace, x: [], y: [] };
-  if (le.layer) return trace;  // drawn as given
+  if (le.layer) return { ...trace, visible: state.layers ? state.layers.has(le.layer) : trace.visible };
   const keep = [];
   for (let i = 0; i < data.n; i++) if (le.points === "all" || data.labels[i] === le.points) keep.push(i);
   const x = new Float32Array(keep.length), y = new Float32Array(keep.length);
@@ -41,6 +44,17 @@ const fill = (template, data, map) => {  // a trace template -> a plotly trace
     trace.text = keep.map((i) => (map.class_names ? map.class_names[data.labels[i]] : String(data.labels[i])));
   }
   return trace;
+};
+
+const showLayers = (slot) => {  // each layer trace shown or hidden as state.layers says
+  if (!state.layers || !slot.div.data) return;
+  const indices = [], visible = [];
+  slot.div.data.forEach((trace, i) => {
+    const layer = slot.map.traces[i] && slot.map.traces[i].le.layer;
+    if (!layer || Boolean(trace.visible) === state.layers.has(layer)) return;
+    indices.push(i); visible.push(state.layers.has(layer));
+  });
+  if (indices.length) window.Plotly.restyle(slot.div, { visible }, indices);
 };
 
 const position = (slot, index) => {
@@ -152,13 +166,14 @@ const renderNewest = async () => {
   await Promise.all(spec.maps.map(async (map, i) => {
     const slot = state.slots[i];
     slot.map = map; slot.data = data[i];
-    const key = JSON.stringify([map.data, map.layout, map.traces]);
+    const key = JSON.stringify([map.data, map.layout, map.traces.map(({ visible, ...t }) => t)]);
     if (slot.drawn !== key) {
       await window.Plotly.react(slot.div, map.traces.map((t) => fill(t, data[i], map)),
                                 { ...map.layout, autosize: true }, { displaylogo: false, displayModeBar: false, responsive: false });
       slot.drawn = key;
       slot.attach();
     }
+    showLayers(slot);
     placeMarks(slot);
     requestAnimationFrame(() => fitBox(slot.div));
   }));
@@ -179,9 +194,14 @@ grid.leMaps = {
     return state.slots.map((s) => Object.fromEntries(s.div.data.filter((t) => ["selected", "your image", "clicked spot",
       "posterior"].includes(t.name)).map((t) => [t.name, Array.from(t.x || [])])));
   },
-  layers() {
+  layers() {  // the layers shown on each map, by trace name
     const names = ["prior holes", "decoder quality", "prior 1σ, 2σ", "sampling grid"];
-    return state.slots.map((s) => s.div.data.filter((t) => names.includes(t.name)).map((t) => t.name));
+    return state.slots.map((s) => s.div.data.filter((t) => names.includes(t.name) && t.visible !== false)
+      .map((t) => t.name));
+  },
+  showLayers(names) {
+    state.layers = new Set(names || []);
+    state.slots.forEach(showLayers);
   },
   samplesOf(model) { const s = state.slots.find((t) => t.map && t.map.name === model);
     const trace = s && s.div.data.find((t) => t.name === "sampling grid"); return trace ? Array.from(trace.x) : []; },

@@ -17,14 +17,13 @@ HEADERS = ["checkpoint", "model", "k", "test MSE/pixel", "test loss (nats)", "IW
 
 
 def build(page: Page) -> None:
-    with gr.Tab(TITLE):
-        gr.Markdown(LOOK, elem_classes="look")
-        with gr.Row():
-            with gr.Column(scale=2):
-                curves = components.plot("le-curves", height="400px")
-            with gr.Column(scale=1):
-                variance = components.plot("le-variance", height="400px")
-        metrics = gr.Dataframe(headers=HEADERS, interactive=False, label="Metrics (test set)", elem_id="le-metrics")
+    gr.Markdown(LOOK, elem_classes="look")
+    with gr.Row():
+        with gr.Column(scale=2):
+            curves = components.plot("le-curves", height="400px")
+        with gr.Column(scale=1):
+            variance = components.plot("le-variance", height="400px")
+    metrics = gr.Dataframe(headers=HEADERS, interactive=False, label="Metrics (test set)", elem_id="le-metrics")
 
     def show(lineup: Lineup) -> dict:
         rows = []

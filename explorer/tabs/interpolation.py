@@ -17,14 +17,13 @@ LOOK = ("Walk in a straight line (or along the sphere) from the selected image's
 
 
 def build(page: Page) -> None:
-    with gr.Tab(TITLE):
-        with gr.Row(equal_height=True):
-            gr.Markdown(LOOK, elem_classes="look")
-            image_b = components.number_box(1, label="to test image #", min_width=120, scale=0)
-            random_b = gr.Button("Random end image", scale=0, min_width=150)
-            steps = gr.Slider(3, 16, value=8, step=1, label="steps", min_width=180, scale=0)
-        interpolation = components.picture("Interpolations", elem_id="le-interpolation",
-                                           elem_classes=["pixelated", "le-main"])
+    with gr.Row(equal_height=True):
+        gr.Markdown(LOOK, elem_classes="look")
+        image_b = components.number_box(1, label="to test image #", min_width=120, scale=0)
+        random_b = gr.Button("Random end image", scale=0, min_width=150)
+        steps = gr.Slider(3, 16, value=8, step=1, label="steps", min_width=180, scale=0)
+    interpolation = components.picture("Interpolations", elem_id="le-interpolation",
+                                       elem_classes=["pixelated", "le-main"])
 
     def draw(lineup: Lineup, a, b, n_steps) -> dict:
         last = lineup.n_images - 1

@@ -25,21 +25,20 @@ HINT = "Click empty space\nin a 2-D map to\nsee what the\ndecoder draws\nthere."
 
 
 def build(page: Page) -> None:
-    with gr.Tab(TITLE):
-        with gr.Row(equal_height=True):
-            gr.Markdown(LOOK, elem_classes="look")
-            view = gr.Radio(VIEWS, value="dims", label="Map view (k > 2)", visible=False, min_width=320,
-                            elem_id="le-view", scale=0)
-        layers = gr.CheckboxGroup([(text, name) for name, text in LAYERS.items()], value=DEFAULT_LAYERS,
-                                  show_label=False, container=False, elem_id="le-layers")
-        with gr.Row():
-            with gr.Column(scale=6):
-                maps = components.latent_maps()
-            with gr.Column(scale=1, min_width=230):
-                selection = components.picture("Selected image and reconstructions (MSE)", elem_id="le-selection")
-                here = components.picture("What lives here?", show_label=True, elem_id="le-here")
-        where = [gr.Textbox(visible=False), gr.Number(visible=False), gr.Number(visible=False)]  # API only
-        decode_at_api = gr.Button(visible=False)
+    with gr.Row(equal_height=True):
+        gr.Markdown(LOOK, elem_classes="look")
+        view = gr.Radio(VIEWS, value="dims", label="Map view (k > 2)", visible=False, min_width=320,
+                        elem_id="le-view", scale=0)
+    layers = gr.CheckboxGroup([(text, name) for name, text in LAYERS.items()], value=DEFAULT_LAYERS,
+                              show_label=False, container=False, elem_id="le-layers")
+    with gr.Row():
+        with gr.Column(scale=6):
+            maps = components.latent_maps()
+        with gr.Column(scale=1, min_width=230):
+            selection = components.picture("Selected image and reconstructions (MSE)", elem_id="le-selection")
+            here = components.picture("What lives here?", show_label=True, elem_id="le-here")
+    where = [gr.Textbox(visible=False), gr.Number(visible=False), gr.Number(visible=False)]  # API only
+    decode_at_api = gr.Button(visible=False)
 
     def spec(lineup: Lineup, view_name, selected, yours, shown, sample_grid=None) -> dict:
         """The maps' spec: a template per model (points fetched by the page), its layers, marks to draw."""
@@ -52,7 +51,7 @@ def build(page: Page) -> None:
             chosen = view_name if view_name in entry.views else "dims"
             url, xy = page.assets.map_points(entry, chosen, lineup.n_images)
             codes = None
-            if "samples" in shown and sample_grid:  # the page's own state: {n, seed} of the grid last drawn
+            if sample_grid:  # the page's own state: {n, seed} of the grid last drawn
                 grid = panels.sample_codes(entry, sample_grid["n"], sample_grid["seed"])
                 codes = project(grid, chosen, entry.latents, entry.z)
             maps_.append(latent_map(entry, chosen, url, info.get("class_names"), info.get("label_name", "label"),
@@ -70,6 +69,12 @@ def build(page: Page) -> None:
 
     def redraw(lineup: Lineup, view_name, selected, yours, shown, sample_grid=None):
         return {maps: spec(lineup, view_name, selected, yours, shown, sample_grid)}
+
+    def add_missing_layer(lineup: Lineup, view_name, selected, yours, shown, sample_grid=None):
+        """A layer switched on that the maps were not sent (decoder quality not yet computed): redraw."""
+        missing = "quality" in _layers(shown) and any(m.latent_dim == 2 and not m.has_decoder_quality
+                                                       for m in lineup.models)
+        return redraw(lineup, view_name, selected, yours, shown, sample_grid) if missing else {maps: gr.skip()}
 
     def refresh(lineup: Lineup, view_name, selected, yours, shown, sample_grid=None):
         return {**redraw(lineup, view_name, selected, yours, shown, sample_grid),
@@ -107,14 +112,18 @@ def build(page: Page) -> None:
         return decode_here(lineup, data.get("model"), data.get("x"), data.get("y"))
 
     # Wiring. The lineup, the selection and "your image" each redraw only what they change.
+    page.remember("layers", layers)
+    page.remember("view", view)
     marks = [view, page.index, page.yours, layers, page.sample_grid]
     page.subscribe("lineup", refresh, marks, [maps, view, selection, here])
     page.subscribe("selection", redraw, marks, [maps])
     page.subscribe("yours", redraw, marks, [maps])
     page.subscribe("samples", redraw, marks, [maps])
     view.input(page.handler(redraw), [*page.lineup_inputs, *marks], [maps], api_name="maps", **QUICK)
-    layers.input(page.handler(redraw), [*page.lineup_inputs, *marks], [maps], api_visibility="private",
-                 show_progress="hidden", **QUICK)
+    # A layer switches on or off in the page at once; the server is asked only for one it has not sent.
+    layers.change(None, [layers], js="(shown) => document.querySelector('#le-maps .le-maps').leMaps.showLayers(shown)")
+    layers.input(page.handler(add_missing_layer), [*page.lineup_inputs, *marks], [maps], api_visibility="private",
+                 show_progress="hidden", trigger_mode="always_last", **QUICK)
     page.announce("selection", page.index.submit(page.handler(show_selection), [*page.lineup_inputs, page.index],
                                                  [selection], api_name="select", **QUICK))
     private = {"api_visibility": "private", "show_progress": "hidden"}

@@ -20,23 +20,22 @@ UPLOAD_STYLE = {"mnist": "digit", "fashion-mnist": "object"}  # how a picture is
 
 
 def build(page: Page) -> None:
-    with gr.Tab(TITLE):
-        with gr.Row(equal_height=True):
-            gr.Markdown(LOOK, elem_classes="look")
-            recon_seed = components.number_box(0, label="seed for the test images", min_width=160, scale=0)
-            again = gr.Button("Other test images", scale=0, min_width=160)
-        with gr.Row():
-            reconstruction = components.picture("Reconstructions", elem_id="le-reconstruction",
-                                                elem_classes=["pixelated", "le-main"], scale=3)
-            with gr.Column(min_width=260, scale=1):
-                gr.Markdown("**Draw here**", elem_classes="look")
-                sketch = components.drawing_pad()
-                drawing_api = gr.Button(visible=False)  # the same encoding, for the API: a PNG data URL in
-                drawing_data = gr.Textbox(visible=False)
-            with gr.Column(min_width=260, scale=1):
-                upload = components.upload_box(label="…or upload a picture (encoded at once)",
-                                               elem_id="le-upload", height=190)
-                yours_picture = components.picture("Your image and each model's reconstruction", elem_id="le-yours")
+    with gr.Row(equal_height=True):
+        gr.Markdown(LOOK, elem_classes="look")
+        recon_seed = components.number_box(0, label="seed for the test images", min_width=160, scale=0)
+        again = gr.Button("Other test images", scale=0, min_width=160)
+    with gr.Row():
+        reconstruction = components.picture("Reconstructions", elem_id="le-reconstruction",
+                                            elem_classes=["pixelated", "le-main"], scale=3)
+        with gr.Column(min_width=260, scale=1):
+            gr.Markdown("**Draw here**", elem_classes="look")
+            sketch = components.drawing_pad()
+            drawing_api = gr.Button(visible=False)  # the same encoding, for the API: a PNG data URL in
+            drawing_data = gr.Textbox(visible=False)
+        with gr.Column(min_width=260, scale=1):
+            upload = components.upload_box(label="…or upload a picture (encoded at once)",
+                                           elem_id="le-upload", height=190)
+            yours_picture = components.picture("Your image and each model's reconstruction", elem_id="le-yours")
 
     def reconstruct(lineup: Lineup, seed_value, count: int = 8) -> dict:
         seed_value = whole_number(seed_value, 0, 2**31 - 1, "seed")

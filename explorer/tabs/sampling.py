@@ -19,27 +19,26 @@ LOOK = ("The same N(0, I) draws decoded by each model (PCA: a Gaussian with its 
 
 
 def build(page: Page) -> None:
-    with gr.Tab(TITLE):
+    with gr.Row(equal_height=True):
+        gr.Markdown(LOOK, elem_classes="look")
+        grid_size = gr.Slider(2, 16, value=8, step=1, label="grid n × n", min_width=180, scale=0)
+        seed = components.number_box(0, label="seed", min_width=100, scale=0)
+        resample = gr.Button("New seed", scale=0, min_width=110)
+    samples = components.picture("Samples", elem_id="le-samples", elem_classes=["pixelated", "le-main"])
+    with gr.Group(visible=False) as manifold_group:
         with gr.Row(equal_height=True):
-            gr.Markdown(LOOK, elem_classes="look")
-            grid_size = gr.Slider(2, 16, value=8, step=1, label="grid n × n", min_width=180, scale=0)
-            seed = components.number_box(0, label="seed", min_width=100, scale=0)
-            resample = gr.Button("New seed", scale=0, min_width=110)
-        samples = components.picture("Samples", elem_id="le-samples", elem_classes=["pixelated", "le-main"])
-        with gr.Group(visible=False) as manifold_group:
-            with gr.Row(equal_height=True):
-                gr.Markdown("**Manifold** (2-D models; Kingma & Welling, Fig. 4): a regular grid of codes through "
-                            "the Gaussian inverse CDF. The VAE's changes smoothly and stays plausible; the AE's "
-                            "has holes.", elem_classes="look")
-                manifold_size = gr.Slider(5, 25, value=15, step=1, label="manifold n × n", min_width=200, scale=0)
-            manifolds = components.picture("Manifolds", elem_id="le-manifolds", elem_classes=["pixelated", "le-main"])
-        with gr.Group(visible=False) as spread_group:
-            gr.Markdown("**Why, for k > 2**: each dimension's test codes (boxes: quartiles, whiskers 2.5–97.5%) "
-                        "against the Gaussian the samples are drawn from (grey: 95% of the draws). An AE's codes "
-                        "spread far wider than N(0, I), so its draws land in the middle of its space, where it put "
-                        "no codes (MNIST, k = 16: no AE code lies within distance 6 of 0; nearly every draw does).",
-                        elem_classes="look")
-            spread = components.plot(elem_id="le-spread", height="300px")
+            gr.Markdown("**Manifold** (2-D models; Kingma & Welling, Fig. 4): a regular grid of codes through "
+                        "the Gaussian inverse CDF. The VAE's changes smoothly and stays plausible; the AE's "
+                        "has holes.", elem_classes="look")
+            manifold_size = gr.Slider(5, 25, value=15, step=1, label="manifold n × n", min_width=200, scale=0)
+        manifolds = components.picture("Manifolds", elem_id="le-manifolds", elem_classes=["pixelated", "le-main"])
+    with gr.Group(visible=False) as spread_group:
+        gr.Markdown("**Why, for k > 2**: each dimension's test codes (boxes: quartiles, whiskers 2.5–97.5%) "
+                    "against the Gaussian the samples are drawn from (grey: 95% of the draws). An AE's codes "
+                    "spread far wider than N(0, I), so its draws land in the middle of its space, where it put "
+                    "no codes (MNIST, k = 16: no AE code lies within distance 6 of 0; nearly every draw does).",
+                    elem_classes="look")
+        spread = components.plot(elem_id="le-spread", height="300px")
 
     def draw_samples(lineup: Lineup, n, seed_value) -> dict:
         n = whole_number(n, 2, 16, "grid size")
@@ -61,6 +60,7 @@ def build(page: Page) -> None:
             return {spread_group: gr.update(visible=False)}
         return {spread_group: gr.update(visible=True), spread: code_spread(lineup.models)}
 
+    page.remember("seed", seed)
     drawn = [samples, page.sample_grid]
     page.subscribe("lineup", show_spread, [], [spread_group, spread])
     page.subscribe("lineup", draw_samples, [grid_size, seed], drawn)

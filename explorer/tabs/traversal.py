@@ -37,25 +37,24 @@ R = panels.TRAVERSAL_RANGE
 
 
 def build(page: Page) -> None:
-    with gr.Tab(TITLE):
-        gr.Markdown(LOOK, elem_classes="look")
-        with gr.Row():
-            with gr.Column(scale=2, min_width=320):
-                start = gr.Radio([("the selected image", "selected"), ("the centre of each space", "centre")],
-                                 value="selected", label="Start from", elem_id="le-start")
-                sliders = [gr.Slider(-R, R, value=0, step=0.05, label=f"axis {i + 1}", elem_id=f"le-axis-{i}",
-                                     visible=i < 2) for i in range(panels.MAX_AXES)]
-                with gr.Row():
-                    reset = gr.Button("Reset sliders to 0", size="md")
-                    gif_button = gr.Button("Export GIF", size="md")
-                gif = gr.File(label="GIF", height=60, visible=False)
-                traverse_api = gr.Button(visible=False)  # the server's frame for slider values, for the API
-            with gr.Column(scale=3, min_width=360):
-                live = components.live_pictures()
-                kl = components.plot(elem_id="le-kl", height="190px", visible=False)  # beside the sliders
-        gr.Markdown("**Traversal grids** (β-VAE papers): each row moves one axis −3 … +3 from the start; a VAE row "
-                    "with KL near 0 is an unused axis: the image does not change.", elem_classes="look")
-        grids = components.picture("Traversal grids", elem_id="le-grids")
+    gr.Markdown(LOOK, elem_classes="look")
+    with gr.Row():
+        with gr.Column(scale=2, min_width=320):
+            start = gr.Radio([("the selected image", "selected"), ("the centre of each space", "centre")],
+                             value="selected", label="Start from", elem_id="le-start")
+            sliders = [gr.Slider(-R, R, value=0, step=0.05, label=f"axis {i + 1}", elem_id=f"le-axis-{i}",
+                                 visible=i < 2) for i in range(panels.MAX_AXES)]
+            with gr.Row():
+                reset = gr.Button("Reset sliders to 0", size="md")
+                gif_button = gr.Button("Export GIF", size="md")
+            gif = gr.File(label="GIF", height=60, visible=False)
+            traverse_api = gr.Button(visible=False)  # the server's frame for slider values, for the API
+        with gr.Column(scale=3, min_width=360):
+            live = components.live_pictures()
+            kl = components.plot(elem_id="le-kl", height="190px", visible=False)  # beside the sliders
+    gr.Markdown("**Traversal grids** (β-VAE papers): each row moves one axis −3 … +3 from the start; a VAE row "
+                "with KL near 0 is an unused axis: the image does not change.", elem_classes="look")
+    grids = components.picture("Traversal grids", elem_id="le-grids")
 
     def start_index(lineup: Lineup, selected, mode) -> int | None:
         """The test image the sliders start from, or None for each model's centre."""
@@ -89,7 +88,8 @@ def build(page: Page) -> None:
                            "axes_text": ", ".join(f"z{a + 1}" for a in axes)})
         return {"id": spec_id(lineup, start), "start": start, "range": R, "sliders": n_axes, "models": models}
 
-    def slider_labels(lineup: Lineup) -> list:
+    def slider_labels(lineup: Lineup, offsets: list[float]) -> list:
+        """Each slider's update: shown and labelled with what it moves in each model, at its offset."""
         n_axes = min(lineup.latent_dim, panels.MAX_AXES)
         updates = []
         for i in range(panels.MAX_AXES):
@@ -98,7 +98,7 @@ def build(page: Page) -> None:
                 continue
             moved = " · ".join(f"{m.label} {m.describe_axis(m.axes(n_axes)[i])}" for m in lineup.models)
             ordinal = "most-used axis" if i == 0 else f"axis no. {i + 1} by use"
-            updates.append(gr.update(visible=True, value=0, label=f"{i + 1}. {ordinal}: {moved}"))
+            updates.append(gr.update(visible=True, value=offsets[i], label=f"{i + 1}. {ordinal}: {moved}"))
         return updates
 
     def grid_picture(lineup: Lineup, start: int | None) -> str:
@@ -106,12 +106,15 @@ def build(page: Page) -> None:
         where = "centre" if start is None else f"image{start}"
         return page.picture_file(hstack(pictures), f"{lineup_slug(lineup)}-traversal-grids-from-{where}")
 
-    def restart(lineup: Lineup, selected, mode) -> dict:
-        """New lineup or start: sliders to 0, a new spec with its first frame, new grids."""
+    def restart(lineup: Lineup, selected, mode, wanted=None) -> dict:
+        """New lineup or start: a new spec, new grids, and the sliders at 0, or where a link or lesson step
+        just put them (``wanted``: :attr:`Page.wanted`), with their frame."""
         start = start_index(lineup, selected, mode)
-        offsets = [0.0] * panels.MAX_AXES
+        n_axes = min(lineup.latent_dim, panels.MAX_AXES)
+        asked = wanted.get("axes", []) if isinstance(wanted, dict) else []
+        offsets = [float(asked[i]) if i < min(len(asked), n_axes) else 0.0 for i in range(panels.MAX_AXES)]
         return {live: {"spec": spec(lineup, start), "frame": frame(lineup, start, offsets)},
-                **dict(zip(sliders, slider_labels(lineup))), grids: grid_picture(lineup, start),
+                **dict(zip(sliders, slider_labels(lineup, offsets))), grids: grid_picture(lineup, start),
                 gif: gr.update(value=None, visible=False)}
 
     def show_kl(lineup: Lineup) -> dict:
@@ -158,8 +161,9 @@ def build(page: Page) -> None:
 
     position = [page.index, start]
     outputs = [live, *sliders, grids, gif]
-    page.subscribe("lineup", restart, position, outputs)
+    page.subscribe("lineup", restart, [*position, page.wanted], outputs)
     page.subscribe("lineup", show_kl, [], [kl])
+    page.remember("axes", *sliders, apply=False)
     page.subscribe("selection", restart, position, outputs)
     start.input(page.handler(restart), [*page.lineup_inputs, *position], outputs, api_visibility="private")
     live.submit(page.event_handler(settle), page.lineup_inputs, [live], queue=False, show_progress="hidden",
