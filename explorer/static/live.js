@@ -160,6 +160,7 @@ const update = () => {
 let settleTimer = null;
 const askServer = () => {
   clearTimeout(settleTimer);
+  settleTimer = null;  // asked: a later pointer-up (on the reset button, say) must not ask again for these values
   if (!state.spec) return;
   const offsets = sliderValues();
   state.asked.set(offsets.join(","), performance.now());
@@ -181,9 +182,16 @@ if (!window.__leLiveListening) {  // one listener for the page, whichever compon
   document.addEventListener("input", onSlider("onInput"), true);
   document.addEventListener("pointerup", onSlider("onRelease"), true);
   document.addEventListener("keyup", onSlider("onRelease"), true);
-  document.addEventListener("click", (event) => {  // a slider's own reset (↺) changes it without an input event
-    if (!event.target.closest || !event.target.closest("[id^=le-axis-] .reset-button")) return;
-    setTimeout(() => { window.__leLive.onInput({ timeStamp: performance.now() }); window.__leLive.onRelease(); }, 50);
+  document.addEventListener("click", (event) => {  // a slider's own reset (↺) changes it without an input event,
+    const button = event.target.closest && event.target.closest("[id^=le-axis-] .reset-button");  // a moment later
+    if (!button) return;
+    const range = button.closest("[id^=le-axis-]").querySelector("input[type=range]"), before = range.value;
+    const started = performance.now();
+    const settled = () => {
+      if (range.value === before && performance.now() - started < 5000) { setTimeout(settled, 25); return; }
+      window.__leLive.onInput({ timeStamp: started }); window.__leLive.onRelease();
+    };
+    setTimeout(settled, 25);
   }, true);
 }
 window.__leLive = { onInput, onRelease };
