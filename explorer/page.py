@@ -107,8 +107,9 @@ class Page:
     def lineup_inputs(self) -> list:
         return [self.dataset, self.latent_dim, self.models]
 
-    def model_choices(self, dataset: str, latent_dim: int) -> list[tuple[str, str]]:
-        return [(entry.label, entry.name) for entry in self.store.models(dataset, int(latent_dim))]
+    def model_choices(self, dataset: str, latent_dim: int, names=()) -> list[tuple[str, str]]:
+        """The models offered: the zoo's, and the sweeps' of the models ``names`` (see ``Store.models``)."""
+        return [(entry.label, entry.name) for entry in self.store.models(dataset, int(latent_dim), names)]
 
     def _status(self, lineup: Lineup) -> dict:
         names = " · ".join(f"`{m.name}`" for m in lineup.models)
@@ -140,8 +141,8 @@ class Page:
             default = self.store.lineup(name, k, None)  # checks the dataset and k
         except InputError as error:
             raise _error(str(error)) from None
-        available = {e.name for e in self.store.models(name, default.latent_dim)}
         names = names if isinstance(names, list) else []
+        available = {e.name for e in self.store.models(name, default.latent_dim, names)}
         unknown = [n for n in names if n not in available]
         if unknown:
             gr.Warning(f"No model {', '.join(map(repr, unknown))} for {name} at k = {default.latent_dim}: "
@@ -222,19 +223,19 @@ class Page:
         if name not in self.store.datasets():
             notes.append(f"this app has no {name} models: showing {dataset}")
             name = dataset if dataset in self.store.datasets() else self.store.datasets()[0]
-        dims = self.store.latent_dims(name)
+        dims = self.store.latent_dims(name, state.get("models", []))  # a sweep's model: its sweep's k too
         k = state.get("k", latent_dim if name == dataset else dims[0])
         if k not in dims:
             if "k" in state:
                 notes.append(f"{name} has no models with k = {k}: showing k = {dims[0]}")
             k = dims[0]
-        available = [e.name for e in self.store.models(name, k)]
+        available = [e.name for e in self.store.models(name, k, state.get("models", []))]
         missing = [m for m in state.get("models", []) if m not in available]
         if missing:
             notes.append(f"no model {', '.join(missing)} for {name} at k = {k}")
         models = [m for m in state.get("models", []) if m in available] or self.store.default_names(name, k)
         updates = {self.dataset: name, self.latent_dim: gr.update(choices=dims, value=k),
-                   self.models: gr.update(choices=self.model_choices(name, k), value=models)}
+                   self.models: gr.update(choices=self.model_choices(name, k, models), value=models)}
         if (name, k) != (dataset, latent_dim):  # other test images and codes: the selection and yours go
             updates.update({self.index: 0, self.yours: None})
         return name, k, updates
@@ -320,9 +321,9 @@ class Page:
             try:
                 updates = self.apply(fn(request, dataset, latent_dim, *values[:n]), dataset, latent_dim)
                 value_of = dict(zip(read, values[n:]))
-                for component, update in updates.items():
+                for component, update in updates.items():  # the panels read the values the state sets
                     if component in value_of:
-                        value_of[component] = update.get("value") if isinstance(update, dict) else update
+                        value_of[component] = _value(update)
                 lineup = self.store.lineup(value_of[self.dataset], value_of[self.latent_dim], value_of[self.models])
             except (InputError, ImageInputError) as error:
                 raise _error(str(error)) from None
@@ -355,6 +356,11 @@ class Page:
     def picture_file(self, picture: np.ndarray, name: str) -> str:
         """``picture`` as a PNG named ``name``.png (the name a download gets), stored by content."""
         return str(self.assets.download(png_bytes(picture), f"{_slug(name)}.png"))
+
+
+def _value(update):
+    """The value an output update sets: a ``gr.update(value=...)``'s value, or the value itself."""
+    return update.get("value") if isinstance(update, dict) and update.get("__type__") == "update" else update
 
 
 def _error(message: str) -> gr.Error:

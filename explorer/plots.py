@@ -9,26 +9,21 @@ template carries an ``le`` field the page script (``explorer/static/maps.js``) f
                            trace's colour scale: ordinal labels such as a frame number)
     {"overlay": name}      a mark the page moves: "selected" (ring), "yours" (star), "spot" (cross),
                            "posterior" (a VAE's 1- and 2-sigma ellipse of q(z|x) for the selected image)
-    {"layer": name}        a layer drawn as given (its data is in the template): "prior" (the 1- and
-                           2-sigma contours of the Gaussian samples are drawn from), "holes" (prior mass
-                           where the test codes have none), "quality" (the decoder's cycle error),
-                           "samples" (the sampling grid's codes). Every layer a map can draw is sent,
-                           each ``visible`` or not, so the page switches one on or off without asking.
 
-Heatmap layers come first, under the points; the prior's contours and the overlays after them, so
-WebGL draws them above the points.
+The overlays come after the points, so WebGL draws them above. The map's layers (the prior's rings,
+prior holes, decoder quality, the sampling grid's codes) are ``images`` and ``lines`` beside the
+traces: see :mod:`explorer.map_layers`.
 """
 
 from __future__ import annotations
 
 import colorsys
-import math
 
 import numpy as np
 import torch
 
 from .entries import ModelEntry
-from .latent import ellipse
+from .map_layers import map_layers
 
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
            "#bcbd22", "#17becf"]
@@ -51,57 +46,6 @@ def map_points(xy: torch.Tensor, labels: torch.Tensor) -> bytes:
     return (xy.float().numpy().astype("<f4").tobytes() + labels.numpy().astype("<i4").tobytes())
 
 
-LAYERS = {"prior": "prior N(0, I): 1σ, 2σ circles", "samples": "the sampling grid's codes",
-          "holes": "prior holes: prior mass, no codes", "quality": "decoder nonsense: cycle error"}
-
-
-def samples_trace(xy: torch.Tensor) -> dict:
-    """Where the codes of the sampling grid (n, 2 in the map's view) land on a map: small crosses."""
-    return {"type": "scattergl", "mode": "markers", "name": "sampling grid", "le": {"layer": "samples"},
-            "x": [round(v, 4) for v in xy[:, 0].tolist()], "y": [round(v, 4) for v in xy[:, 1].tolist()],
-            "hoverinfo": "skip", "showlegend": False,
-            "marker": {"symbol": "x-thin-open", "size": 9, "color": "#000", "line": {"width": 2, "color": "#000"}}}
-
-
-def layer_traces(entry: ModelEntry, view: str, layers: list[str]) -> list[dict]:
-    """The map layers of ``entry`` that make sense in ``view``, those in ``layers`` visible: the prior's
-    contours on a map of the first two dimensions (WebGL, drawn above the points), the density layers on
-    a 2-D model's map (heatmaps, under them). The decoder-quality layer is sent once it is computed (the
-    warm-up does it; about 5 s for a faces model) or when it is asked for."""
-    if view != "dims":
-        return []
-    traces = []
-    if entry.latent_dim == 2:
-        xs, ys = (v.tolist() for v in entry.layer_grid)
-        _, std = entry.prior()
-        holes = entry.prior_holes * (2 * math.pi * float(std[0] * std[1]))  # a share of the prior's peak density
-        traces.append({"type": "heatmap", "x": xs, "y": ys, "z": _rounded(holes), "name": "prior holes",
-                       "le": {"layer": "holes"}, "zmin": 0, "zmax": 0.6, "showscale": False,
-                       "hoverinfo": "skip", "zsmooth": "best",
-                       "colorscale": [[0, "rgba(255,255,255,0)"], [1, "rgba(214,39,40,0.7)"]]})
-        if "quality" in layers or entry.has_decoder_quality:
-            error = entry.decoder_quality
-            scale = float(error.quantile(0.95)) or 1.0
-            traces.append({"type": "heatmap", "x": xs, "y": ys, "z": _rounded((error / scale).clamp(0, 1)),
-                           "name": "decoder quality", "le": {"layer": "quality"}, "zmin": 0, "zmax": 1,
-                           "showscale": False, "hoverinfo": "skip", "zsmooth": "best",
-                           "colorscale": [[0, "rgba(255,255,255,0)"], [1, "rgba(80,40,160,0.6)"]]})
-    mean, std = entry.prior()
-    path = []
-    for scale in (1.0, 2.0):
-        path += ellipse(mean[:2], std[:2], scale).tolist() + [[None, None]]
-    traces.append({"type": "scattergl", "mode": "lines", "name": "prior 1σ, 2σ", "le": {"layer": "prior"},
-                   "x": [p[0] for p in path], "y": [p[1] for p in path], "hoverinfo": "skip",
-                   "showlegend": False, "line": {"color": "#111", "width": 3, "dash": "dash"}})
-    for trace in traces:
-        trace["visible"] = trace["le"]["layer"] in layers
-    return traces
-
-
-def _rounded(grid: torch.Tensor) -> list[list[float]]:
-    return [[round(v, 2) for v in row] for row in grid.tolist()]
-
-
 def latent_map(entry: ModelEntry, view: str, data_url: str, class_names: list[str] | None,
                label_name: str, n: int | None = None, layers: list[str] | tuple = (),
                samples: torch.Tensor | None = None) -> dict:
@@ -109,11 +53,7 @@ def latent_map(entry: ModelEntry, view: str, data_url: str, class_names: list[st
     with its layers, those in ``layers`` visible (names of :data:`LAYERS`; "samples" draws ``samples``, the
     sampling grid's codes placed in ``view``, (m, 2))."""
     n_classes = len(class_names) if class_names else int(entry.labels.max()) + 1
-    wanted = list(layers)
-    layers = layer_traces(entry, view, wanted)
-    if samples is not None:
-        layers.append({**samples_trace(samples), "visible": "samples" in wanted})
-    traces = [t for t in layers if t["type"] == "heatmap"]  # under the points
+    traces = []
     if class_names and n_classes <= LEGEND_LIMIT:  # one trace per class: a legend, and no per-point colours
         for c, name in enumerate(class_names):
             traces.append({"type": "scattergl", "mode": "markers", "name": name, "le": {"points": c},
@@ -134,7 +74,6 @@ def latent_map(entry: ModelEntry, view: str, data_url: str, class_names: list[st
                        "le": {"points": "all"},
                        "hovertemplate": f"{label_name} %{{text}}<br>#%{{customdata}}<extra></extra>",
                        "marker": {"size": 12, "opacity": 0.9, "line": {"width": 1, "color": "#333"}}})
-    traces += [t for t in layers if t["type"] != "heatmap"]  # the prior's contours above them
     traces += [
         {"type": "scattergl", "mode": "markers", "name": "selected", "le": {"overlay": "selected"},
          "hoverinfo": "skip", "showlegend": False,
@@ -164,7 +103,7 @@ def latent_map(entry: ModelEntry, view: str, data_url: str, class_names: list[st
     legend = [[t["name"], t["marker"]["color"]] for t in traces if isinstance(t["le"].get("points"), int)]
     return {"name": entry.name, "label": entry.label, "data": data_url, "n": len(entry.labels) if n is None else n,
             "traces": traces, "layout": layout, "palette": palette, "class_names": class_names,
-            "clickable": clickable, "legend": legend}
+            "clickable": clickable, "legend": legend, **map_layers(entry, view, list(layers), samples)}
 
 
 def _layout(**extra) -> dict:

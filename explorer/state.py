@@ -19,8 +19,8 @@ from collections.abc import Callable, Mapping
 from urllib.parse import urlencode
 
 from .inputs import InputError, real_number, whole_number
+from .map_layers import LAYERS
 from .panels import MAX_AXES, TRAVERSAL_RANGE
-from .plots import LAYERS
 from .tabs import TABS
 
 VIEWS = ("dims", "pca", "umap")

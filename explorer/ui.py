@@ -55,7 +55,9 @@ body.le-presenter:has(#le-lesson) .le-map { height: clamp(220px, calc(100vh - 45
 .le-legend span { display: inline-flex; align-items: center; gap: 5px; }
 .le-legend i { display: inline-block; width: 13px; height: 13px; border-radius: 50%; }
 .le-maps { display: grid; gap: 6px; width: 100%; }
-.le-map { height: clamp(250px, calc(100vh - 345px), 800px); min-width: 0; }
+.le-map { height: clamp(250px, calc(100vh - 345px), 800px); min-width: 0; position: relative; }
+.le-plot-area { width: 100%; height: 100%; }
+.le-overlay { position: absolute; pointer-events: none; z-index: 3; }
 .le-main img { max-height: calc(100vh - 370px) !important; }
 #le-yours img { max-height: 180px !important; }
 #le-selection img { max-height: calc(100vh - 470px) !important; }

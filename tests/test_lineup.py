@@ -436,22 +436,24 @@ def test_sprite_sheet_holds_every_test_image(store, assets):
 # ---- map templates -----------------------------------------------------------------------------------------
 
 def test_mnist_map_has_a_trace_per_class_then_the_overlays(store):
-    """Heatmap layers under the points, one trace per class, the prior's rings above them, then the marks; every
-    layer is sent, hidden unless asked for, so the page switches it without asking the server."""
+    """One trace per class, then the marks; every layer the map can draw is sent beside them, hidden unless
+    asked for, so the page switches it without asking the server."""
     entry = store.entries["mnist-vae-z2"]
     info = entry.meta["dataset"]
     figure = plots.latent_map(entry, "dims", "/points.bin", info["class_names"], info["label_name"])
     traces = figure["traces"]
-    assert [t["le"] for t in traces[:1]] == [{"layer": "holes"}]  # quality: only once computed, or asked for
-    assert [t["le"] for t in traces[1:11]] == [{"points": c} for c in range(10)]
-    assert [t["name"] for t in traces[1:11]] == [str(c) for c in range(10)]
-    assert [t["le"] for t in traces[11:]] == [{"layer": "prior"}, {"overlay": "selected"}, {"overlay": "yours"},
-                                              {"overlay": "posterior"}, {"overlay": "spot"}]
-    assert [t["name"] for t in traces[12:]] == ["selected", "your image", "posterior", "clicked spot"]
-    assert [t["visible"] for t in traces if "layer" in t["le"]] == [False, False]
-    shown = plots.latent_map(entry, "dims", "/p.bin", info["class_names"], "digit", layers=["quality", "prior"])
-    assert {t["le"]["layer"]: t["visible"] for t in shown["traces"] if "layer" in t["le"]} == {
-        "holes": False, "quality": True, "prior": True}
+    assert [t["le"] for t in traces[:10]] == [{"points": c} for c in range(10)]
+    assert [t["name"] for t in traces[:10]] == [str(c) for c in range(10)]
+    assert [t["le"] for t in traces[10:]] == [{"overlay": "selected"}, {"overlay": "yours"}, {"overlay": "posterior"},
+                                              {"overlay": "spot"}]
+    assert [t["name"] for t in traces[10:]] == ["selected", "your image", "posterior", "clicked spot"]
+    assert [i["le"] for i in figure["images"]] == ["holes"]  # quality: only once computed, or asked for
+    assert [(n, line["visible"]) for n, line in figure["lines"].items()] == [("prior", False)]
+    assert not figure["images"][0]["visible"]
+    shown = plots.latent_map(entry, "dims", "/p.bin", info["class_names"], "digit", layers=["quality", "prior"],
+                             samples=torch.zeros(4, 2))
+    assert {i["le"]: i["visible"] for i in shown["images"]} == {"holes": False, "quality": True}
+    assert {n: line["visible"] for n, line in shown["lines"].items()} == {"prior": True, "samples": False}
     assert figure["palette"] is None and len(figure["legend"]) == 10 and figure["n"] == 300
     assert figure["clickable"] is True and figure["data"] == "/points.bin" and figure["name"] == "mnist-vae-z2"
     k3 = store.entries["mnist-vae-z3"]
@@ -464,7 +466,7 @@ def test_many_classes_share_one_trace_with_a_palette(store):
     entry = store.entries["mnist-ae-z2"]
     names = [f"person {i}" for i in range(40)]
     figure = plots.latent_map(entry, "dims", "/points.bin", names, "person")
-    traces = [t for t in figure["traces"] if "layer" not in t["le"]]
+    traces = figure["traces"]
     assert len(traces) == 5 and traces[0]["le"] == {"points": "all"}
     assert [t["le"].get("overlay") for t in traces[1:]] == ["selected", "yours", "posterior", "spot"]
     assert len(figure["palette"]) == 40 and len(set(figure["palette"])) == 40

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from explorer import latent
@@ -64,21 +65,33 @@ def test_the_cycle_error_is_near_zero_on_the_codes_of_a_well_fit_model_and_large
 
 
 def test_layers_are_drawn_under_the_points_and_only_where_they_make_sense():
+    import base64
+    import io
+
+    from PIL import Image
+
     from explorer.store import Store
 
     store = Store.load(REPO / "checkpoints")
     ae2, ae16 = store.entries["mnist-ae-z2"], store.entries["mnist-ae-z16"]
     every = ["prior", "holes", "quality"]
-    traces = latent_map(ae2, "dims", "u", None, "digit", layers=every)["traces"]
-    names = [t["name"] for t in traces]
-    assert names[:2] == ["prior holes", "decoder quality"]  # first: under the points
-    last_points = max(i for i, t in enumerate(traces) if "points" in t["le"])
-    assert last_points < names.index("prior 1σ, 2σ") < names.index("selected")  # the contours above them
-    wide = [t["name"] for t in latent_map(ae16, "dims", "u", None, "digit", layers=every)["traces"]]
-    assert "prior 1σ, 2σ" in wide and "prior holes" not in wide     # k = 16: contours of the first two dims only
-    assert not [t for t in latent_map(ae16, "pca", "u", None, "digit", layers=every)["traces"] if "le" in t
-                and "layer" in t["le"]]                              # nothing on a PCA-of-z view
-    assert [t["name"] for t in latent_map(ae2, "dims", "u", None, "digit")["traces"]][0] != "prior 1σ, 2σ"
+    figure = latent_map(ae2, "dims", "u", None, "digit", layers=every)
+    assert [(i["le"], i["layer"], i["visible"]) for i in figure["images"]] == [("holes", "below", True),
+                                                                                ("quality", "below", True)]
+    holes = figure["images"][0]
+    with Image.open(io.BytesIO(base64.b64decode(holes["source"].split(",", 1)[1]))) as image:
+        alpha = np.asarray(image)[..., 3]
+    assert alpha.shape == (64, 64) and alpha.max() > 100  # the AE at k = 2: strong holes
+    xs, ys = ae2.layer_grid  # the image covers the layer's grid: top-left corner at (min x, max y)
+    assert holes["x"] < float(xs[0]) < holes["x"] + holes["sizex"] and holes["y"] > float(ys[-1])
+    # the top row of the picture is the grid's last (largest-y) row
+    _, std = ae2.prior()
+    top = (ae2.prior_holes[-1] * 2 * np.pi * float(std[0] * std[1]) / 0.6).clamp(0, 1) * 0.7 * 255
+    assert np.abs(alpha[0].astype(float) - top.numpy()).max() <= 1
+    wide = latent_map(ae16, "dims", "u", None, "digit", layers=every)
+    assert list(wide["lines"]) == ["prior"] and wide["images"] == []  # k = 16: the rings of the first two dims
+    pca = latent_map(ae16, "pca", "u", None, "digit", layers=every)
+    assert pca["images"] == [] and pca["lines"] == {}                   # nothing on a PCA-of-z view
 
 
 def test_kl_bars_follow_the_sliders_and_count_the_active_units():

@@ -4,9 +4,11 @@
 // Points come as binary files (float32 x, y; int32 labels) fetched once per URL.
 // Events to Python: trigger("select", {index}) for a point, trigger("click", {model, x, y}) for empty
 // space (x, y null where the map is not a 2-D latent space).
-// Layers (le.layer traces) come with every spec, each visible or not; the layer switches call
-// leMaps.showLayers(names), which shows and hides them here at once (state.layers, once set, wins over
-// the visibility a spec carries, so a spec answering an older request cannot undo a newer switch).
+// Layers (explorer/map_layers.py) come with every spec, each visible or not: density images as plotly
+// layout images under the points, the prior's rings and the sampling grid's crosses drawn here on a
+// canvas above the plot (neither makes plotly redraw the WebGL points). The layer switches call
+// leMaps.showLayers(names), which shows and hides them at once (state.layers, once set, wins over the
+// visibility a spec carries, so a spec answering an older request cannot undo a newer switch).
 const state = { slots: [], spec: null, selected: null, rendered: null, layers: null };
 const points = new Map();  // url -> Promise<{xy, labels, n}>
 const legend = element.appendChild(Object.assign(document.createElement("div"), { className: "le-legend" }));
@@ -32,7 +34,6 @@ const load = (url, n) => {
 const fill = (template, data, map) => {  // a trace template -> a plotly trace
   const { le, ...trace } = template;
   if (le.overlay) return { ...trace, x: [], y: [] };
-  if (le.layer) return { ...trace, visible: state.layers ? state.layers.has(le.layer) : trace.visible };
   const keep = [];
   for (let i = 0; i < data.n; i++) if (le.points === "all" || data.labels[i] === le.points) keep.push(i);
   const x = new Float32Array(keep.length), y = new Float32Array(keep.length);
@@ -46,15 +47,50 @@ const fill = (template, data, map) => {  // a trace template -> a plotly trace
   return trace;
 };
 
-const showLayers = (slot) => {  // each layer trace shown or hidden as state.layers says
-  if (!state.layers || !slot.div.data) return;
-  const indices = [], visible = [];
-  slot.div.data.forEach((trace, i) => {
-    const layer = slot.map.traces[i] && slot.map.traces[i].le.layer;
-    if (!layer || Boolean(trace.visible) === state.layers.has(layer)) return;
-    indices.push(i); visible.push(state.layers.has(layer));
+const LAYER_NAMES = { holes: "prior holes", quality: "decoder quality", prior: "prior 1σ, 2σ", samples: "sampling grid" };
+const shown = (name, layer) => (state.layers ? state.layers.has(name) : Boolean(layer && layer.visible));
+const images = (map) => (map.images || []).map((image) => ({ ...image, visible: shown(image.le, image) }));
+
+const drawLines = (slot) => {  // the prior's rings and the sampling grid's crosses, above the points
+  const layout = slot.div._fullLayout, canvas = slot.overlay, lines = (slot.map && slot.map.lines) || {};
+  if (!layout || !layout.xaxis || !layout._size) return;
+  const size = layout._size, ratio = window.devicePixelRatio || 1;
+  Object.assign(canvas.style, { left: `${size.l}px`, top: `${size.t}px`, width: `${size.w}px`, height: `${size.h}px` });
+  canvas.width = Math.round(size.w * ratio); canvas.height = Math.round(size.h * ratio);
+  const g = canvas.getContext("2d");
+  g.setTransform(ratio, 0, 0, ratio, 0, 0);
+  g.clearRect(0, 0, size.w, size.h);
+  const X = (v) => layout.xaxis.d2p(v), Y = (v) => layout.yaxis.d2p(v);
+  g.strokeStyle = "#111";
+  if (lines.prior && shown("prior", lines.prior)) {
+    g.lineWidth = 3; g.setLineDash([9, 6]); g.beginPath();
+    let moving = true;
+    lines.prior.x.forEach((x, i) => {
+      const y = lines.prior.y[i];
+      if (x === null || y === null) { moving = true; return; }
+      if (moving) g.moveTo(X(x), Y(y)); else g.lineTo(X(x), Y(y));
+      moving = false;
+    });
+    g.stroke();
+  }
+  if (lines.samples && shown("samples", lines.samples)) {
+    g.lineWidth = 2; g.setLineDash([]); g.beginPath();
+    lines.samples.x.forEach((x, i) => {
+      const px = X(x), py = Y(lines.samples.y[i]);
+      g.moveTo(px - 5, py - 5); g.lineTo(px + 5, py + 5); g.moveTo(px - 5, py + 5); g.lineTo(px + 5, py - 5);
+    });
+    g.stroke();
+  }
+};
+
+const showLayers = (slot) => {  // each layer shown or hidden as state.layers says
+  if (!slot.map || !slot.div._fullLayout) return;
+  const update = {};
+  (slot.div.layout.images || []).forEach((image, i) => {
+    if (Boolean(image.visible) !== shown(image.le, image)) update[`images[${i}].visible`] = shown(image.le, image);
   });
-  if (indices.length) window.Plotly.restyle(slot.div, { visible }, indices);
+  if (Object.keys(update).length) window.Plotly.relayout(slot.div, update);
+  drawLines(slot);
 };
 
 const position = (slot, index) => {
@@ -104,8 +140,10 @@ const fitBox = (div) => {
 };
 
 const newSlot = () => {
-  const div = grid.appendChild(Object.assign(document.createElement("div"), { className: "le-map" }));
-  const slot = { div, map: null, data: null, drawn: null };
+  const cell = grid.appendChild(Object.assign(document.createElement("div"), { className: "le-map" }));
+  const div = cell.appendChild(Object.assign(document.createElement("div"), { className: "le-plot-area" }));
+  const overlay = cell.appendChild(Object.assign(document.createElement("canvas"), { className: "le-overlay" }));
+  const slot = { cell, div, overlay, map: null, data: null, drawn: null };
   let pointClick = 0;
   div.addEventListener("click", (event) => {  // empty space: no plotly_click just before this
     const box = div.querySelector(".nsewdrag");
@@ -134,6 +172,7 @@ const newSlot = () => {
       trigger("select", { index: point.customdata });
     });
     div.on("plotly_hover", showPreview);
+    div.on("plotly_afterplot", () => drawLines(slot));  // after a zoom, a resize, any redraw
     div.on("plotly_unhover", () => preview && (preview.style.display = "none"));
   };
   new ResizeObserver(() => fitBox(div)).observe(div);
@@ -158,7 +197,7 @@ const renderNewest = async () => {
   while (state.slots.length > spec.maps.length) {
     const slot = state.slots.pop();
     window.Plotly.purge(slot.div);
-    slot.div.remove();
+    slot.cell.remove();
   }
   while (state.slots.length < spec.maps.length) state.slots.push(newSlot());
   grid.style.gridTemplateColumns = `repeat(${spec.maps.length}, minmax(0, 1fr))`;
@@ -166,10 +205,11 @@ const renderNewest = async () => {
   await Promise.all(spec.maps.map(async (map, i) => {
     const slot = state.slots[i];
     slot.map = map; slot.data = data[i];
-    const key = JSON.stringify([map.data, map.layout, map.traces.map(({ visible, ...t }) => t)]);
+    const key = JSON.stringify([map.data, map.layout, map.traces, (map.images || []).map(({ visible, ...im }) => im)]);
     if (slot.drawn !== key) {
       await window.Plotly.react(slot.div, map.traces.map((t) => fill(t, data[i], map)),
-                                { ...map.layout, autosize: true }, { displaylogo: false, displayModeBar: false, responsive: false });
+                                { ...map.layout, autosize: true, images: images(map) },
+                                { displaylogo: false, displayModeBar: false, responsive: false });
       slot.drawn = key;
       slot.attach();
     }
@@ -178,7 +218,10 @@ const renderNewest = async () => {
     requestAnimationFrame(() => fitBox(slot.div));
   }));
   if (props.value !== spec) return;
-  requestAnimationFrame(() => { grid.dataset.drawn = spec.key; });  // tests and the benchmark wait on this
+  requestAnimationFrame(() => {  // tests and the benchmarks wait on these
+    grid.dataset.drawn = spec.key;
+    grid.dataset.renders = Number(grid.dataset.renders || 0) + 1;
+  });
 };
 
 // For tests and the page's own tools: where a test image is on screen, and which marks are drawn.
@@ -194,17 +237,19 @@ grid.leMaps = {
     return state.slots.map((s) => Object.fromEntries(s.div.data.filter((t) => ["selected", "your image", "clicked spot",
       "posterior"].includes(t.name)).map((t) => [t.name, Array.from(t.x || [])])));
   },
-  layers() {  // the layers shown on each map, by trace name
-    const names = ["prior holes", "decoder quality", "prior 1σ, 2σ", "sampling grid"];
-    return state.slots.map((s) => s.div.data.filter((t) => names.includes(t.name) && t.visible !== false)
-      .map((t) => t.name));
+  layers() {  // the layers shown on each map: images (as plotly has them), then lines
+    return state.slots.map((s) => [
+      ...(s.div.layout.images || []).filter((im) => im.visible).map((im) => LAYER_NAMES[im.le]),
+      ...Object.entries((s.map && s.map.lines) || {}).filter(([name, line]) => shown(name, line))
+        .map(([name]) => LAYER_NAMES[name]),
+    ]);
   },
   showLayers(names) {
     state.layers = new Set(names || []);
     state.slots.forEach(showLayers);
   },
   samplesOf(model) { const s = state.slots.find((t) => t.map && t.map.name === model);
-    const trace = s && s.div.data.find((t) => t.name === "sampling grid"); return trace ? Array.from(trace.x) : []; },
+    return s && s.map.lines && s.map.lines.samples ? Array.from(s.map.lines.samples.x) : []; },
   models() { return state.slots.map((s) => s.map && s.map.name); },
   pointsOf(model) { const s = state.slots.find((t) => t.map && t.map.name === model); return s ? Array.from(s.data.xy) : []; },
   spot() { return state.spec && state.spec.spot; },

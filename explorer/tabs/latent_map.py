@@ -11,8 +11,9 @@ from .. import components, panels
 from ..images import titled
 from ..inputs import InputError, real_number, whole_number
 from ..latent import ellipse, project
+from ..map_layers import LAYERS
 from ..page import QUICK, Page, lineup_slug
-from ..plots import LAYERS, latent_map
+from ..plots import latent_map
 from ..store import Lineup
 
 TITLE = "Latent map"

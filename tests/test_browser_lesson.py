@@ -1,0 +1,184 @@
+"""The lesson, the page's link and presenter mode, end to end in headless Chromium at 1280x720.
+
+Screenshots of each lesson step, asked and revealed, go to $LATENT_EXPLORER_SCREENSHOTS (docs/screenshots for
+the README) or a temporary folder.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from test_browser import ARGS, CHROMIUM, MAPS, wait_for_maps
+
+from explorer.lessons import read_lesson
+
+LESSON = Path(__file__).resolve().parent.parent / "lessons" / "why-vaes-sample-well.toml"
+TAB_TITLES = {"latent_map": "Latent map", "traversal": "Traversal", "sampling": "Sampling",
+              "interpolation": "Interpolation", "reconstruction": "Reconstruction", "insights": "Insights"}
+
+
+@pytest.fixture(scope="module")
+def shots() -> Path:
+    folder = Path(os.environ.get("LATENT_EXPLORER_SCREENSHOTS") or tempfile.mkdtemp(prefix="shots-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def browser(live_app):
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (`bash scripts/test` does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+def fresh_page(browser, url: str, width: int = 1280, height: int = 720):
+    """A page in a new browser context (nothing shared with another: no storage, no history)."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_function("(document.querySelector('#le-maps .le-maps')?.dataset.drawn || '').length > 0",
+                           timeout=60_000)
+    return page
+
+
+def header(page) -> dict:
+    """What the page shows: dataset, k, models, selected tab, layers switched on, image, seed."""
+    return page.evaluate("""() => ({
+      dataset: document.querySelector('#le-dataset input').value,
+      k: Number(document.querySelector('#le-k input:checked')?.value),
+      models: [...document.querySelectorAll('#le-models .token')].map(t => t.textContent.replace('×', '').trim()),
+      tab: document.querySelector('[role=tab][aria-selected=true]').textContent.trim(),
+      layers: [...document.querySelectorAll('#le-layers input:checked')].map(i => i.parentElement.textContent.trim()),
+      image: Number(document.querySelector('#le-index input').value),
+    })""")
+
+
+def wait_for_step(page, number: int, revealed: bool):
+    answered = str(revealed).lower()
+    page.wait_for_function(f"""(() => {{ const t = document.querySelector('#le-lesson-text')?.textContent || '';
+        return t.includes('Step {number} of') && t.includes('Answer:') === {answered}; }})()""", timeout=20_000)
+
+
+def test_the_lesson_walked_end_to_end_sets_each_steps_page(browser, live_app, shots):
+    """Each step opens on its dataset, k, models, tab and layers, asks, then reveals (changing the page as the
+    lesson file says); Back returns to the step before, unrevealed; the link follows every step."""
+    lesson = read_lesson(LESSON)
+    page = fresh_page(browser, live_app)
+    page.locator("#le-lesson-choice input").click()
+    page.get_by_role("option", name=lesson.title).click()
+    for number in range(1, len(lesson.steps) + 1):
+        for revealed in (False, True):
+            wait_for_step(page, number, revealed)
+            state = lesson.state(number, revealed)
+            wait_for_maps(page, f"{state['dataset']}/{state['k']}/")
+            page.wait_for_function(f"document.querySelector('[role=tab][aria-selected=true]').textContent.trim() "
+                                   f"=== {TAB_TITLES[state['tab']]!r}", timeout=20_000)
+            time.sleep(0.5)
+            shown = header(page)
+            assert shown["dataset"] == state["dataset"] and shown["k"] == state["k"]
+            assert len(shown["models"]) == len(state["models"])
+            assert sorted(page.evaluate(f"{MAPS}.models()")) == sorted(state["models"])
+            if "layers" in state and state["tab"] == "latent_map":
+                assert len(shown["layers"]) == len(state["layers"]), (number, revealed, shown["layers"])
+                names = page.evaluate(f"{MAPS}.layers()")[0]
+                assert ("prior 1σ, 2σ" in names) == ("prior" in state["layers"])
+            query = parse_qs(urlparse(page.url).query)
+            assert query["lesson"] == [lesson.name] and query["step"] == [str(number)]
+            assert query.get("revealed") == (["1"] if revealed else None)
+            page.screenshot(path=str(shots / f"lesson-step{number}-{'answer' if revealed else 'question'}.png"))
+            if not revealed:
+                page.locator("#le-reveal").click()
+        if number < len(lesson.steps):
+            page.locator("#le-next").click()
+    assert page.locator("#le-next").is_disabled()
+    page.locator("#le-back").click()
+    wait_for_step(page, len(lesson.steps) - 1, False)
+    page.context.close()
+
+
+def test_a_copied_link_reopens_the_same_page_in_a_fresh_browser(browser, live_app):
+    """Set dataset, k, models, tab, image, seed, layers, a slider and presenter mode by hand; Copy link; the link
+    opened in a new context (no shared storage) shows all of it."""
+    page = fresh_page(browser, live_app)
+    page.locator("#le-k label", has_text="16").click()
+    wait_for_maps(page, "mnist/16/")
+    page.locator("#le-layers label", has_text="prior N(0, I)").click()  # off
+    page.get_by_role("tab", name="Sampling").click()
+    seed = page.get_by_label("seed", exact=True)
+    seed.fill("7")
+    seed.press("Enter")
+    page.locator("#le-index input").fill("42")
+    page.locator("#le-index input").press("Enter")
+    page.get_by_role("tab", name="Traversal").click()
+    box = page.locator("#le-axis-1 input[type=range]").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.8, box["y"] + box["height"] / 2)
+    page.locator("#le-presenter").click()
+    page.wait_for_function("new URLSearchParams(location.search).get('axes')?.startsWith('0,')", timeout=10_000)
+    page.locator("#le-copy").click()
+    page.wait_for_function("window.leLink.copied !== undefined", timeout=5_000)
+    link = page.evaluate("window.leLink.copied")
+    assert page.evaluate("navigator.clipboard.readText()") == link
+    slider = float(page.evaluate("document.querySelector('#le-axis-1 input[type=range]').value"))
+    before = header(page)
+    page.context.close()
+
+    query = parse_qs(urlparse(link).query)
+    assert query["k"] == ["16"] and query["seed"] == ["7"] and query["image"] == ["42"] and query["presenter"] == ["1"]
+    assert query["tab"] == ["traversal"] and query["layers"] == ["samples"]
+    started = time.perf_counter()
+    again = fresh_page(browser, link)
+    wait_for_maps(again, "mnist/16/")
+    moved = "Number(document.querySelector('#le-axis-1 input[type=range]').value)"
+    again.wait_for_function(f"Math.abs({moved} - {slider}) < 1e-6", timeout=20_000)
+    restored_s = time.perf_counter() - started
+    assert header(again) == before
+    assert again.evaluate("document.body.classList.contains('le-presenter')")
+    assert again.locator("#le-presenter input").is_checked()
+    assert again.evaluate(f"{MAPS}.layers()") == [["sampling grid"], ["sampling grid"], ["sampling grid"]]
+    again.get_by_role("tab", name="Sampling").click()
+    assert again.get_by_label("seed", exact=True).input_value() == "7"
+    again.wait_for_function("document.querySelector('#le-samples img')?.getAttribute('src')?.includes('seed7')",
+                            timeout=10_000)
+    assert restored_s < 30  # a generous bound on a shared machine: benchmarks/bench_page.py measures it
+    again.context.close()
+
+
+def test_a_link_with_a_bad_field_opens_the_rest_and_says_what_it_left_out(browser, live_app):
+    page = fresh_page(browser, f"{live_app}/?dataset=mnist&k=99&tab=sampling&image=abc&colour=red")
+    page.wait_for_selector(".toast-body", timeout=10_000)
+    messages = " ".join(page.locator(".toast-body").all_inner_texts())
+    assert "image" in messages and "colour" in messages and "k = 99" in messages
+    assert header(page)["tab"] == "Sampling" and header(page)["k"] == 2
+    page.context.close()
+
+
+def test_each_layer_toggles_in_the_page_and_presenter_mode_enlarges_the_type(browser, live_app, shots):
+    page = fresh_page(browser, live_app)
+    names = {"prior N(0, I)": "prior 1σ, 2σ", "the sampling grid": "sampling grid", "prior holes": "prior holes",
+             "decoder nonsense": "decoder quality"}
+    for label, name in names.items():
+        on = name in page.evaluate(f"{MAPS}.layers()")[0]
+        page.locator("#le-layers label", has_text=label).click()
+        page.wait_for_function(f"{MAPS}.layers().every(l => l.includes({name!r}) === {str(not on).lower()})",
+                               timeout=30_000)
+        page.locator("#le-layers label", has_text=label).click()
+        page.wait_for_function(f"{MAPS}.layers().every(l => l.includes({name!r}) === {str(on).lower()})",
+                               timeout=30_000)
+    size = page.evaluate("parseFloat(getComputedStyle(document.querySelector('[role=tab]')).fontSize)")
+    page.locator("#le-presenter").click()
+    page.wait_for_function("document.body.classList.contains('le-presenter')", timeout=5_000)
+    assert page.evaluate("parseFloat(getComputedStyle(document.querySelector('[role=tab]')).fontSize)") > size
+    assert page.evaluate("document.querySelector('#le-header [data-testid=block-info]').offsetParent") is None
+    page.screenshot(path=str(shots / "presenter-1280x720.png"))
+    page.context.close()
