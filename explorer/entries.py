@@ -20,12 +20,14 @@ from .latent import cycle_error, density_grid, dims_by_importance, prior_holes
 
 @dataclass(eq=False)  # entries are compared and hashed by identity
 class ModelEntry:
-    """One loaded checkpoint. ``z`` (N, k) are the test set's codes, aligned with the dataset's test images."""
+    """One loaded checkpoint. ``z`` (N, k) are the test set's codes, aligned with the dataset's test images.
+    ``sweep`` names the sweep (``checkpoints/sweeps/<sweep>/``) it belongs to; None for the zoo's models."""
 
     name: str
     meta: dict
     model: torch.nn.Module
     latents: dict[str, torch.Tensor]
+    sweep: str | None = None
 
     kind_label: ClassVar[str] = "model"
     rank: ClassVar[int] = 9                       # position in a lineup, and the offline decoder's preference
@@ -47,15 +49,21 @@ class ModelEntry:
 
     @property
     def label(self) -> str:
+        """The kind's name, and the sweep's for a model of a sweep (the zoo has a "VAE β=4" too)."""
+        return f"{self.kind_name} · {self.sweep}" if self.sweep else self.kind_name
+
+    @property
+    def kind_name(self) -> str:
         return self.kind_label
 
     @property
     def is_default(self) -> bool:
-        """Shown when a dataset and latent size are first picked (variants are added by hand)."""
-        return True
+        """Shown when a dataset and latent size are first picked (variants and sweeps are added by hand)."""
+        return self.sweep is None
 
     def sort_key(self) -> tuple:
-        return (self.rank, not self.is_default, self.beta, self.name)
+        """The zoo first (PCA, AE, VAE, variants by β), then each sweep's models by β."""
+        return (self.sweep is not None, self.sweep or "", self.rank, not self.is_default, self.beta, self.name)
 
     @property
     def image_shape(self) -> tuple[int, int, int]:
@@ -201,12 +209,12 @@ class VAEEntry(ModelEntry):
     importance_name = "KL"
 
     @property
-    def label(self) -> str:
-        return f"VAE β={self.beta:g}" if self.beta != 1 else "VAE"
+    def kind_name(self) -> str:
+        return f"VAE β={self.beta:g}" if self.beta != 1 or self.sweep else "VAE"
 
     @property
     def is_default(self) -> bool:
-        return self.beta == 1
+        return self.beta == 1 and self.sweep is None
 
     @cached_property
     def importance(self) -> torch.Tensor:
@@ -229,8 +237,8 @@ class VAEEntry(ModelEntry):
 ENTRY_TYPES: dict[str, type[ModelEntry]] = {"pca": PCAEntry, "ae": AEEntry, "vae": VAEEntry}
 
 
-def make_entry(name: str, meta: dict, model, latents: dict) -> ModelEntry:
+def make_entry(name: str, meta: dict, model, latents: dict, sweep: str | None = None) -> ModelEntry:
     kind = meta["model"]["kind"]
     if kind not in ENTRY_TYPES:
         raise ValueError(f"the explorer has no rules for model kind {kind!r}")
-    return ENTRY_TYPES[kind](name, meta, model, latents)
+    return ENTRY_TYPES[kind](name, meta, model, latents, sweep)

@@ -5,12 +5,19 @@ test images, and resolves what the page asks for (a dataset, a latent size, the 
 one :class:`Lineup`, checked once. Test images are the real ones when the dataset is on disk, else
 the best decoder's reconstructions of the stored codes (``DatasetImages.originals`` says which), so
 the app also runs offline from the checkpoints alone.
+
+Sweeps (``<root>/sweeps/<sweep>/``, see :mod:`explorer.sweeps`) load as entries tagged with their sweep's
+name. They open in every tab like the zoo's models but stay out of the header's way: the latent sizes and
+models the header offers (:meth:`Store.latent_dims`, :meth:`Store.models`) are the zoo's, plus those of
+the sweeps a model of the lineup belongs to (or every sweep's, at a dataset or latent size the zoo lacks);
+they are never in a default lineup where the zoo has one.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,9 +31,11 @@ from training.data import DATASETS, download_allowed, load_test_split, resolve_d
 from .entries import ModelEntry, make_entry
 from .files import write_file
 from .inputs import InputError, whole_number
+from .sweeps import Sweep, SweepError, read_sweep
 
 log = logging.getLogger(__name__)
 DOWNLOADING = "downloading"
+SWEEPS = "sweeps"  # the folder of sweeps under the checkpoints' root
 
 
 @dataclass
@@ -45,12 +54,14 @@ class Store:
     root: Path
     data_dir: Path | None = None
     device: str = "cpu"
-    entries: dict[str, ModelEntry] = field(default_factory=dict)
+    entries: dict[str, ModelEntry] = field(default_factory=dict)   # replaced whole, never changed in place
+    sweeps: dict[str, Sweep] = field(default_factory=dict)         # (a sweep trained meanwhile is added)
     skipped: dict[str, str] = field(default_factory=dict)
     cache_dir: Path | None = None
     _images: dict[str, DatasetImages] = field(default_factory=dict)
     _images_lock: threading.Lock = field(default_factory=threading.Lock)
     _fetching: dict[str, str] = field(default_factory=dict)  # dataset -> DOWNLOADING, or the download's error
+    _sweeps_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def load(cls, root: str | Path = "checkpoints", data_dir=None, device: str = "cpu",
@@ -66,7 +77,47 @@ class Store:
                 store.skipped[path.name] = str(error) if isinstance(error, CheckpointError) else f"{path}: {error}"
                 continue
             store.entries[checkpoint.name] = entry
+        for folder in sorted(p.parent for p in (Path(root) / SWEEPS).glob("*/sweep.json")
+                             if not p.parent.name.startswith(".")):  # .<name>.partial: one being trained
+            try:
+                store.add_sweep(folder)
+            except SweepError as error:
+                store.skipped[f"{SWEEPS}/{folder.name}"] = str(error)
         return store
+
+    @property
+    def sweeps_folder(self) -> Path:
+        return self.root / SWEEPS
+
+    def add_sweep(self, folder: str | Path) -> Sweep:
+        """Load the sweep in ``folder`` (its summary, then every checkpoint it names) and add its models; all
+        or nothing. Safe while requests read the store: ``entries`` and ``sweeps`` are replaced, not changed.
+        Raises :class:`SweepError` naming the file."""
+        sweep = read_sweep(folder)
+        new = {}
+        for model in sweep.models:
+            try:
+                checkpoint = load_checkpoint(sweep.folder / model["name"], self.device)
+                entry = make_entry(checkpoint.name, checkpoint.meta, checkpoint.model, checkpoint.latents, sweep.name)
+            except ValueError as error:  # a CheckpointError names its file
+                raise SweepError(f"sweep {sweep.name}: {error}") from None
+            if entry.name != model["name"] or entry.dataset != sweep.dataset:
+                raise SweepError(f"sweep {sweep.name}: {model['name']} is not the {sweep.dataset} model its summary "
+                                 "names; train the sweep again")
+            new[entry.name] = entry
+        with self._sweeps_lock:
+            if sweep.name in self.sweeps:
+                raise SweepError(f"{sweep.folder}: a sweep named {sweep.name} is loaded already")
+            taken = [name for name in new if name in self.entries]
+            if taken:
+                raise SweepError(f"sweep {sweep.name}: a model named {taken[0]} is loaded already (rename the sweep)")
+            self.entries = {**self.entries, **new}
+            self.sweeps = {**self.sweeps, sweep.name: sweep}
+        most = max(len(e.z) for e in new.values())
+        with self._images_lock:  # more codes than the test images read so far: read them again when asked
+            if sweep.dataset in self._images and len(self._images[sweep.dataset].labels) < most:
+                del self._images[sweep.dataset]
+        return sweep
 
     @property
     def errors(self) -> list[str]:
@@ -77,21 +128,44 @@ class Store:
         names = {e.dataset for e in self.entries.values()}
         return [d for d in DATASETS if d in names]
 
-    def latent_dims(self, dataset: str) -> list[int]:
-        return sorted({e.latent_dim for e in self.entries.values() if e.dataset == dataset})
+    def _shown_sweeps(self, names) -> set[str]:
+        """The sweeps the models ``names`` (a list, or anything else: none) belong to."""
+        entries = self.entries
+        names = names if isinstance(names, list | tuple) else []
+        return {entries[n].sweep for n in names if isinstance(n, str) and n in entries and entries[n].sweep}
 
-    def models(self, dataset: str, latent_dim: int) -> list[ModelEntry]:
-        """Entries for (dataset, latent_dim) in lineup order: PCA, AE, VAE, then variants by β."""
+    def latent_dims(self, dataset: str, names=()) -> list[int]:
+        """The latent sizes the header offers for ``dataset``: the zoo's, and those of the sweeps the models
+        ``names`` belong to (every sweep's for a dataset the zoo lacks)."""
+        shown = self._shown_sweeps(names)
+        found = [e for e in self.entries.values() if e.dataset == dataset]
+        zoo = any(e.sweep is None for e in found)
+        return sorted({e.latent_dim for e in found if e.sweep is None or e.sweep in shown or not zoo})
+
+    def models(self, dataset: str, latent_dim: int, names=()) -> list[ModelEntry]:
+        """The models the header offers for (dataset, latent_dim), in lineup order: PCA, AE, VAE, variants by
+        β; then the models of the sweeps the models ``names`` belong to (every sweep's where the zoo has none)."""
+        shown = self._shown_sweeps(names)
+        found = self._all_models(dataset, latent_dim)
+        zoo = any(e.sweep is None for e in found)
+        return [e for e in found if e.sweep is None or e.sweep in shown or not zoo]
+
+    def _all_models(self, dataset: str, latent_dim: int) -> list[ModelEntry]:
         found = [e for e in self.entries.values() if e.dataset == dataset and e.latent_dim == latent_dim]
         return sorted(found, key=ModelEntry.sort_key)
 
     def default_names(self, dataset: str, latent_dim: int) -> list[str]:
-        """The lineup first shown for a dataset and latent size: one default model of each kind."""
+        """The lineup first shown for a dataset and latent size: one default model of each kind; where only
+        sweeps have models, the sweep model whose β is nearest 1."""
         chosen, kinds = [], set()
-        for entry in self.models(dataset, latent_dim):
+        offered = self.models(dataset, latent_dim)
+        for entry in offered:
             if entry.is_default and type(entry) not in kinds:
                 kinds.add(type(entry))
                 chosen.append(entry.name)
+        if not chosen and offered:
+            chosen = [min(offered, key=lambda e: (abs(math.log(e.beta)) if e.beta > 0 else math.inf,
+                                                  e.sort_key())).name]
         return chosen
 
     def lineup(self, dataset, latent_dim, names=None) -> Lineup:
@@ -99,7 +173,7 @@ class Store:
         lineup) must all be ``dataset`` models with ``latent_dim`` dimensions. Raises :class:`InputError`."""
         if not isinstance(dataset, str) or dataset not in self.datasets():
             raise InputError(f"unknown dataset {dataset!r}; choose one of {', '.join(self.datasets())}")
-        dims = self.latent_dims(dataset)
+        dims = sorted({e.latent_dim for e in self.entries.values() if e.dataset == dataset})  # sweeps' too
         k = whole_number(latent_dim, 1, 1 << 20, "latent size")
         if k not in dims:
             raise InputError(f"no {dataset} models with latent size {k}; available: {dims}")
@@ -109,11 +183,13 @@ class Store:
             names = self.default_names(dataset, k)
         if not isinstance(names, list | tuple) or not all(isinstance(n, str) for n in names):
             raise InputError(f"models must be a list of model names, got {names!r}")
-        available = {e.name: e for e in self.models(dataset, k)}
+        available = {e.name: e for e in self._all_models(dataset, k)}
         unknown = [n for n in names if n not in available]
         if unknown:
+            offered = [e.name for e in self.models(dataset, k)]
+            more = len(available) - len(offered)
             raise InputError(f"no model named {unknown[0]!r} for {dataset} at latent size {k}; "
-                             f"choose from {', '.join(available)}")
+                             f"choose from {', '.join(offered)}" + (f" (or {more} sweep models)" if more else ""))
         models = sorted({n: available[n] for n in names}.values(), key=ModelEntry.sort_key)
         return Lineup(dataset, k, models, self.images(dataset))
 

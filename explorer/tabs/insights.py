@@ -27,7 +27,7 @@ def build(page: Page) -> None:
 
     def show(lineup: Lineup) -> dict:
         rows = []
-        for entry in page.store.models(lineup.dataset, lineup.latent_dim):
+        for entry in page.store.models(lineup.dataset, lineup.latent_dim, [m.name for m in lineup.models]):
             m = entry.meta["metrics"]
             rows.append([entry.name, entry.label, entry.latent_dim, f"{m['mse_per_pixel']:.4f}",
                          f"{m['test_loss']:.2f}" if "test_loss" in m else "–",
