@@ -5,6 +5,7 @@
   (a figure that arrives while its tab is hidden is laid out again when the tab is shown).
 - :func:`latent_maps`: a row of latent maps, one per model (see ``explorer/plots.py`` for the spec).
 - :func:`live_pictures`: the traversal's live pictures, decoded in the page while a slider moves.
+- :func:`sweep_grid`: the Compare tab's results grid; a click on a cell selects its model.
 
 plotly.js comes from the installed plotly package and is served locally: the page works offline.
 """
@@ -60,6 +61,12 @@ def latent_maps(elem_id: str = "le-maps") -> gr.HTML:
 def live_pictures(elem_id: str = "le-live") -> gr.HTML:
     """The traversal's live pictures (value: {'spec': ..., 'frame': ...}; see ``explorer/tabs/traversal.py``)."""
     return gr.HTML(None, html_template="", js_on_load=_script("live.js"), elem_id=elem_id, min_height=200)
+
+
+def sweep_grid(css: str, elem_id: str = "le-sweep-grid") -> gr.HTML:
+    """The Compare tab's grid (an HTML string, see ``explorer/sweep_views.py``) styled by ``css``, fitted to the
+    window's height; ``.select`` gets {value: model name} for a click on a cell."""
+    return gr.HTML("", css_template=css, js_on_load=_script("sweep_grid.js"), elem_id=elem_id)
 
 
 def number_box(value, **kwargs) -> gr.Number:

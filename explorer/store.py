@@ -8,9 +8,9 @@ the app also runs offline from the checkpoints alone.
 
 Sweeps (``<root>/sweeps/<sweep>/``, see :mod:`explorer.sweeps`) load as entries tagged with their sweep's
 name. They open in every tab like the zoo's models but stay out of the header's way: the latent sizes and
-models the header offers (:meth:`Store.latent_dims`, :meth:`Store.models`) are the zoo's, plus those of
-the sweeps a model of the lineup belongs to (or every sweep's, at a dataset or latent size the zoo lacks);
-they are never in a default lineup where the zoo has one.
+models the header offers (:meth:`Store.latent_dims`, :meth:`Store.models`) are the zoo's, plus the size of
+a sweep model in the lineup and its sweep's models of that size (every sweep's, at a dataset or latent size
+the zoo lacks); they are never in a default lineup where the zoo has one.
 """
 
 from __future__ import annotations
@@ -135,12 +135,17 @@ class Store:
         return {entries[n].sweep for n in names if isinstance(n, str) and n in entries and entries[n].sweep}
 
     def latent_dims(self, dataset: str, names=()) -> list[int]:
-        """The latent sizes the header offers for ``dataset``: the zoo's, and those of the sweeps the models
-        ``names`` belong to (every sweep's for a dataset the zoo lacks)."""
-        shown = self._shown_sweeps(names)
-        found = [e for e in self.entries.values() if e.dataset == dataset]
-        zoo = any(e.sweep is None for e in found)
-        return sorted({e.latent_dim for e in found if e.sweep is None or e.sweep in shown or not zoo})
+        """The latent sizes the header offers for ``dataset``: the zoo's, and those of the sweep models among
+        ``names`` (every sweep's for a dataset the zoo lacks). A sweep's other sizes are not offered: the header
+        would wrap to three lines, and its models open from the Compare tab."""
+        entries = self.entries
+        found = [e for e in entries.values() if e.dataset == dataset]
+        if not any(e.sweep is None for e in found):
+            return sorted({e.latent_dim for e in found})
+        names = names if isinstance(names, list | tuple) else []
+        shown = {entries[n].latent_dim for n in names if isinstance(n, str) and n in entries
+                 and entries[n].dataset == dataset}
+        return sorted({e.latent_dim for e in found if e.sweep is None} | shown)
 
     def models(self, dataset: str, latent_dim: int, names=()) -> list[ModelEntry]:
         """The models the header offers for (dataset, latent_dim), in lineup order: PCA, AE, VAE, variants by

@@ -61,8 +61,8 @@ class Sweep:
         """One line: the grid, the data and how long it trained."""
         s = self.summary
         return (f"{len(self.betas)} β × {len(self.latent_dims)} k = {len(self.models)} models, {s['epochs']} epochs on "
-                f"{s['n_train']:,} {self.dataset} images (tested on {s['n_test']:,}), hidden "
-                f"{s['settings'].get('hidden_dim', '?')}, {s['training_seconds']:.0f} s on {s['device']}")
+                f"{s['n_train']:,} {self.dataset} images (tested on {s['n_test']:,}), hidden layer "
+                f"{s['settings'].get('hidden_dim', '?')}; trained in {s['training_seconds']:.0f} s on {s['device']}")
 
 
 def read_sweep(folder: str | Path) -> Sweep:

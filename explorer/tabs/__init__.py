@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import importlib
 
-TABS = ["latent_map", "traversal", "sampling", "interpolation", "reconstruction", "insights"]  # in page order
+TABS = ["latent_map", "traversal", "sampling", "interpolation", "reconstruction", "insights",  # in page order
+        "compare"]
 
 
 def modules() -> list[tuple[str, object]]:

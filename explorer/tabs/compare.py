@@ -1,0 +1,340 @@
+"""Compare tab (#7): a grid of β-VAEs (β values × latent sizes) trained at once, watched as it trains, then
+laid out side by side: a results grid, the rate-distortion plane, summary charts. Click a model to open it
+in the other tabs. With no training, it shows the committed sweep (``checkpoints/sweeps/``).
+
+The training runs in a background thread, one sweep per device at a time (:mod:`explorer.jobs`); the page
+polls its job with a timer while it waits or trains. Pure logic lives in :mod:`explorer.sweeps`,
+:mod:`explorer.jobs` and :mod:`explorer.sweep_views`; this module is layout and wiring.
+
+The committed sweep, ``checkpoints/sweeps/mnist-grid`` (7 β × 5 k, 16 MB), was trained on a 2-core CPU in
+1,292 s with a smaller hidden layer and a 2,000-image test subset, so that it fits the repository::
+
+    python -m training sweep --data-dir ../shared/data --betas 0.1 0.25 0.5 1 2 4 8 --latent-dims 2 4 8 16 32 \
+        --hidden-dim 100 --epochs 20 --train-subset 60000 --test-subset 2000 --weight-dtype float16 \
+        --name mnist-grid --out-dir checkpoints/sweeps/mnist-grid
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import threading
+
+import gradio as gr
+
+from training.sweep import FULL_BETAS, FULL_LATENT_DIMS, default_grid
+from training.train import resolve_device
+
+from .. import components, sweep_views
+from ..inputs import InputError
+from ..jobs import CANCELLED, DONE, FAILED, WAITING, JobRefused, prepare, queue_for, sweep_runner
+from ..page import QUICK, Page, _error
+from ..sweep_views import ACTIVE_KL, MODES, curves_figure
+from ..sweeps import MAX_EPOCHS, check_request, free_name, limits_for, sweep_config, trainable_datasets
+
+TITLE = "Compare β × k"
+WATCH = {"concurrency_id": "sweep-watch", "concurrency_limit": 4}  # polls: never queued behind sliders or grids
+POLL_S = 0.5
+PLOT_HEIGHT = "clamp(300px, calc(100vh - 395px), 1200px)"
+GRID_LOOK = {  # two lines beside the mode buttons at 1280 x 720
+    "samples": "N(0, I) draws, the same down each column: small β sharp but often nonsense, large β blurry.",
+    "recon": "Test images (top) encoded and decoded: sharp with small β or large k, blurred by large β.",
+    "map": "Codes on the 2 most-used dims, the prior's 1σ, 2σ circles: small β spreads them, large β packs a blob.",
+    "kl": f"KL per dim, most-used first; pale: under {ACTIVE_KL:g} nats (unused). Large β switches dims off.",
+}
+RD_LOOK = ("One dot per model: rate (the KL: what the code tells) against distortion (what the decoder still gets "
+           "wrong), test set, nats per image. Low β: low and right (sharp, a costly code); high β: high and left. "
+           "Dashed: equal test loss. Click a dot to open it.")
+SUMMARY_LOOK = ("Test metrics against β (top, a line per k) and against k (bottom, a line per β). Active dims: KL "
+                f"above {ACTIVE_KL:g} nats.")  # then what the sweep shown shows (sweep_views.findings)
+CSS = """
+.le-sg { width: 100%; }
+.le-sg-grid { display: grid; gap: 3px 6px; height: calc(100vh - 300px); min-height: 300px; }
+.le-sg-corner, .le-sg-col { font-weight: 600; text-align: center; font-size: 15px; padding-bottom: 1px; }
+.le-sg-corner { color: var(--body-text-color-subdued); font-weight: 400; font-size: 13px; align-self: end; }
+.le-sg-row { font-weight: 700; font-size: 15px; align-self: center; white-space: nowrap; padding-right: 2px; }
+.le-sg-cell { position: relative; min-height: 0; min-width: 0; display: flex; align-items: center;
+  justify-content: center; border: 1px solid #ddd; border-radius: 4px; cursor: pointer; background: #fff; }
+.le-sg-cell:hover { outline: 3px solid var(--color-accent, #6366f1); }
+.le-sg-originals { cursor: default; background: #f6f6f6; }
+.le-sg-originals:hover { outline: none; }
+.le-sg-cell img, .le-sg-cell svg { max-width: 100%; max-height: 100%; width: 100%; height: 100%;
+  object-fit: contain; image-rendering: pixelated; display: block; }
+.le-sg-missing { color: #999; cursor: default; }
+.le-sg-active { position: absolute; right: 2px; top: 1px; font-size: 13px; font-weight: 700; line-height: 1;
+  background: rgba(255,255,255,0.85); padding: 1px 3px; border-radius: 3px; color: #222; }
+.le-sg-active.partial { color: #b2182b; }
+.le-sg .m-samples, .le-sg .m-recon, .le-sg .m-map, .le-sg .m-kl { display: none; }
+.le-sg[data-mode=samples] .m-samples, .le-sg[data-mode=map] .m-map, .le-sg[data-mode=kl] .m-kl { display: block; }
+.le-sg[data-mode=recon] img.m-recon, .le-sg[data-mode=recon] .le-sg-originals { display: flex; }
+.le-sg[data-mode=recon] div.m-recon { display: block; }
+.le-sg-empty { padding: 30px; font-size: 18px; color: var(--body-text-color-subdued); }
+"""
+PROGRESS_CSS = """
+.le-status { display: flex; align-items: center; gap: 10px; height: 26px; font-size: 15px; white-space: nowrap; }
+.le-status span { overflow: hidden; text-overflow: ellipsis; }
+.le-progress { flex: 0 0 180px; height: 14px; border-radius: 7px; background: #e5e7eb; overflow: hidden; }
+.le-progress > div { height: 100%; background: var(--color-accent, #6366f1); transition: width 0.4s; }
+.le-progress.failed > div { background: #d62728; }
+"""
+def build(page: Page) -> None:
+    store = page.store
+    device = resolve_device("auto")
+    grid_defaults = default_grid(device)
+    limits = limits_for(device.type, grid_defaults.train_subset, grid_defaults.test_subset)
+    datasets = trainable_datasets(store.datasets(), store.data_dir)
+    queue = queue_for(device.type)
+    run = sweep_runner(store, store.data_dir)
+    jobs: dict[int, object] = {}   # this page's jobs by id (a session holds the id of its own)
+    made: dict[str, dict] = {}     # what each finished sweep draws, made once
+    made_lock = threading.Lock()
+    max_epochs = 20 if device.type == "cpu" else MAX_EPOCHS
+
+    with gr.Row(equal_height=False, elem_id="le-compare"):
+        with gr.Column(scale=0, min_width=380, elem_id="le-compare-controls"):
+            dataset = gr.Dropdown(datasets, value=datasets[0] if datasets else None, label="Train a sweep on",
+                                  info=_note(grid_defaults.note, limits, datasets, store),
+                                  interactive=bool(datasets), elem_id="le-sweep-dataset")
+            betas = gr.CheckboxGroup([(f"{b:g}", b) for b in FULL_BETAS], value=list(grid_defaults.betas),
+                                     label="β values", elem_id="le-sweep-betas")
+            dims = gr.CheckboxGroup(list(FULL_LATENT_DIMS), value=list(grid_defaults.latent_dims),
+                                    label="Latent sizes k", elem_id="le-sweep-dims")
+            epochs = gr.Slider(1, max_epochs, value=grid_defaults.epochs, step=1, label="Epochs",
+                               elem_id="le-sweep-epochs")
+            for box in (dataset, betas, dims, epochs):  # the handler checks the raw values (explorer.sweeps)
+                box.preprocess = lambda payload: payload
+            with gr.Row():
+                train = gr.Button("Train", variant="primary", interactive=bool(datasets), elem_id="le-sweep-train",
+                                  min_width=100)
+                cancel = gr.Button("Cancel", elem_id="le-sweep-cancel", min_width=100)
+        with gr.Column(scale=1, min_width=500):
+            with gr.Row(equal_height=True, elem_id="le-sweep-bar"):
+                shown = gr.Dropdown(list(store.sweeps), value=_default_sweep(store), show_label=False, container=False,
+                                    scale=0, min_width=220, elem_id="le-sweep-shown")
+                progress = gr.HTML(_status(queue, None, store.sweeps.get(_default_sweep(store))),
+                                   css_template=PROGRESS_CSS, elem_id="le-sweep-progress", js_on_load=None)
+            with gr.Tabs(elem_id="le-compare-views") as view_tabs:
+                with gr.Tab("Grid", id="grid"):
+                    with gr.Row(equal_height=True):
+                        grid_look = gr.Markdown(GRID_LOOK["samples"], elem_classes="look")
+                        mode = gr.Radio([(text, name) for name, text in MODES.items()], value="samples",
+                                        show_label=False, container=False, scale=0, min_width=450,
+                                        elem_id="le-sweep-mode")
+                    grid = components.sweep_grid(CSS, elem_id="le-sweep-grid")
+                with gr.Tab("Rate–distortion", id="rd"):
+                    gr.Markdown(RD_LOOK, elem_classes="look")
+                    plane = components.plot("le-sweep-rd", height=PLOT_HEIGHT)
+                with gr.Tab("Summary", id="summary"):
+                    summary_look = gr.Markdown(SUMMARY_LOOK, elem_classes="look")
+                    summary = components.plot("le-sweep-summary", height=PLOT_HEIGHT)
+                with gr.Tab("Training", id="curves"):
+                    curves_look = gr.Markdown("", elem_classes="look")
+                    curves = components.plot("le-sweep-curves", height=PLOT_HEIGHT)
+    job_id = gr.State(None)     # this session's job
+    drawn = gr.State(None)      # the sweep the views show
+    seen = gr.State(-1)         # the job version whose curves the page has
+    picked = gr.State(None)     # the model clicked
+    timer = gr.Timer(POLL_S, active=False)
+    finished_outputs = [grid, plane, summary, summary_look, curves, curves_look, drawn]
+
+    # ---- drawing a finished sweep --------------------------------------------------------------------------------
+    def views_of(name: str) -> dict:
+        """Everything the views draw for the sweep ``name``, made once."""
+        sweep = store.sweeps.get(name)
+        if sweep is None:
+            raise InputError(f"no sweep named {name!r}; choose one of {', '.join(store.sweeps) or '(none yet)'}")
+        with made_lock:
+            if name not in made:
+                rows, columns = sweep_views.CELL_IMAGES
+                originals = store.images(sweep.dataset).images[:rows * columns]
+                models, lines, dots = sweep_views.summary_curves(sweep)
+                made[name] = {"grid": sweep_views.results_grid(sweep, store.entries, originals),
+                              "plane": sweep_views.rate_distortion(sweep), "summary": sweep_views.summary_charts(sweep),
+                              "curves": curves_figure(models, lines, dots, sweep.summary["epochs"]),
+                              "about": sweep.describe(), "findings": " ".join(
+                                  [SUMMARY_LOOK, sweep_views.findings(sweep), sweep_views.active_note(sweep)])}
+            return made[name]
+
+    def draw(name, mode_value, with_curves: bool = True) -> dict:
+        if not name:
+            empty = '<div class="le-sg-empty">No sweep yet: train one with the controls on the left.</div>'
+            return {grid: empty, drawn: None}
+        views = views_of(name)
+        mode_value = mode_value if mode_value in MODES else "samples"
+        shown_grid = views["grid"].replace('data-mode="samples"', f'data-mode="{mode_value}"', 1)  # made for samples
+        out = {grid: shown_grid, plane: views["plane"], summary: views["summary"], summary_look: views["findings"],
+               drawn: name}
+        if with_curves:
+            out.update({curves: views["curves"],
+                        curves_look: f"**{name}**: {views['about']}. Lines: training loss terms each epoch; circles: "
+                                     "the test set's."})
+        return out
+
+    def show_tab(tab, name, mode_value, drawn_name, job):
+        """On the tab's first showing (and after a sweep was trained elsewhere): the sweeps' list, and the sweep."""
+        if tab != "compare":
+            return {shown: gr.skip()}
+        prepare_once()
+        names = list(store.sweeps)
+        name = name if name in store.sweeps else _default_sweep(store)
+        out = {shown: gr.update(choices=names, value=name),
+               progress: _status(queue, jobs.get(job), store.sweeps.get(name))}
+        if name != drawn_name:
+            out.update(draw(name, mode_value))
+        return out
+
+    def choose(name, mode_value, job):
+        try:
+            return {**draw(name, mode_value), progress: _status(queue, jobs.get(job), store.sweeps.get(name))}
+        except InputError as error:
+            raise _error(str(error)) from None
+
+    # ---- training ------------------------------------------------------------------------------------------------
+    def start(request: gr.Request, dataset_value, beta_values, dim_values, epoch_count, job):
+        """Train: check the request, queue it, start polling."""
+        try:
+            checked = check_request(dataset_value, beta_values, dim_values, epoch_count, datasets, limits)
+            if checked[3] > max_epochs:
+                raise InputError(f"epochs {checked[3]} is out of range: at most {max_epochs} on this {device.type}")
+            taken = set(store.sweeps) | {j.config.sweep_name for j in queue.jobs()}
+            config = sweep_config(*checked, name=free_name(store.sweeps_folder, checked[0], taken),
+                                  device=device.type, limits=limits)
+            owner = getattr(request, "session_hash", None) or "api"
+            new = queue.submit(config, owner, run)
+        except (InputError, JobRefused, ValueError) as error:
+            raise _error(str(error)) from None
+        jobs[new.id] = new
+        for old in [i for i, j in jobs.items() if not j.active and i != new.id][:-8]:  # keep a few finished
+            jobs.pop(old, None)
+        return {job_id: new.id, seen: -1, timer: gr.Timer(active=True), progress: _status(queue, new),
+                view_tabs: gr.Tabs(selected="curves"),
+                curves: curves_figure(_grid_models(config), {}, {}, config.epochs),
+                curves_look: f"Training **{config.sweep_name}**: {len(config.runs())} models; lines: running means "
+                             "of the training loss terms, circles: the test set after each epoch."}
+
+    def poll(job, seen_version, mode_value):
+        """The timer: progress, the curves when they changed; when the job ends, its sweep."""
+        current = jobs.get(job)
+        if current is None:
+            return {timer: gr.Timer(active=False)}
+        snap = current.snapshot()
+        out = {progress: _status(queue, current, snap=snap)}
+        if snap["version"] != seen_version and snap["models"]:
+            figure = curves_figure(snap["models"], snap["curves"], snap["tests"], current.config.epochs)
+            out.update({curves: figure, seen: snap["version"]})
+        if not current.active:
+            out[timer] = gr.Timer(active=False)
+            if snap["state"] == DONE and snap["sweep"] in store.sweeps:
+                out.update(draw(snap["sweep"], mode_value, with_curves=False))
+                out.update({shown: gr.update(choices=list(store.sweeps), value=snap["sweep"]),
+                            view_tabs: gr.Tabs(selected="grid")})
+        return out
+
+    def stop(job):
+        current = jobs.get(job)
+        if current is None or not current.active:
+            raise _error("no sweep of yours is waiting or training")
+        queue.cancel(current)
+        return {progress: _status(queue, current)}
+
+    prepared = threading.Event()
+
+    def prepare_once():
+        if not prepared.is_set() and datasets:
+            prepared.set()
+            threading.Thread(target=prepare, name="sweep-prepare", daemon=True).start()
+
+    # ---- opening a model in the other tabs -----------------------------------------------------------------------
+    def pick(event: gr.EventData):
+        return (event._data or {}).get("value")
+
+    def open_model(request, dataset_value, latent_dim, name):
+        entry = store.entries.get(name) if isinstance(name, str) else None
+        if entry is None:
+            raise InputError(f"no model named {name!r}")
+        return {"dataset": entry.dataset, "k": entry.latent_dim, "models": [entry.name], "tab": "latent_map"}
+
+    # ---- wiring --------------------------------------------------------------------------------------------------
+    private = {"api_visibility": "private", "show_progress": "hidden"}
+    page.tab.change(show_tab, [page.tab, shown, mode, drawn, job_id], [shown, progress, *finished_outputs],
+                    **private, **QUICK)
+    shown.input(choose, [shown, mode, job_id], [progress, *finished_outputs], **private, **QUICK)
+    mode.change(lambda m: GRID_LOOK.get(m, ""), [mode], [grid_look], **private, queue=False,  # the grid: in the page
+                js="(mode) => { const g = document.querySelector('#le-sweep-grid .le-sg'); "
+                   "if (g) g.dataset.mode = mode; return mode; }")
+    train.click(start, [dataset, betas, dims, epochs, job_id],
+                [job_id, seen, timer, progress, view_tabs, curves, curves_look], api_name="sweep_train", **QUICK)
+    timer.tick(poll, [job_id, seen, mode], [progress, curves, seen, timer, shown, view_tabs, *finished_outputs],
+               **private, **WATCH)
+    cancel.click(stop, [job_id], [progress], api_name="sweep_cancel", **QUICK)
+    for clickable in (grid, plane):
+        page.set_state(clickable.select(pick, None, [picked], **private, **QUICK).then, open_model, [picked])
+
+
+def _grid_models(config) -> list[dict]:
+    return [{"name": r.run_name, "beta": r.beta, "latent_dim": r.latent_dim} for r in config.runs()]
+
+
+def _default_sweep(store) -> str | None:
+    """The committed sweep (the largest), else the newest."""
+    if not store.sweeps:
+        return None
+    return max(store.sweeps.values(), key=lambda s: (len(s.models), s.name)).name
+
+
+def _note(note: str, limits, datasets: list[str], store) -> str:
+    text = (f"{note}." if note else "The full grid, on the GPU.") + (
+        f" One sweep trains at a time (at most {limits.work} models × epochs); others wait in line.")
+    if not datasets:
+        text += (f" ⚠️ Training needs a dataset's files on disk (none found in {store.data_dir or 'data'}): start "
+                 "the app with --data-dir.")
+    return text
+
+
+def _status(queue, job, sweep=None, snap: dict | None = None) -> str:
+    """One line beside the sweep shown: this session's job with its progress bar (its result while it is the
+    sweep shown), else another session's job training on the device, else what the sweep shown is."""
+    if job is None or (not job.active and sweep is not None and sweep.name != job.sweep):
+        running = next(iter(queue.jobs()), None)
+        if running is not None:
+            fraction = running.snapshot()["fraction"]
+            return _line(f"Another sweep is training on this {queue.device} ({fraction:.0%}); yours would wait.",
+                         fraction)
+        return _line(f"{sweep.describe()}." if sweep else "No sweep yet: train one.")
+    snap = snap or job.snapshot()
+    models = _plural(len(job.config.runs()), "model")
+    if snap["state"] == WAITING:
+        return _line(f"Waiting: {_ordinal(queue.place(job))} in line for the {queue.device} ({models}); another "
+                     "sweep trains first.", 0)
+    if snap["state"] == DONE:
+        return _line(f"Done in {snap['seconds']:.0f} s: **{snap['sweep']}** ({models}) is shown.", 1)
+    if snap["state"] == CANCELLED:
+        return _line(f"Cancelled: {snap['message']}.", 0)
+    if snap["state"] == FAILED:
+        return _line(f"Failed: {snap['message']}", 1, failed=True)
+    if snap["cancelling"]:
+        return _line("Cancelling…", snap["fraction"])
+    if not snap["steps"]:
+        return _line(f"Starting: loading {job.config.dataset}, building {models}…", 0)
+    if snap["step"] >= snap["steps"]:
+        return _line(f"Evaluating on the test set: {snap['evaluated']} of {models}…", 1)
+    elapsed, fraction, epochs = snap["seconds"], snap["fraction"], job.config.epochs
+    left = f", about {elapsed / fraction - elapsed:.0f} s left" if fraction > 0.05 else ""
+    return _line(f"Training {models}: epoch {min(int(fraction * epochs) + 1, epochs)} of {epochs}, "
+                 f"{elapsed:.0f} s{left}.", fraction)
+
+
+def _line(text: str, fraction: float | None = None, failed: bool = False) -> str:
+    """A progress bar (unless ``fraction`` is None) and ``text`` (**bold** allowed), on one line."""
+    body = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", html.escape(text))
+    bar = "" if fraction is None else (f'<div class="le-progress{" failed" if failed else ""}">'
+                                       f'<div style="width: {fraction * 100:.1f}%"></div></div>')
+    return f'<div class="le-status">{bar}<span title="{html.escape(text)}">{body}</span></div>'
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
