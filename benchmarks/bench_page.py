@@ -5,8 +5,8 @@ restored <= 3 s after the page loads).
 1. Layer toggles: the pointer press on a layer's switch until every map shows or hides it (each of the four
    layers, on and off, ``--repeats`` times), on the MNIST k = 2 lineup.
 2. Lesson steps: the pointer press on Next, Back or Reveal until the step's text is shown and the maps of its
-   lineup are drawn (the one response that sets the page has been applied and plotted), through the whole
-   shipped lesson, forward and back, ``--repeats`` times.
+   lineup are drawn (the one response that sets the page has been applied and its maps plotted), through the
+   whole shipped lesson, forward and back, ``--repeats`` times.
 3. A shared link (a lesson step revealed, k = 16, a slider moved, presenter mode) opened in a new browser
    context: from the page's load event until the maps are drawn and the slider is where the link says.
 
@@ -27,20 +27,24 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench_app import ARGS, CHROMIUM, ROOT, free_port, summary  # noqa: E402
+
+from explorer.lessons import read_lesson  # noqa: E402
 
 LAYERS = {"prior N(0, I)": "prior 1σ, 2σ", "the sampling grid": "sampling grid", "prior holes": "prior holes",
           "decoder nonsense": "decoder quality"}
 ARM = """([what, arg]) => {  // start the clock at the next pointer press, stop it when `what` is seen
   window.__leT = null;
-  const grid = document.querySelector('#le-maps .le-maps'), renders = grid.dataset.renders;
+  const grid = document.querySelector('#le-maps .le-maps');
   document.addEventListener('pointerdown', () => { window.__leT = performance.now(); }, {capture: true, once: true});
   window.__leDone = new Promise((resolve) => {
     const check = () => {
       let done = false;
       if (what === 'layer') done = grid.leMaps.layers().every((names) => names.includes(arg[0]) === arg[1]);
-      if (what === 'step') done = (document.querySelector('#le-lesson-text')?.textContent || '').includes(arg)
-        && grid.dataset.renders !== renders;
+      if (what === 'step') done = (document.querySelector('#le-lesson-text')?.textContent || '').includes(arg[0])
+        && (grid.dataset.drawn || '').startsWith(arg[1])
+        && JSON.stringify(grid.leMaps.models().slice().sort()) === JSON.stringify(arg[2].slice().sort());
       if (done && window.__leT !== null) resolve(performance.now() - window.__leT);
       else requestAnimationFrame(check);
     };
@@ -103,15 +107,21 @@ def main() -> None:
             page.get_by_role("option").nth(1).click()
             page.wait_for_selector("#le-lesson-text", timeout=20_000)
             time.sleep(2)
+            lesson = read_lesson(ROOT / "lessons" / "why-vaes-sample-well.toml")
+
+            def step(number: int, revealed: bool, button: str) -> float:
+                state = lesson.state(number, revealed)
+                seen = "Answer:" if revealed else f"Step {number} of"
+                return timed(page, "step", [seen, f"{state['dataset']}/{state['k']}/", state["models"]], button)
             steps, reveals = [], []
-            n_steps = 6
+            n_steps = len(lesson.steps)
             for _ in range(args.repeats):
                 for number in range(1, n_steps + 1):
-                    reveals.append(timed(page, "step", "Answer:", "#le-reveal"))
+                    reveals.append(step(number, True, "#le-reveal"))
                     if number < n_steps:
-                        steps.append(timed(page, "step", f"Step {number + 1} of", "#le-next"))
+                        steps.append(step(number + 1, False, "#le-next"))
                 for number in range(n_steps - 1, 0, -1):
-                    steps.append(timed(page, "step", f"Step {number} of", "#le-back"))
+                    steps.append(step(number, False, "#le-back"))
             results["lesson_step_ms"] = summary(steps)
             results["lesson_reveal_ms"] = summary(reveals)
             page.context.close()

@@ -28,7 +28,8 @@ CSS = """
   background: var(--color-accent-soft, #eef2ff); border: 1px solid var(--color-accent, #6366f1); }
 #le-lesson-text { font-size: 16px; line-height: 1.35; }
 #le-lesson-text p { margin: 0 0 3px 0; }
-body:has(#le-lesson) .look { display: none; }  /* the lesson's text says what to look at */
+body:has(#le-lesson) .look, body:has(#le-lesson) #le-view { display: none; }  /* the lesson's text leads */
+body:has(#le-lesson) .le-live figure { max-width: 165px; }  /* the KL bars beside the sliders stay in view */
 body:has(#le-lesson) .le-map { height: clamp(220px, calc(100vh - 440px), 800px); }
 body:has(#le-lesson) .le-main img { max-height: calc(100vh - 430px) !important; }
 #le-presenter { flex: 0 0 130px !important; min-width: 130px !important; }
