@@ -127,27 +127,27 @@ def panel(rows: list[tuple[str, torch.Tensor, list[str] | None]], factor: int = 
 
 def hstack(pictures: list[np.ndarray], gap: int = 16) -> np.ndarray:
     """Pictures (grey or RGB uint8) side by side on white, top-aligned: RGB uint8."""
-    rgb = [np.repeat(p[..., None], 3, axis=2) if p.ndim == 2 else p for p in pictures]
-    height = max(p.shape[0] for p in rgb)
-    width = sum(p.shape[1] for p in rgb) + gap * (len(rgb) - 1)
-    canvas = np.full((height, width, 3), 255, np.uint8)
-    left = 0
-    for p in rgb:
-        canvas[:p.shape[0], left:left + p.shape[1]] = p
-        left += p.shape[1] + gap
-    return canvas
+    return _stack(pictures, gap, axis=1)
 
 
 def vstack(pictures: list[np.ndarray], gap: int = 8) -> np.ndarray:
     """Pictures (grey or RGB uint8) one above the other on white, left-aligned: RGB uint8."""
+    return _stack(pictures, gap, axis=0)
+
+
+def _stack(pictures: list[np.ndarray], gap: int, axis: int) -> np.ndarray:
     rgb = [np.repeat(p[..., None], 3, axis=2) if p.ndim == 2 else p for p in pictures]
-    width = max(p.shape[1] for p in rgb)
-    height = sum(p.shape[0] for p in rgb) + gap * (len(rgb) - 1)
-    canvas = np.full((height, width, 3), 255, np.uint8)
-    top = 0
+    across = 1 - axis
+    shape = [0, 0, 3]
+    shape[axis] = sum(p.shape[axis] for p in rgb) + gap * (len(rgb) - 1)
+    shape[across] = max(p.shape[across] for p in rgb)
+    canvas = np.full(shape, 255, np.uint8)
+    start = 0
     for p in rgb:
-        canvas[top:top + p.shape[0], :p.shape[1]] = p
-        top += p.shape[0] + gap
+        where = [slice(0, p.shape[0]), slice(0, p.shape[1])]
+        where[axis] = slice(start, start + p.shape[axis])
+        canvas[tuple(where)] = p
+        start += p.shape[axis] + gap
     return canvas
 
 
