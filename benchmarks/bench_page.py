@@ -55,6 +55,12 @@ LINK = ("?lesson=why-vaes-sample-well&step=6&revealed=1&dataset=mnist&k=16&model
         "mnist-vae-z16-beta4&tab=traversal&axes=0,1.5&presenter=1")
 
 
+RESTORED = """(document.querySelector('#le-maps .le-maps')?.dataset.drawn || '').startsWith('mnist/16/')
+    && Math.abs(Number(document.querySelector('#le-axis-1 input[type=range]').value) - 1.5) < 1e-6
+    && (document.querySelector('#le-lesson-text')?.textContent || '').includes('Answer:')
+    && document.body.classList.contains('le-presenter')"""
+
+
 def timed(page, what: str, arg, selector: str) -> float:
     page.evaluate(ARM, [what, arg])
     page.locator(selector).click()
@@ -126,19 +132,20 @@ def main() -> None:
             results["lesson_reveal_ms"] = summary(reveals)
             page.context.close()
 
-            restores = []
+            restores, plain = [], []
             for _ in range(args.repeats):
-                page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
-                page.goto(url + LINK)
-                page.wait_for_function("""(document.querySelector('#le-maps .le-maps')?.dataset.drawn || '')
-                    .startsWith('mnist/16/') && Math.abs(Number(document.querySelector('#le-axis-1 input[type=range]')
-                    .value) - 1.5) < 1e-6 && (document.querySelector('#le-lesson-text')?.textContent || '')
-                    .includes('Answer:')""", timeout=60_000, polling="raf")
-                done = page.evaluate("performance.now()")
-                loaded = page.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd")
-                restores.append(done - loaded)
-                page.context.close()
+                for link, times in ((LINK, restores), ("", plain)):  # the link, and the page with none
+                    page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+                    page.goto(url + link)
+                    page.wait_for_function(RESTORED if link else "(document.querySelector('#le-maps .le-maps')"
+                                           "?.dataset.drawn || '').startsWith('mnist/2/')", timeout=60_000,
+                                           polling="raf")
+                    done = page.evaluate("performance.now()")
+                    loaded = page.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd")
+                    times.append(done - loaded)
+                    page.context.close()
             results["link_restored_after_load_ms"] = summary(restores)
+            results["no_link_maps_drawn_after_load_ms"] = summary(plain)
             browser.close()
     finally:
         server.terminate()
