@@ -175,7 +175,7 @@ def test_click_a_point_rings_it_in_every_map_above_the_points(page, client, shot
 
 def test_clicking_empty_space_marks_it_and_decodes_it(page, client):
     corner = page.evaluate("""() => {
-      const div = document.querySelectorAll('#le-maps .le-map')[2];
+      const div = document.querySelectorAll('#le-maps .le-plot-area')[2];
       const box = div.querySelector('.nsewdrag').getBoundingClientRect();
       const px = box.width * 0.95, py = box.height * 0.05;
       return {x: box.left + px, y: box.top + py, zx: div._fullLayout.xaxis.p2d(px), zy: div._fullLayout.yaxis.p2d(py)};
