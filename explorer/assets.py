@@ -21,7 +21,7 @@ from PIL import Image
 
 from .entries import ModelEntry
 from .files import write_file
-from .images import sprite_sheet
+from .images import png_bytes, sprite_sheet
 from .latent import map_coordinates
 from .plots import map_points
 from .store import Lineup
@@ -82,6 +82,11 @@ class Assets:
         if not path.exists():
             write_file(path, data)
         return path
+
+    def picture_path(self, picture: np.ndarray, stem: str) -> Path:
+        """``picture`` (uint8) as a PNG asset named by its content (the Compare tab's grid: pictures the browser
+        fetches once and caches, instead of a page value that the page copies with every update)."""
+        return self._write(stem, ".png", png_bytes(picture))
 
     def _once(self, key: tuple, make):
         """``make()`` -> (value, the file it wrote or None), run once per key, or again if the file was

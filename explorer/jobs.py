@@ -27,7 +27,7 @@ from training.sweep import SweepCancelled, SweepConfig
 from .inputs import InputError
 
 log = logging.getLogger(__name__)
-REPORT_SECONDS = 0.5   # how often the training thread reports running losses (the first point comes after this)
+REPORT_SECONDS = 0.3   # how often the training thread reports running losses (the first point comes after this)
 TRAINING_NICE = 10     # the training thread's priority below the server's (Linux: per thread)
 WAITING, RUNNING, DONE, CANCELLED, FAILED = "waiting", "running", "done", "cancelled", "failed"
 _ids = itertools.count(1)
@@ -199,8 +199,14 @@ def queue_for(device: str) -> JobQueue:
         return _queues.setdefault(device, JobQueue(device))
 
 
+THREADS_ENV = "LATENT_EXPLORER_TRAINING_THREADS"
+
+
 def training_threads() -> int:
-    """Threads for the training thread: every core but one, so the server keeps one (two cores: 1)."""
+    """Threads for the training thread: $LATENT_EXPLORER_TRAINING_THREADS, else every core but one, so the
+    server keeps one (two cores: 1)."""
+    if os.environ.get(THREADS_ENV, "").isdigit() and int(os.environ[THREADS_ENV]) > 0:
+        return int(os.environ[THREADS_ENV])
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux

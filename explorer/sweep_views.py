@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import html
 import math
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -27,6 +28,7 @@ ACTIVE_KL = 0.1         # nats: a dimension whose average KL is below this carri
 MAP_SPAN = 4.0          # the cells' maps show at least [-4, 4]^2 (prior standard deviations)
 CELL_IMAGES = (2, 5)    # rows, columns of the samples and reconstructions in a cell
 SAMPLE_SEED = 0         # the same N(0, I) draws in every cell of a latent size
+MAX_CURVE_POINTS = 300  # per line of the training curves (a live sweep reports every 0.3 s)
 MODES = {"samples": "samples", "recon": "reconstructions", "map": "maps", "kl": "KL/dim"}
 _BETA_ANCHORS = ["#313695", "#4575b4", "#74add1", "#888888", "#f46d43", "#d73027", "#a50026"]  # blue → grey → red
 _AXIS = {"tickfont": {"size": 14}, "gridcolor": "#e6e6e6", "zeroline": False}
@@ -65,7 +67,8 @@ def _domains(n: int, gap: float) -> list[list[float]]:
 
 # ---- training curves ---------------------------------------------------------------------------------------------
 
-def curves_figure(models: list[dict], curves: dict, tests: dict, epochs: int | None = None) -> dict:
+def curves_figure(models: list[dict], curves: dict, tests: dict, epochs: int | None = None,
+                  sweep: str = "") -> dict:
     """Each model's loss terms against epochs, one column per latent size, a line per β: the reconstruction
     term (top) and the KL (bottom), nats per image. ``models``: [{name, beta, latent_dim}]; ``curves`` (lines:
     running training means) and ``tests`` (dots: the test set after each epoch): {name: {epoch, recon, kl}}."""
@@ -90,9 +93,9 @@ def curves_figure(models: list[dict], curves: dict, tests: dict, epochs: int | N
             for m in (m for m in models if m["latent_dim"] == k):
                 colour, name = beta_colour(m["beta"]), f"β={m['beta']:g}"
                 line = curves.get(m["name"], {})
-                traces.append({"type": "scatter", "x": line.get("epoch", []),
+                traces.append({"type": "scatter", "x": _thin(line.get("epoch", [])),
                                "mode": "lines" if len(line.get("epoch", [])) > 2 else "lines+markers",  # seen at once
-                               "y": line.get(key, []), "name": name, "legendgroup": name,
+                               "y": _thin(line.get(key, [])), "name": name, "legendgroup": name,
                                "showlegend": name not in legend_seen, "line": {"color": colour, "width": 2},
                                "xaxis": f"x{axis}", "yaxis": f"y{axis}",
                                "hovertemplate": f"β={m['beta']:g}, k={k}<br>epoch %{{x:.2f}}: "
@@ -112,7 +115,14 @@ def curves_figure(models: list[dict], curves: dict, tests: dict, epochs: int | N
     layout["annotations"] = annotations
     layout["legend"] = {"orientation": "h", "x": 1, "xanchor": "right", "y": 1.09, "yanchor": "bottom",
                         "font": {"size": 14}}
+    layout["meta"] = {"sweep": sweep}
     return {"data": traces, "layout": layout}
+
+
+def _thin(values: list) -> list:
+    """At most about :data:`MAX_CURVE_POINTS` of ``values``, evenly spaced, always with the last (the newest)."""
+    step = len(values) // MAX_CURVE_POINTS + 1
+    return values if step == 1 else values[::step] + ([values[-1]] if (len(values) - 1) % step else [])
 
 
 def summary_curves(sweep: Sweep) -> tuple[list[dict], dict, dict]:
@@ -270,7 +280,8 @@ def active_note(sweep: Sweep) -> str:
 
 # ---- the results grid --------------------------------------------------------------------------------------------
 
-def _data_url(picture: np.ndarray) -> str:
+def data_url(picture: np.ndarray, stem: str = "") -> str:
+    """``picture`` (uint8) inlined as a PNG data URL (the grid's default way to show a picture)."""
     return "data:image/png;base64," + base64.b64encode(png_bytes(picture)).decode()
 
 
@@ -333,13 +344,15 @@ def cell_kl_svg(kl_per_dim: list[float], top: float) -> str:
             f'{"".join(bars)}</svg>')
 
 
-def results_grid(sweep: Sweep, entries: dict[str, ModelEntry], originals: torch.Tensor, mode: str = "samples") -> str:
+def results_grid(sweep: Sweep, entries: dict[str, ModelEntry], originals: torch.Tensor, mode: str = "samples",
+                 url: Callable[[np.ndarray, str], str] = data_url) -> str:
     """The grid: a row per β, a column per latent size; every cell holds the model's samples, reconstructions
     of ``originals`` (the first test images, (n, C, H, W)), map and KL bars (``mode`` says which is shown; the
-    page switches without asking again), its active dimensions, and its name (a click opens it)."""
+    page switches without asking again), its active dimensions, and its name (a click opens it). ``url(picture,
+    stem)`` is where each picture is (default: inlined; the app serves them as files)."""
     count = CELL_IMAGES[0] * CELL_IMAGES[1]
     top = max((max(m["kl_per_dim"]) for m in sweep.models), default=1.0) or 1.0
-    originals_picture = _data_url(grid(originals[:count], nrow=CELL_IMAGES[1], pad=1))
+    originals_picture = url(grid(originals[:count], nrow=CELL_IMAGES[1], pad=1), f"{sweep.name}-originals")
     head = ['<div class="le-sg-corner">click a cell<br>to open it</div>']
     head += [f'<div class="le-sg-col">k = {k}</div>' for k in sweep.latent_dims]
     rows = ['<div class="le-sg-row m-recon">test images</div>']
@@ -359,9 +372,10 @@ def results_grid(sweep: Sweep, entries: dict[str, ModelEntry], originals: torch.
                               "Click to open it in the other tabs.")
             rows.append(
                 f'<div class="le-sg-cell" data-model="{html.escape(entry.name)}" title="{tip}">'
-                f'<img class="m-samples" src="{_data_url(cell_samples(entry))}" alt="samples">'
-                f'<img class="m-recon" src="{_data_url(cell_reconstructions(entry, count))}" alt="reconstructions">'
-                f'<img class="m-map" src="{_data_url(cell_map(entry))}" alt="map">'
+                f'<img class="m-samples" src="{url(cell_samples(entry), f"{entry.name}-samples")}" alt="samples">'
+                f'<img class="m-recon" src="{url(cell_reconstructions(entry, count), f"{entry.name}-recon")}" '
+                'alt="reconstructions">'
+                f'<img class="m-map" src="{url(cell_map(entry), f"{entry.name}-map")}" alt="map">'
                 f'{cell_kl_svg(m["kl_per_dim"], top)}'
                 f'<span class="le-sg-active{" partial" if active < k else ""}">{active}/{k}</span></div>')
     style = (f"grid-template-columns: max-content repeat({len(sweep.latent_dims)}, minmax(0, 1fr)); "

@@ -33,8 +33,8 @@ from ..sweep_views import ACTIVE_KL, MODES, curves_figure
 from ..sweeps import MAX_EPOCHS, check_request, free_name, limits_for, sweep_config, trainable_datasets
 
 TITLE = "Compare β × k"
-WATCH = {"concurrency_id": "sweep-watch", "concurrency_limit": 4}  # polls: never queued behind sliders or grids
-POLL_S = 0.5
+POLL_S = 0.25          # the page asks for its job's progress this often until the first curve points come,
+POLL_TRAINING_S = 1.0  # then this often (a poll is a few ms on the server, but ~0.1 s of the browser's CPU)
 PLOT_HEIGHT = "clamp(300px, calc(100vh - 395px), 1200px)"
 GRID_LOOK = {  # two lines beside the mode buttons at 1280 x 720
     "samples": "N(0, I) draws, the same down each column: small β sharp but often nonsense, large β blurry.",
@@ -132,7 +132,9 @@ def build(page: Page) -> None:
                     curves = components.plot("le-sweep-curves", height=PLOT_HEIGHT)
     job_id = gr.State(None)     # this session's job
     drawn = gr.State(None)      # the sweep the views show
-    seen = gr.State(-1)         # the job version whose curves the page has
+    # Set by the polls, read by their own events (a hidden box's change fires in the page; a State's did not here):
+    seen_state = gr.JSON(None, visible="hidden")          # [job version, points] of the curves the page has
+    finished = gr.Textbox("", visible="hidden")            # the sweep this session trained last, once it is done
     picked = gr.State(None)     # the model clicked
     timer = gr.Timer(POLL_S, active=False)
     finished_outputs = [grid, plane, summary, summary_look, curves, curves_look, drawn]
@@ -144,13 +146,19 @@ def build(page: Page) -> None:
         if sweep is None:
             raise InputError(f"no sweep named {name!r}; choose one of {', '.join(store.sweeps) or '(none yet)'}")
         with made_lock:
-            if name not in made:
+            if name not in made or not all(path.exists() for path in made[name]["files"]):
                 rows, columns = sweep_views.CELL_IMAGES
                 originals = store.images(sweep.dataset).images[:rows * columns]
                 models, lines, dots = sweep_views.summary_curves(sweep)
-                made[name] = {"grid": sweep_views.results_grid(sweep, store.entries, originals),
+                files = []
+
+                def url(picture, stem: str) -> str:  # a file: the page value stays small (it is copied often)
+                    files.append(page.assets.picture_path(picture, stem))
+                    return page.assets.url(files[-1])
+                made[name] = {"grid": sweep_views.results_grid(sweep, store.entries, originals, url=url),
+                              "files": files,
                               "plane": sweep_views.rate_distortion(sweep), "summary": sweep_views.summary_charts(sweep),
-                              "curves": curves_figure(models, lines, dots, sweep.summary["epochs"]),
+                              "curves": curves_figure(models, lines, dots, sweep.summary["epochs"], sweep.name),
                               "about": sweep.describe(), "findings": " ".join(
                                   [SUMMARY_LOOK, sweep_views.findings(sweep), sweep_views.active_note(sweep)])}
             return made[name]
@@ -206,29 +214,48 @@ def build(page: Page) -> None:
         jobs[new.id] = new
         for old in [i for i, j in jobs.items() if not j.active and i != new.id][:-8]:  # keep a few finished
             jobs.pop(old, None)
-        return {job_id: new.id, seen: -1, timer: gr.Timer(active=True), progress: _status(queue, new),
+        return {job_id: new.id, seen_state: None, timer: gr.Timer(POLL_S, active=True), progress: _status(queue, new),
                 view_tabs: gr.Tabs(selected="curves"),
-                curves: curves_figure(_grid_models(config), {}, {}, config.epochs),
+                curves: curves_figure(_grid_models(config), {}, {}, config.epochs, config.sweep_name),
                 curves_look: f"Training **{config.sweep_name}**: {len(config.runs())} models; lines: running means "
                              "of the training loss terms, circles: the test set after each epoch."}
 
-    def poll(job, seen_version, mode_value):
-        """The timer: progress, the curves when they changed; when the job ends, its sweep."""
+    def poll(job, seen):
+        """The timer: the progress line; when the curves should be sent, a new ``seen_state`` (whose change
+        sends them); when the job ends, the timer off and the finished sweep's name."""
         current = jobs.get(job)
         if current is None:
             return {timer: gr.Timer(active=False)}
         snap = current.snapshot()
         out = {progress: _status(queue, current, snap=snap)}
-        if snap["version"] != seen_version and snap["models"]:
-            figure = curves_figure(snap["models"], snap["curves"], snap["tests"], current.config.epochs)
-            out.update({curves: figure, seen: snap["version"]})
+        points = sum(len(c["epoch"]) for c in snap["curves"].values())
+        sent_version, sent_points = seen if isinstance(seen, list | tuple) else (-1, 0)
+        # The curves: at once when the first points come, then about once a second, and when the job ends.
+        if points and snap["version"] != sent_version and \
+                (not sent_points or snap["version"] - sent_version >= 2 or not current.active):
+            out[seen_state] = [snap["version"], points]
+            if not sent_points:  # the first points are in: slower from now on (each poll costs the browser)
+                out[timer] = gr.Timer(POLL_TRAINING_S, active=True)
         if not current.active:
             out[timer] = gr.Timer(active=False)
             if snap["state"] == DONE and snap["sweep"] in store.sweeps:
-                out.update(draw(snap["sweep"], mode_value, with_curves=False))
-                out.update({shown: gr.update(choices=list(store.sweeps), value=snap["sweep"]),
-                            view_tabs: gr.Tabs(selected="grid")})
+                out[finished] = snap["sweep"]
         return out
+
+    def send_curves(job):
+        current = jobs.get(job)
+        if current is None:
+            return {curves: gr.skip()}
+        snap = current.snapshot()
+        return {curves: curves_figure(snap["models"], snap["curves"], snap["tests"], current.config.epochs,
+                                      current.config.sweep_name)}
+
+    def show_finished(name, mode_value):
+        """The sweep this session just trained: its results, in the grid."""
+        if name not in store.sweeps:
+            return {shown: gr.skip()}
+        return {**draw(name, mode_value, with_curves=False), view_tabs: gr.Tabs(selected="grid"),
+                shown: gr.update(choices=list(store.sweeps), value=name)}
 
     def stop(job):
         current = jobs.get(job)
@@ -262,11 +289,17 @@ def build(page: Page) -> None:
     mode.change(lambda m: GRID_LOOK.get(m, ""), [mode], [grid_look], **private, queue=False,  # the grid: in the page
                 js="(mode) => { const g = document.querySelector('#le-sweep-grid .le-sg'); "
                    "if (g) g.dataset.mode = mode; return mode; }")
-    train.click(start, [dataset, betas, dims, epochs, job_id],
-                [job_id, seen, timer, progress, view_tabs, curves, curves_look], api_name="sweep_train", **QUICK)
-    timer.tick(poll, [job_id, seen, mode], [progress, curves, seen, timer, shown, view_tabs, *finished_outputs],
-               **private, **WATCH)
-    cancel.click(stop, [job_id], [progress], api_name="sweep_cancel", **QUICK)
+    train.click(start, [dataset, betas, dims, epochs, job_id],  # the progress line says "Starting" itself
+                [job_id, seen_state, timer, progress, view_tabs, curves, curves_look], api_name="sweep_train",
+                show_progress="hidden", **QUICK)
+    # A poll's outputs are small: for every event the page copies the value of each of its outputs, returned or
+    # not (measured on two cores: a poll that could also set the curves and the results took 0.2 s of the
+    # browser's CPU, four times a second, while it trained). The curves and the results have their own events.
+    timer.tick(poll, [job_id, seen_state], [progress, seen_state, timer, finished], **private,
+               queue=False)  # unqueued: never behind the sliders or grids of others, nor they behind it
+    seen_state.change(send_curves, [job_id], [curves], **private, queue=False)
+    finished.change(show_finished, [finished, mode], [shown, view_tabs, *finished_outputs], **private, **QUICK)
+    cancel.click(stop, [job_id], [progress], api_name="sweep_cancel", show_progress="hidden", **QUICK)
     for clickable in (grid, plane):
         page.set_state(clickable.select(pick, None, [picked], **private, **QUICK).then, open_model, [picked])
 
@@ -303,9 +336,10 @@ def _status(queue, job, sweep=None, snap: dict | None = None) -> str:
         return _line(f"{sweep.describe()}." if sweep else "No sweep yet: train one.")
     snap = snap or job.snapshot()
     models = _plural(len(job.config.runs()), "model")
-    if snap["state"] == WAITING:
-        return _line(f"Waiting: {_ordinal(queue.place(job))} in line for the {queue.device} ({models}); another "
-                     "sweep trains first.", 0)
+    place = queue.place(job) if snap["state"] == WAITING else 0
+    if place > 0:
+        return _line(f"Waiting: {_ordinal(place)} in line for the {queue.device} ({models}); another sweep "
+                     "trains first.", 0)
     if snap["state"] == DONE:
         return _line(f"Done in {snap['seconds']:.0f} s: **{snap['sweep']}** ({models}) is shown.", 1)
     if snap["state"] == CANCELLED:
@@ -314,7 +348,7 @@ def _status(queue, job, sweep=None, snap: dict | None = None) -> str:
         return _line(f"Failed: {snap['message']}", 1, failed=True)
     if snap["cancelling"]:
         return _line("Cancelling…", snap["fraction"])
-    if not snap["steps"]:
+    if not snap["steps"]:  # waiting no more, or loading the data
         return _line(f"Starting: loading {job.config.dataset}, building {models}…", 0)
     if snap["step"] >= snap["steps"]:
         return _line(f"Evaluating on the test set: {snap['evaluated']} of {models}…", 1)
