@@ -172,18 +172,22 @@ def rate_distortion(sweep: Sweep) -> dict:
     rates = [m["test_kl"] for m in sweep.models]
     distortions = [m["test_recon"] for m in sweep.models]
     elbos = [r + d for r, d in zip(rates, distortions)]
+    pad_x, pad_y = (max(rates) - min(rates)) * 0.08 + 1, (max(distortions) - min(distortions)) * 0.08 + 1
+    x_range = [max(0, min(rates) - pad_x), max(rates) + 3 * pad_x]
+    y_range = [min(distortions) - pad_y, max(distortions) + pad_y]
     shapes = []
     for total in _round_levels(min(elbos), max(elbos)):  # R + D = total: lines of equal test loss
         shapes.append({"type": "line", "x0": 0, "y0": total, "x1": total, "y1": 0, "layer": "below",
                        "line": {"color": "#c8c8c8", "width": 1, "dash": "dash"}})
-        annotations.append({"x": max(rates) * 1.02, "y": total - max(rates) * 1.02, "text": f"R+D = {total:g}",
-                            "showarrow": False, "xanchor": "left", "font": {"size": 12, "color": "#999"}})
-    pad_x, pad_y = (max(rates) - min(rates)) * 0.08 + 1, (max(distortions) - min(distortions)) * 0.08 + 1
+        x, y = total - y_range[0], y_range[0]  # labelled where it leaves the plot: at the bottom, else the right
+        if not x_range[0] <= x <= x_range[1]:
+            x, y = x_range[1], total - x_range[1]
+        if y_range[0] <= y <= y_range[1]:
+            annotations.append({"x": x, "y": y, "text": f"R+D = {total:g}", "showarrow": False, "xanchor": "right",
+                                "yanchor": "bottom", "font": {"size": 12, "color": "#999"}})
     layout = _layout(
-        xaxis={**_AXIS, "title": {"text": "rate: KL(q(z|x) ‖ p(z)), nats per image"},
-               "range": [max(0, min(rates) - pad_x), max(rates) + 3 * pad_x]},
-        yaxis={**_AXIS, "title": {"text": "distortion: −log p(x|z), nats"},
-               "range": [min(distortions) - pad_y, max(distortions) + pad_y]},
+        xaxis={**_AXIS, "title": {"text": "rate: KL(q(z|x) ‖ p(z)), nats per image"}, "range": x_range},
+        yaxis={**_AXIS, "title": {"text": "distortion: −log p(x|z), nats"}, "range": y_range},
         legend={"font": {"size": 14}, "x": 1, "xanchor": "right", "y": 1, "bgcolor": "rgba(255,255,255,0.8)"},
         shapes=shapes, annotations=annotations, margin={"l": 70, "r": 10, "t": 20, "b": 55})
     return {"data": traces, "layout": layout}
