@@ -37,10 +37,10 @@ POLL_S = 0.25          # the page asks for its job's progress this often until t
 POLL_TRAINING_S = 1.0  # then this often (a poll is a few ms on the server, but ~0.1 s of the browser's CPU)
 PLOT_HEIGHT = "clamp(300px, calc(100vh - 395px), 1200px)"
 GRID_LOOK = {  # two lines beside the mode buttons at 1280 x 720
-    "samples": "N(0, I) draws, the same down each column: small β sharp but often nonsense, large β blurry.",
-    "recon": "Test images (top) encoded and decoded: sharp with small β or large k, blurred by large β.",
-    "map": "Codes on the 2 most-used dims, the prior's 1σ, 2σ circles: small β spreads them, large β packs a blob.",
-    "kl": f"KL per dim, most-used first; pale: under {ACTIVE_KL:g} nats (unused). Large β switches dims off.",
+    "samples": "Same N(0, I) draws per column: small β sharp, often nonsense; large β blurry.",
+    "recon": "Test images (top) decoded: sharp at small β and large k, blurred at large β.",
+    "map": "2 most-used dims and the prior's 1σ, 2σ circles: small β spreads, large β packs.",
+    "kl": f"KL per dim, largest first; pale: < {ACTIVE_KL:g} nats, unused. Large β turns dims off.",
 }
 RD_LOOK = ("One dot per model: rate (the KL: what the code tells) against distortion (what the decoder still gets "
            "wrong), test set, nats per image. Low β: low and right (sharp, a costly code); high β: high and left. "
