@@ -63,10 +63,10 @@ def live_pictures(elem_id: str = "le-live") -> gr.HTML:
     return gr.HTML(None, html_template="", js_on_load=_script("live.js"), elem_id=elem_id, min_height=200)
 
 
-def sweep_grid(css: str, elem_id: str = "le-sweep-grid") -> gr.HTML:
-    """The Compare tab's grid (an HTML string, see ``explorer/sweep_views.py``) styled by ``css``, fitted to the
-    window's height; ``.select`` gets {value: model name} for a click on a cell."""
-    return gr.HTML("", css_template=css, js_on_load=_script("sweep_grid.js"), elem_id=elem_id)
+def sweep_grid(elem_id: str = "le-sweep-grid") -> gr.HTML:
+    """The Compare tab's grid (an HTML string, see ``explorer/sweep_grid.py``), fitted to the window's height;
+    ``.select`` gets {value: model name} for a click on a cell."""
+    return gr.HTML("", css_template=_script("sweep_grid.css"), js_on_load=_script("sweep_grid.js"), elem_id=elem_id)
 
 
 def number_box(value, **kwargs) -> gr.Number:

@@ -189,6 +189,41 @@ class JobQueue:
                     self._running = None
 
 
+def progress_line(queue: JobQueue, job: Job, snap: dict | None = None) -> tuple[str, float, bool]:
+    """What the page says of ``job``: (one line, **bold** allowed; the fraction of its progress bar; whether it
+    failed)."""
+    snap = snap or job.snapshot()
+    models = _plural(len(job.config.runs()), "model")
+    place = queue.place(job) if snap["state"] == WAITING else 0
+    if place > 0:
+        waiting = f"Waiting: {_ordinal(place)} in line for the {queue.device} ({models}); another sweep trains first."
+        return waiting, 0, False
+    if snap["state"] == DONE:
+        return f"Done in {snap['seconds']:.0f} s: **{snap['sweep']}** ({models}) is shown.", 1, False
+    if snap["state"] == CANCELLED:
+        return f"Cancelled: {snap['message']}.", 0, False
+    if snap["state"] == FAILED:
+        return f"Failed: {snap['message']}", 1, True
+    if snap["cancelling"]:
+        return "Cancelling…", snap["fraction"], False
+    if not snap["steps"]:  # out of the line, loading the data
+        return f"Starting: loading {job.config.dataset}, building {models}…", 0, False
+    if snap["step"] >= snap["steps"]:
+        return f"Evaluating on the test set: {snap['evaluated']} of {models}…", 1, False
+    elapsed, fraction, epochs = snap["seconds"], snap["fraction"], job.config.epochs
+    left = f", about {elapsed / fraction - elapsed:.0f} s left" if fraction > 0.05 else ""
+    return (f"Training {models}: epoch {min(int(fraction * epochs) + 1, epochs)} of {epochs}, {elapsed:.0f} s{left}.",
+            fraction, False)
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
 _queues: dict[str, JobQueue] = {}
 _queues_lock = threading.Lock()
 

@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from explorer import sweep_views
+from explorer import sweep_grid, sweep_views
 from explorer.inputs import InputError
-from explorer.jobs import CANCELLED, DONE, FAILED, RUNNING, WAITING, JobQueue, JobRefused, sweep_runner
+from explorer.jobs import CANCELLED, DONE, FAILED, RUNNING, WAITING, JobQueue, JobRefused, progress_line, sweep_runner
 from explorer.store import Store
 from explorer.sweeps import check_request, free_name, limits_for, read_sweep, sweep_config
 from training.sweep import SweepCancelled, SweepConfig, train_sweep
@@ -170,6 +170,8 @@ def test_one_job_per_device_the_others_wait_in_line_in_order():
     third = queue.submit(_config("c"), "carol", gate)
     assert [queue.place(j) for j in (first, second, third)] == [0, 1, 2]
     assert second.state == third.state == WAITING and gate.started == ["a"]
+    assert progress_line(queue, third)[0] == ("Waiting: 2nd in line for the cpu (1 model); another sweep trains "
+                                              "first.")
     with pytest.raises(JobRefused, match="your sweep is still waiting or training"):
         queue.submit(_config("b2"), "bob", gate)  # one job per user
     with pytest.raises(JobRefused, match="2 sweeps are waiting to train on this cpu already"):
@@ -236,7 +238,7 @@ def test_a_real_job_trains_saves_and_adds_its_sweep_and_a_cancel_writes_nothing(
 def test_the_views_draw_every_model_and_a_dot_names_its_model(root, data_dir):
     store = Store.load(root, data_dir)
     sweep = store.sweeps["tiny"]
-    page = sweep_views.results_grid(sweep, store.entries, store.images("mnist").images[:10], "map")
+    page = sweep_grid.results_grid(sweep, store.entries, store.images("mnist").images[:10], "map")
     assert page.count('data-model="') == 4 and 'data-model="tiny-b4-z5"' in page and 'data-mode="map"' in page
     assert page.count("<img class=\"m-samples\"") == 4 and page.count("<svg class=\"m-kl\"") == 4
     plane = sweep_views.rate_distortion(sweep)

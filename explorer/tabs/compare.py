@@ -25,16 +25,17 @@ import gradio as gr
 from training.sweep import FULL_BETAS, FULL_LATENT_DIMS, default_grid
 from training.train import resolve_device
 
-from .. import components, sweep_views
+from .. import components, sweep_grid, sweep_views
 from ..inputs import InputError
-from ..jobs import CANCELLED, DONE, FAILED, WAITING, JobRefused, prepare, queue_for, sweep_runner
+from ..jobs import DONE, RUNNING, JobRefused, prepare, progress_line, queue_for, sweep_runner
 from ..page import QUICK, Page, _error
-from ..sweep_views import ACTIVE_KL, MODES, curves_figure
+from ..sweep_grid import MODES
+from ..sweep_views import ACTIVE_KL, curves_figure
 from ..sweeps import MAX_EPOCHS, check_request, free_name, limits_for, sweep_config, trainable_datasets
 
 TITLE = "Compare β × k"
-POLL_S = 0.25          # the page asks for its job's progress this often until the first curve points come,
-POLL_TRAINING_S = 1.0  # then this often (a poll is a few ms on the server, but ~0.1 s of the browser's CPU)
+POLL_S = 0.25          # the page asks for its job's progress this often from its start to its first curve points,
+POLL_TRAINING_S = 1.0  # else this often (a poll is a few ms on the server, but ~0.1 s of the browser's CPU)
 PLOT_HEIGHT = "clamp(300px, calc(100vh - 395px), 1200px)"
 GRID_LOOK = {  # two lines beside the mode buttons at 1280 x 720
     "samples": "Same N(0, I) draws per column: small β sharp, often nonsense; large β blurry.",
@@ -47,29 +48,6 @@ RD_LOOK = ("One dot per model: rate (the KL: what the code tells) against distor
            "Dashed: equal test loss. Click a dot to open it.")
 SUMMARY_LOOK = ("Test metrics against β (top, a line per k) and against k (bottom, a line per β). Active dims: KL "
                 f"above {ACTIVE_KL:g} nats.")  # then what the sweep shown shows (sweep_views.findings)
-CSS = """
-.le-sg { width: 100%; }
-.le-sg-grid { display: grid; gap: 3px 6px; height: calc(100vh - 300px); min-height: 300px; }
-.le-sg-corner, .le-sg-col { font-weight: 600; text-align: center; font-size: 15px; padding-bottom: 1px; }
-.le-sg-corner { color: var(--body-text-color-subdued); font-weight: 400; font-size: 13px; align-self: end; }
-.le-sg-row { font-weight: 700; font-size: 15px; align-self: center; white-space: nowrap; padding-right: 2px; }
-.le-sg-cell { position: relative; min-height: 0; min-width: 0; display: flex; align-items: center;
-  justify-content: center; border: 1px solid #ddd; border-radius: 4px; cursor: pointer; background: #fff; }
-.le-sg-cell:hover { outline: 3px solid var(--color-accent, #6366f1); }
-.le-sg-originals { cursor: default; background: #f6f6f6; }
-.le-sg-originals:hover { outline: none; }
-.le-sg-cell img, .le-sg-cell svg { max-width: 100%; max-height: 100%; width: 100%; height: 100%;
-  object-fit: contain; image-rendering: pixelated; display: block; }
-.le-sg-missing { color: #999; cursor: default; }
-.le-sg-active { position: absolute; right: 2px; top: 1px; font-size: 13px; font-weight: 700; line-height: 1;
-  background: rgba(255,255,255,0.85); padding: 1px 3px; border-radius: 3px; color: #222; }
-.le-sg-active.partial { color: #b2182b; }
-.le-sg .m-samples, .le-sg .m-recon, .le-sg .m-map, .le-sg .m-kl { display: none; }
-.le-sg[data-mode=samples] .m-samples, .le-sg[data-mode=map] .m-map, .le-sg[data-mode=kl] .m-kl { display: block; }
-.le-sg[data-mode=recon] img.m-recon, .le-sg[data-mode=recon] .le-sg-originals { display: flex; }
-.le-sg[data-mode=recon] div.m-recon { display: block; }
-.le-sg-empty { padding: 30px; font-size: 18px; color: var(--body-text-color-subdued); }
-"""
 PROGRESS_CSS = """
 .le-status { display: flex; align-items: center; gap: 10px; height: 26px; font-size: 15px; white-space: nowrap; }
 .le-status span { overflow: hidden; text-overflow: ellipsis; }
@@ -77,6 +55,8 @@ PROGRESS_CSS = """
 .le-progress > div { height: 100%; background: var(--color-accent, #6366f1); transition: width 0.4s; }
 .le-progress.failed > div { background: #d62728; }
 """
+
+
 def build(page: Page) -> None:
     store = page.store
     device = resolve_device("auto")
@@ -120,7 +100,7 @@ def build(page: Page) -> None:
                         mode = gr.Radio([(text, name) for name, text in MODES.items()], value="samples",
                                         show_label=False, container=False, scale=0, min_width=450,
                                         elem_id="le-sweep-mode")
-                    grid = components.sweep_grid(CSS, elem_id="le-sweep-grid")
+                    grid = components.sweep_grid("le-sweep-grid")
                 with gr.Tab("Rate–distortion", id="rd"):
                     gr.Markdown(RD_LOOK, elem_classes="look")
                     plane = components.plot("le-sweep-rd", height=PLOT_HEIGHT)
@@ -147,7 +127,7 @@ def build(page: Page) -> None:
             raise InputError(f"no sweep named {name!r}; choose one of {', '.join(store.sweeps) or '(none yet)'}")
         with made_lock:
             if name not in made or not all(path.exists() for path in made[name]["files"]):
-                rows, columns = sweep_views.CELL_IMAGES
+                rows, columns = sweep_grid.CELL_IMAGES
                 originals = store.images(sweep.dataset).images[:rows * columns]
                 models, lines, dots = sweep_views.summary_curves(sweep)
                 files = []
@@ -155,7 +135,7 @@ def build(page: Page) -> None:
                 def url(picture, stem: str) -> str:  # a file: the page value stays small (it is copied often)
                     files.append(page.assets.picture_path(picture, stem))
                     return page.assets.url(files[-1])
-                made[name] = {"grid": sweep_views.results_grid(sweep, store.entries, originals, url=url),
+                made[name] = {"grid": sweep_grid.results_grid(sweep, store.entries, originals, url=url),
                               "files": files,
                               "plane": sweep_views.rate_distortion(sweep), "summary": sweep_views.summary_charts(sweep),
                               "curves": curves_figure(models, lines, dots, sweep.summary["epochs"], sweep.name),
@@ -220,9 +200,10 @@ def build(page: Page) -> None:
                 curves_look: f"Training **{config.sweep_name}**: {len(config.runs())} models; lines: running means "
                              "of the training loss terms, circles: the test set after each epoch."}
 
-    def poll(job, seen):
+    def poll(job, seen, interval):
         """The timer: the progress line; when the curves should be sent, a new ``seen_state`` (whose change
-        sends them); when the job ends, the timer off and the finished sweep's name."""
+        sends them); its own pace (``interval``: fast only until the first points come: a poll costs the
+        browser ~0.1 s); when the job ends, the timer off and the finished sweep's name."""
         current = jobs.get(job)
         if current is None:
             return {timer: gr.Timer(active=False)}
@@ -234,8 +215,9 @@ def build(page: Page) -> None:
         if points and snap["version"] != sent_version and \
                 (not sent_points or snap["version"] - sent_version >= 2 or not current.active):
             out[seen_state] = [snap["version"], points]
-            if not sent_points:  # the first points are in: slower from now on (each poll costs the browser)
-                out[timer] = gr.Timer(POLL_TRAINING_S, active=True)
+        pace = POLL_S if snap["state"] == RUNNING and not sent_points else POLL_TRAINING_S
+        if pace != interval:
+            out[timer] = gr.Timer(pace, active=True)
         if not current.active:
             out[timer] = gr.Timer(active=False)
             if snap["state"] == DONE and snap["sweep"] in store.sweeps:
@@ -295,7 +277,7 @@ def build(page: Page) -> None:
     # A poll's outputs are small: for every event the page copies the value of each of its outputs, returned or
     # not (measured on two cores: a poll that could also set the curves and the results took 0.2 s of the
     # browser's CPU, four times a second, while it trained). The curves and the results have their own events.
-    timer.tick(poll, [job_id, seen_state], [progress, seen_state, timer, finished], **private,
+    timer.tick(poll, [job_id, seen_state, timer], [progress, seen_state, timer, finished], **private,
                queue=False)  # unqueued: never behind the sliders or grids of others, nor they behind it
     seen_state.change(send_curves, [job_id], [curves], **private, queue=False)
     finished.change(show_finished, [finished, mode], [shown, view_tabs, *finished_outputs], **private, **QUICK)
@@ -334,28 +316,7 @@ def _status(queue, job, sweep=None, snap: dict | None = None) -> str:
             return _line(f"Another sweep is training on this {queue.device} ({fraction:.0%}); yours would wait.",
                          fraction)
         return _line(f"{sweep.describe()}." if sweep else "No sweep yet: train one.")
-    snap = snap or job.snapshot()
-    models = _plural(len(job.config.runs()), "model")
-    place = queue.place(job) if snap["state"] == WAITING else 0
-    if place > 0:
-        return _line(f"Waiting: {_ordinal(place)} in line for the {queue.device} ({models}); another sweep "
-                     "trains first.", 0)
-    if snap["state"] == DONE:
-        return _line(f"Done in {snap['seconds']:.0f} s: **{snap['sweep']}** ({models}) is shown.", 1)
-    if snap["state"] == CANCELLED:
-        return _line(f"Cancelled: {snap['message']}.", 0)
-    if snap["state"] == FAILED:
-        return _line(f"Failed: {snap['message']}", 1, failed=True)
-    if snap["cancelling"]:
-        return _line("Cancelling…", snap["fraction"])
-    if not snap["steps"]:  # waiting no more, or loading the data
-        return _line(f"Starting: loading {job.config.dataset}, building {models}…", 0)
-    if snap["step"] >= snap["steps"]:
-        return _line(f"Evaluating on the test set: {snap['evaluated']} of {models}…", 1)
-    elapsed, fraction, epochs = snap["seconds"], snap["fraction"], job.config.epochs
-    left = f", about {elapsed / fraction - elapsed:.0f} s left" if fraction > 0.05 else ""
-    return _line(f"Training {models}: epoch {min(int(fraction * epochs) + 1, epochs)} of {epochs}, "
-                 f"{elapsed:.0f} s{left}.", fraction)
+    return _line(*progress_line(queue, job, snap))
 
 
 def _line(text: str, fraction: float | None = None, failed: bool = False) -> str:
@@ -364,11 +325,3 @@ def _line(text: str, fraction: float | None = None, failed: bool = False) -> str
     bar = "" if fraction is None else (f'<div class="le-progress{" failed" if failed else ""}">'
                                        f'<div style="width: {fraction * 100:.1f}%"></div></div>')
     return f'<div class="le-status">{bar}<span title="{html.escape(text)}">{body}</span></div>'
-
-
-def _plural(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
-def _ordinal(n: int) -> str:
-    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
