@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,15 @@ REPO = Path(__file__).resolve().parents[1]
 os.environ.setdefault("LATENT_EXPLORER_DATA", str(REPO.parent / "shared" / "data"))
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture(scope="session")
+def shots() -> Path:
+    """Where browser tests save screenshots: $LATENT_EXPLORER_SCREENSHOTS (docs/screenshots for the README),
+    else a temporary folder."""
+    folder = Path(os.environ.get("LATENT_EXPLORER_SCREENSHOTS") or tempfile.mkdtemp(prefix="shots-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 @pytest.fixture(scope="session")

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import base64
 import io
-import os
 import shutil
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -29,17 +29,16 @@ MAPS = "document.querySelector('#le-maps .le-maps').leMaps"
 LIVE = "document.querySelector('#le-live .le-live').leLive"
 
 
-@pytest.fixture(scope="module")
-def shots() -> Path:
-    folder = Path(os.environ.get("LATENT_EXPLORER_SCREENSHOTS") or tempfile.mkdtemp(prefix="shots-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def browser_context(live_app):
+def require_chromium() -> None:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (`bash scripts/test` does)")
+
+
+@contextmanager
+def local_context():
+    """A Chromium context at 1280x720 (a profile of its own) that may reach only 127.0.0.1: any other
+    request is refused, and fails the test when the context closes."""
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     profile = tempfile.mkdtemp(prefix="chromium-")
@@ -59,6 +58,12 @@ def browser_context(live_app):
         context.close()
         assert not outside, f"the page tried to reach the network: {outside[:5]}"
     shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def browser_context(live_app):
+    with local_context() as context:
+        yield context
 
 
 def open_page(context, url: str):

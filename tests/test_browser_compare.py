@@ -7,27 +7,17 @@ go to $LATENT_EXPLORER_SCREENSHOTS (docs/screenshots for the README) or a tempor
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 import time
 from pathlib import Path
 
 import pytest
-from test_browser import ARGS, CHROMIUM, MAPS, wait_for_maps
+from test_browser import MAPS, local_context, wait_for_maps
 
 REPO = Path(__file__).resolve().parents[1]
 COMMITTED = "mnist-grid"
 CURVES = "document.querySelector('#le-sweep-curves .le-plot')"
 PLANE = "document.querySelector('#le-sweep-rd .le-plot')"
 STATUS = "(document.querySelector('#le-sweep-progress .le-status')?.innerText || '')"
-
-
-@pytest.fixture(scope="module")
-def shots() -> Path:
-    folder = Path(os.environ.get("LATENT_EXPLORER_SCREENSHOTS") or tempfile.mkdtemp(prefix="shots-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 @pytest.fixture(scope="module")
@@ -49,31 +39,12 @@ def compare_app(tmp_path_factory, data_dir):
 
 @pytest.fixture(scope="module")
 def page(compare_app):
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (`bash scripts/test` does)")
-    from playwright.sync_api import sync_playwright
-
     url, _ = compare_app
-    profile = tempfile.mkdtemp(prefix="chromium-")
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, args=ARGS, viewport={"width": 1280, "height": 720})
-        outside = []
-
-        def only_local(route):
-            if route.request.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")):
-                return route.continue_()
-            outside.append(route.request.url)
-            return route.abort()
-
-        context.route("**/*", only_local)
+    with local_context() as context:
         page = context.new_page()
         page.goto(url)
         wait_for_maps(page, "mnist/2/")
         yield page
-        context.close()
-        assert not outside, f"the page tried to reach the network: {outside[:5]}"
-    shutil.rmtree(profile, ignore_errors=True)
 
 
 def _cells(page) -> list[str]:

@@ -6,14 +6,12 @@ the README) or a temporary folder.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from test_browser import ARGS, CHROMIUM, MAPS, wait_for_maps
+from test_browser import ARGS, CHROMIUM, MAPS, require_chromium, wait_for_maps
 
 from explorer.lessons import read_lesson
 
@@ -23,16 +21,9 @@ TAB_TITLES = {"latent_map": "Latent map", "traversal": "Traversal", "sampling": 
 
 
 @pytest.fixture(scope="module")
-def shots() -> Path:
-    folder = Path(os.environ.get("LATENT_EXPLORER_SCREENSHOTS") or tempfile.mkdtemp(prefix="shots-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-@pytest.fixture(scope="module")
 def browser(live_app):
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (`bash scripts/test` does)")
+    """A browser to open new contexts in (a link opened with nothing shared with the page it came from)."""
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
