@@ -43,7 +43,8 @@ def test_missing_dataset_offline_names_folder_and_files(tmp_path, name):
 
 def test_cli_reports_missing_dataset_without_traceback(tmp_path):
     result = subprocess.run([sys.executable, "-m", "training", "train", "--data-dir", str(tmp_path),
-                             "--no-download", "--epochs", "1"], capture_output=True, text=True)
+                             "--no-download", "--epochs", "1", "--out-dir", str(tmp_path / "out")],
+                            capture_output=True, text=True)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and "MNIST/raw/train-images-idx3-ubyte" in result.stderr
 

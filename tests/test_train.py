@@ -1,4 +1,5 @@
 import dataclasses
+import json
 import re
 import subprocess
 import sys
@@ -8,7 +9,7 @@ import torch
 
 from training import Autoencoder, TrainConfig, load_checkpoint, train
 from training.__main__ import main
-from training.train import NonFiniteLossError
+from training.train import CheckpointExistsError, NonFiniteLossError
 
 
 @pytest.mark.parametrize("model,dataset,backbone", [("pca", "mnist", "mlp"), ("ae", "mnist", "mlp"),
@@ -91,7 +92,7 @@ def test_a_diverging_run_stops_with_a_clear_error_and_leaves_the_old_checkpoint(
     before = {p.name: p.read_bytes() for p in (tmp_path / "run").iterdir()}
     _diverging_loss(monkeypatch, after_calls=6)  # 4 steps per epoch: the 2nd step of epoch 2
     with pytest.raises(NonFiniteLossError, match="loss became nan at epoch 2 step 2 of 4; nothing was saved"):
-        train(config, tmp_path, data_dir, download=False, progress=False)
+        train(config, tmp_path, data_dir, download=False, progress=False, overwrite=True)
     assert {p.name: p.read_bytes() for p in (tmp_path / "run").iterdir()} == before
     with pytest.raises(NonFiniteLossError):
         train(dataclasses.replace(config, name="fresh"), tmp_path, data_dir, download=False, progress=False)
@@ -134,3 +135,50 @@ def test_cli_help_lists_commands_and_options():
 def test_training_package_does_not_import_gradio():
     code = "import sys, training, training.__main__; assert 'gradio' not in sys.modules"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_training_never_replaces_a_checkpoint_unless_asked(tmp_path, data_dir, capsys):
+    config = TrainConfig(model="pca", latent_dim=2, train_subset=256, test_subset=64, umap=False, device="cpu",
+                         name="kept")
+    train(config, tmp_path, data_dir, download=False, progress=False)
+    before = {p.name: p.read_bytes() for p in (tmp_path / "kept").iterdir()}
+    with pytest.raises(CheckpointExistsError, match=r"kept holds a checkpoint already .*--overwrite"):
+        train(dataclasses.replace(config, latent_dim=3), tmp_path, data_dir, download=False, progress=False)
+    assert {p.name: p.read_bytes() for p in (tmp_path / "kept").iterdir()} == before
+    # The command line: one line, exit 2, nothing written; --overwrite replaces it.
+    args = ["train", "--model", "pca", "--latent-dim", "3", "--train-subset", "256", "--test-subset", "64",
+            "--no-umap", "--device", "cpu", "--quiet", "--no-download", "--name", "kept", "--out-dir", str(tmp_path)]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "--overwrite" in err and err.count("\n") == 1
+    assert {p.name: p.read_bytes() for p in (tmp_path / "kept").iterdir()} == before
+    assert main([*args, "--overwrite"]) == 0
+    assert json.loads((tmp_path / "kept" / "checkpoint.json").read_text())["model"]["latent_dim"] == 3
+
+
+def test_the_zoo_command_refuses_to_rebuild_over_the_zoo_and_says_so(tmp_path, capsys):
+    (tmp_path / "mnist-pca-z2").mkdir()
+    (tmp_path / "mnist-pca-z2" / "checkpoint.json").write_text("{}")
+    assert main(["zoo", "--only", "mnist-pca", "--out-dir", str(tmp_path), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "mnist-pca-z2 holds a checkpoint already" in err and err.count("\n") == 1
+    assert (tmp_path / "mnist-pca-z2" / "checkpoint.json").read_text() == "{}"
+    assert not (tmp_path / "mnist-pca-z16").exists()  # refused before any training
+    assert main(["zoo", "--only", "no-such-model", "--list"]) == 2
+    assert "no zoo entry's name contains 'no-such-model'" in capsys.readouterr().err
+
+
+def test_report_to_a_missing_readme_says_so_in_one_line(tmp_path, capsys):
+    assert main(["report", "--readme", str(tmp_path / "nope.md"), "--checkpoints", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot read ") and "nope.md" in err and "Traceback" not in err
+
+
+def test_a_sweep_whose_every_model_diverges_says_so(tmp_path, data_dir, capsys):
+    out = tmp_path / "sweep"
+    code = main(["sweep", "--betas", "1e300", "--latent-dims", "2", "--epochs", "1", "--train-subset", "256",
+                 "--test-subset", "64", "--hidden-dim", "16", "--device", "cpu", "--quiet", "--no-download",
+                 "--data-dir", str(data_dir), "--out-dir", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and "every model of the sweep diverged" in err and "min()" not in err, err
+    assert not out.exists()

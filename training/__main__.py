@@ -7,12 +7,13 @@ import dataclasses
 import json
 import sys
 import typing
+from pathlib import Path
 
 from tqdm.auto import tqdm
 
 from .checkpoint import CheckpointError
 from .data import DATASETS, DatasetMissingError
-from .train import TrainConfig, train
+from .train import TrainConfig, refuse_existing, train
 
 HELP = {"dataset": f"one of {', '.join(DATASETS)}", "model": "pca, ae or vae", "backbone": "mlp or conv",
         "likelihood": "bernoulli (BCE) or gaussian (MSE)", "kl_schedule": "constant, linear or cyclical",
@@ -42,6 +43,8 @@ def _add_io_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-download", dest="download", action="store_false", default=None,
                         help="never download; fail with a message if the data is missing")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace a checkpoint that is already there (by default the tools never do)")
 
 
 def _add_sweep_arguments(parser: argparse.ArgumentParser) -> None:
@@ -86,10 +89,12 @@ def _run_sweep(args: argparse.Namespace) -> None:
                 bar.update(event["step"] - bar.n)
             if event["event"] == "epoch":
                 losses = [m["test_loss"] for m in event["models"] if "test_loss" in m]
-                bar.write(f"epoch {event['epoch']}: test loss {min(losses):.1f} to {max(losses):.1f} "
-                          f"over {len(losses)} models")
+                lost = len(event["models"]) - len(losses)
+                said = (f"test loss {min(losses):.1f} to {max(losses):.1f} over {len(losses)} models"
+                        if losses else "no model left")
+                bar.write(f"epoch {event['epoch']}: {said}" + (f" ({lost} diverged)" if lost else ""))
 
-        result = train_sweep(config, out_dir, args.data_dir, args.download, progress=show)
+        result = train_sweep(config, out_dir, args.data_dir, args.download, progress=show, overwrite=args.overwrite)
     for model in result.summary["models"]:
         print(f"{model['name']}: test loss {model['test_loss']:.2f}, KL {model['test_kl']:.2f}, "
               f"active units {model['active_units']} of {model['latent_dim']}")
@@ -121,7 +126,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "train":
             fields = {f.name for f in dataclasses.fields(TrainConfig)}
             config = TrainConfig(**{k: v for k, v in vars(args).items() if k in fields})
-            checkpoint = train(config, args.out_dir, args.data_dir, args.download, progress=not args.quiet)
+            checkpoint = train(config, args.out_dir, args.data_dir, args.download, progress=not args.quiet,
+                               overwrite=args.overwrite)
             print(f"wrote {checkpoint.path}")
             print(json.dumps({k: v for k, v in checkpoint.meta["metrics"].items() if not isinstance(v, list)}))
         elif args.command == "sweep":
@@ -129,19 +135,26 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "zoo":
             from .zoo import zoo_configs
 
-            for config in zoo_configs(args.only):
+            configs = zoo_configs(args.only)
+            if not configs:
+                raise ValueError(f"no zoo entry's name contains {args.only!r}; see them with --list")
+            if not args.list and not args.overwrite:  # before any training: a run that stops halfway helps nobody
+                for config in configs:
+                    refuse_existing(Path(args.out_dir) / config.run_name)
+            for config in configs:
                 if args.list:
                     print(config.run_name)
                     continue
                 config = dataclasses.replace(config, device=args.device)
-                checkpoint = train(config, args.out_dir, args.data_dir, args.download, progress=not args.quiet)
+                checkpoint = train(config, args.out_dir, args.data_dir, args.download, progress=not args.quiet,
+                                   overwrite=args.overwrite)
                 print(f"wrote {checkpoint.path} in {checkpoint.meta['training_seconds']:.0f} s: "
                       f"mse/pixel {checkpoint.meta['metrics']['mse_per_pixel']:.4f}", flush=True)
         else:
             from .report import metrics_table, update_readme
 
             if args.readme:
-                update_readme(args.readme, args.checkpoints)
+                update_readme(args.readme, args.checkpoints)  # says what to do when it cannot
             print(metrics_table(args.checkpoints))
     except (DatasetMissingError, CheckpointError, ValueError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)

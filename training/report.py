@@ -37,10 +37,17 @@ def metrics_table(root: str | Path = "checkpoints") -> str:
 def update_readme(readme: str | Path = "README.md", root: str | Path = "checkpoints") -> bool:
     """Replace the text between the metrics markers in ``readme``; True if the file changed."""
     readme = Path(readme)
-    text = readme.read_text()
+    try:
+        text = readme.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ValueError(f"cannot read {readme} ({getattr(error, 'strerror', None) or error}); give --readme the "
+                         "path of the README to update") from None
     if START not in text or END not in text:
         raise ValueError(f"{readme} has no {START} ... {END} markers")
     new = re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: f"{START}\n{metrics_table(root)}\n{END}",
                  text, flags=re.S)
-    readme.write_text(new)
+    try:
+        readme.write_text(new, encoding="utf-8")
+    except OSError as error:
+        raise ValueError(f"cannot write {readme} ({error.strerror or error})") from None
     return new != text

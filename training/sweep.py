@@ -53,7 +53,16 @@ from .checkpoint import Checkpoint, _write_atomic, save_checkpoint
 from .checks import folder_name, one_of, real_number, whole_number
 from .data import DATASETS, load_dataset
 from .models import MAX_LATENT_DIM, build_model
-from .train import NonFiniteLossError, TrainConfig, _device_name, finished_checkpoint, resolve_device, seed_everything
+from .train import (
+    NonFiniteLossError,
+    TrainConfig,
+    _device_name,
+    finished_checkpoint,
+    refuse_existing,
+    resolve_device,
+    seconds_taken,
+    seed_everything,
+)
 
 __all__ = ["Grid", "SweepCancelled", "SweepConfig", "SweepResult", "default_grid", "train_sweep"]
 
@@ -164,7 +173,7 @@ class SweepResult:
 
 def train_sweep(config: SweepConfig, out_dir: str | Path | None, data_dir=None, download: bool | None = None,
                 progress: Callable[[dict], None] | None = None, cancel=None,
-                report_seconds: float = 1.0) -> SweepResult:
+                report_seconds: float = 1.0, overwrite: bool = False) -> SweepResult:
     """Train, evaluate and (unless ``out_dir`` is None) save every model of ``config`` (see the module
     docstring for the contract). ``cancel`` is anything with ``is_set()`` (a ``threading.Event``).
 
@@ -173,8 +182,11 @@ def train_sweep(config: SweepConfig, out_dir: str | Path | None, data_dir=None, 
     batched loop), "wall_seconds" (data loading to the last checkpoint written), "versions", "models": [{"name"
     (= its checkpoint folder in out_dir), "beta", "latent_dim", "test_recon", "test_kl", "test_loss",
     "mse_per_pixel", "active_units", "kl_per_dim" (k,), "curves" (as in its checkpoint), "seconds" (its share
-    of the training time plus its own evaluation)}], "diverged": [{"name", "beta", "latent_dim", "error"}]}."""
+    of the training time plus its own evaluation)}], "diverged": [{"name", "beta", "latent_dim", "error"}]}.
+    A sweep already in ``out_dir`` is replaced only when ``overwrite``."""
     started = time.perf_counter()
+    if out_dir is not None and not overwrite:
+        refuse_existing(Path(out_dir))
     device = resolve_device(config.device)
     runs = config.runs()
     train_split, test_split, info = load_dataset(config.dataset, data_dir, download)
@@ -205,7 +217,7 @@ def train_sweep(config: SweepConfig, out_dir: str | Path | None, data_dir=None, 
             diverged[m] = str(error)
             continue
         checkpoint.meta["sweep"] = {"name": config.sweep_name, "models": len(runs),
-                                    "training_seconds": round(training_seconds, 2)}
+                                    "training_seconds": seconds_taken(training_seconds)}
         finished.append((m, checkpoint, training_seconds / len(runs) + time.perf_counter() - evaluation_started))
         emit({"event": "evaluated", "name": run.run_name, "index": m, "count": len(runs),
               "metrics": json_finite(checkpoint.meta["metrics"])})
@@ -220,8 +232,8 @@ def train_sweep(config: SweepConfig, out_dir: str | Path | None, data_dir=None, 
                "dataset": config.dataset, "betas": list(config.betas), "latent_dims": list(config.latent_dims),
                "epochs": config.epochs, "settings": asdict(config), "n_train": len(train_split),
                "n_test": len(test_split), "device": _device_name(device),
-               "training_seconds": round(training_seconds, 2),
-               "wall_seconds": round(time.perf_counter() - started, 2),
+               "training_seconds": seconds_taken(training_seconds),
+               "wall_seconds": seconds_taken(time.perf_counter() - started),
                "versions": {"torch": torch.__version__, "python": platform.python_version(),
                             "numpy": np.__version__},
                "models": [_model_summary(runs[m], checkpoint.meta, seconds) for m, checkpoint, seconds in finished],
@@ -239,4 +251,4 @@ def _model_summary(run: TrainConfig, meta: dict, seconds: float) -> dict:
     return {"name": run.run_name, "beta": run.beta, "latent_dim": run.latent_dim,
             **{k: metrics[k] for k in ("test_recon", "test_kl", "test_loss", "mse_per_pixel", "active_units",
                                        "kl_per_dim")},
-            "curves": meta["curves"], "seconds": round(seconds, 2)}
+            "curves": meta["curves"], "seconds": seconds_taken(seconds)}

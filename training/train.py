@@ -95,6 +95,22 @@ class TrainConfig:
         return self.name or f"{self.dataset}-{self.model}-z{self.latent_dim}"
 
 
+class CheckpointExistsError(ValueError):
+    """The folder a run would write holds a checkpoint already; nothing was trained or written."""
+
+
+def refuse_existing(folder: Path, flag: str = "--overwrite") -> None:
+    """Raise :class:`CheckpointExistsError` if ``folder`` holds a checkpoint (or a sweep's summary)."""
+    if (folder / "checkpoint.json").exists() or (folder / "sweep.json").exists():
+        raise CheckpointExistsError(f"{folder} holds a checkpoint already (the committed zoo is read-only); train "
+                                    f"under another --name or --out-dir, or pass {flag} to replace it")
+
+
+def seconds_taken(seconds: float) -> float:
+    """A duration for the record: 3 significant digits, so a short run is never rounded to 0."""
+    return float(f"{seconds:.3g}")
+
+
 class NonFiniteLossError(RuntimeError):
     """Training diverged: a loss or a test metric became NaN or infinite. Nothing is saved."""
 
@@ -114,12 +130,16 @@ def seed_everything(seed: int) -> None:
 
 
 def train(config: TrainConfig, out_dir: str | Path | None = "checkpoints", data_dir=None,
-          download: bool | None = None, progress: bool = True) -> Checkpoint:
+          download: bool | None = None, progress: bool = True, overwrite: bool = False) -> Checkpoint:
     """Train ``config``, evaluate on the test split and (unless ``out_dir`` is None) save
     ``out_dir/<run_name>``. Returns the checkpoint, model on the training device in eval mode.
 
-    A loss or test metric that becomes NaN or infinite stops the run with :class:`NonFiniteLossError`
-    before anything is written (an earlier checkpoint of the same name is left as it was)."""
+    A checkpoint already in ``out_dir/<run_name>`` (the committed zoo's, say) is never replaced unless
+    ``overwrite``: :class:`CheckpointExistsError` before any work is done. A loss or test metric that becomes
+    NaN or infinite stops the run with :class:`NonFiniteLossError` before anything is written (an earlier
+    checkpoint of the same name is left as it was)."""
+    if out_dir is not None and not overwrite:
+        refuse_existing(Path(out_dir) / config.run_name)
     seed_everything(config.seed)
     device = resolve_device(config.device)
     train_split, test_split, info = load_dataset(config.dataset, data_dir, download)
@@ -166,7 +186,7 @@ def finished_checkpoint(model, config: TrainConfig, info, n_train: int, test_spl
     meta = {"name": config.run_name, "train": asdict(config),
             "dataset": {"name": info.name, "label_name": info.label_name, "class_names": info.class_names,
                         "n_train": n_train, "n_test": len(test_split)},
-            "metrics": metrics, "curves": curves, "training_seconds": round(seconds, 2),
+            "metrics": metrics, "curves": curves, "training_seconds": seconds_taken(seconds),
             "device": _device_name(device),
             "versions": {"torch": torch.__version__, "python": platform.python_version(),
                          "numpy": np.__version__}}
