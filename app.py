@@ -27,14 +27,20 @@ UPLOADS_KEPT_S, CLEANED_EVERY_S = 900, 300  # uploads are read once, when they a
 
 
 def create_app(checkpoints: str | Path = ROOT / "checkpoints", data_dir=None, device: str = "cpu",
-               browser_decoding: bool = True):
-    """Load the zoo and build the page; returns (demo, launch kwargs for head/css/static files)."""
+               browser_decoding: bool = True, limits=None):
+    """Load the zoo and build the page; returns (demo, launch kwargs for head/css/static files and the
+    server's front door, :mod:`explorer.guard`). ``limits``: :class:`explorer.sharing.SharingLimits`."""
     import gradio as gr
+    from starlette.middleware import Middleware
 
     from explorer.components import link_script, static_paths
+    from explorer.guard import Guard
+    from explorer.sharing import SharingLimits
     from explorer.store import Store
     from explorer.ui import CSS, build_app
     from explorer.uploads import MAX_BYTES
+
+    limits = limits or SharingLimits()
 
     cache_dir = ROOT / ".cache" / "explorer"
     try:
@@ -46,7 +52,8 @@ def create_app(checkpoints: str | Path = ROOT / "checkpoints", data_dir=None, de
     store = Store.load(checkpoints, data_dir, device, cache_dir=cache_dir)
     for error in store.errors:
         print(f"warning: {error}", file=sys.stderr)
-    demo = build_app(store, cache_dir, browser_decoding)
+    demo = build_app(store, cache_dir, browser_decoding, limits=limits)
+    published = {fn.api_name for fn in demo.fns.values() if fn.api_name and fn.api_visibility != "private"}
     for reason in demo.skipped_lessons.values():
         print(f"warning: lesson skipped: {reason}", file=sys.stderr)
     theme = gr.themes.Soft(text_size="md", spacing_size="sm", font=["DejaVu Sans", "system-ui", "sans-serif"])
@@ -54,6 +61,8 @@ def create_app(checkpoints: str | Path = ROOT / "checkpoints", data_dir=None, de
     return demo, {"css": CSS, "js": link_script(), "theme": theme, "run_history": False,
                   "allowed_paths": [str(cache_dir)],
                   "max_file_size": MAX_BYTES,
+                  "app_kwargs": {"middleware": [Middleware(Guard, limits=limits, max_bytes=MAX_BYTES,
+                                                           api_names=lambda: published)]},
                   "state_session_capacity": 500}  # each session's state costs ~0.5 MB: keep the last 500
 
 
@@ -83,6 +92,19 @@ def device_name(text: str) -> str:
             raise argparse.ArgumentTypeError(f"no GPU {index}: this machine has {torch.cuda.device_count()}")
         return text
     raise argparse.ArgumentTypeError(f"{text!r} is not a device; use cpu, cuda or cuda:N")
+
+
+def _positive(text: str) -> int:
+    """An argparse type: a whole number >= 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= 1")
+    return int(text)
+
+
+def _sharing_defaults():
+    from explorer.sharing import SharingLimits  # light: no torch, no gradio
+
+    return SharingLimits()
 
 
 def port_problem(host: str, port: int) -> str | None:
@@ -116,7 +138,32 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--device", type=device_name, default="cpu", help="device that decodes (cpu or cuda)")
     parser.add_argument("--server-decoding-only", action="store_true",
                         help="decode slider positions on the server only (no in-page decoding)")
+    sharing = parser.add_argument_group("sharing the server (limits are per address, never per page load)")
+    defaults = _sharing_defaults()
+    sharing.add_argument("--clients-per-address", type=_positive, default=defaults.clients_per_address,
+                         help="people one address stands for (a classroom behind one router: its size); each "
+                              "per-client limit is multiplied by it (default: %(default)s)")
+    sharing.add_argument("--jobs-per-client", type=_positive, default=defaults.jobs_per_client,
+                         help="sweeps one client may have waiting or training (default: %(default)s)")
+    sharing.add_argument("--jobs-waiting", type=_positive, default=defaults.jobs_waiting,
+                         help="sweeps that may wait in line in all (default: %(default)s)")
+    sharing.add_argument("--uploads-per-minute", type=_positive, default=defaults.uploads_per_minute,
+                         help="pictures one client may upload a minute (default: %(default)s)")
+    sharing.add_argument("--sweep-disk-mb", type=_positive, default=defaults.sweep_disk_mb,
+                         help="disk kept for sweeps trained from the page, the oldest removed first "
+                              "(default: %(default)s)")
+    sharing.add_argument("--admin-token", default=os.environ.get("LATENT_EXPLORER_ADMIN_TOKEN"),
+                         help="a password (8+ characters) that lets a teacher cancel anyone's sweep from any "
+                              "machine (default: $LATENT_EXPLORER_ADMIN_TOKEN; the app's own machine needs none)")
     args = parser.parse_args(argv)
+    from explorer.sharing import SharingLimits
+
+    try:
+        limits = SharingLimits(args.clients_per_address, args.jobs_per_client, args.jobs_waiting,
+                               uploads_per_minute=args.uploads_per_minute, sweep_disk_mb=args.sweep_disk_mb,
+                               admin_token=args.admin_token)
+    except ValueError as error:
+        parser.exit(2, f"error: {error}\n")
     started = time.perf_counter()
     problem = port_problem(args.host, args.port)  # before the slow part: say it at once
     if problem:
@@ -126,7 +173,8 @@ def main(argv: list[str] | None = None) -> None:
     # One core per request: requests run side by side (a slider's picture beside another's sampling grid)
     # instead of each taking every core in turn; measured under 30 clients, slider p95 204 -> 144 ms.
     torch.set_num_threads(1)
-    demo, launch_kwargs = create_app(args.checkpoints, args.data_dir, args.device, not args.server_decoding_only)
+    demo, launch_kwargs = create_app(args.checkpoints, args.data_dir, args.device, not args.server_decoding_only,
+                                     limits)
     try:
         demo.launch(server_name=args.host, server_port=args.port, prevent_thread_lock=True, quiet=True,
                     **launch_kwargs)

@@ -1,13 +1,15 @@
 """Sweeps trained from the page: one job at a time per device, the others waiting in line. No Gradio here.
 
 :class:`JobQueue` runs each device's jobs one after another in its own thread; a request while one runs
-waits (its place in line is :meth:`JobQueue.place`), up to ``max_waiting`` requests, and a user has at most
-one job waiting or running. :class:`Job` collects the sweep's progress events (:mod:`training.sweep`) as curves
-the page polls. A cancelled job stops between two training steps and writes nothing.
+waits (its place in line is :meth:`JobQueue.place`), up to ``max_waiting`` requests, and a client (an
+address, :mod:`explorer.sharing`) has at most ``per_owner`` jobs waiting or running. :class:`Job` collects
+the sweep's progress events (:mod:`training.sweep`) as curves the page polls. A cancelled job stops between
+two training steps and writes nothing.
 
-:func:`sweep_runner` is what a job does: train into a hidden folder beside the sweeps, rename it to
-``<root>/sweeps/<name>`` once every checkpoint and ``sweep.json`` are written, and add it to the store. The
-training thread uses all cores but one and runs at a lower priority, so the app keeps answering.
+:func:`sweep_runner` is what a job does: train into a hidden folder beside the page's sweeps, rename it to
+``<root>/page-sweeps/<name>`` once every checkpoint and ``sweep.json`` are written, add it to the store, and
+remove the page's oldest sweeps beyond the disk budget. The training thread uses all cores but one and runs
+at a lower priority, so the app keeps answering.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from dataclasses import dataclass, field
 from training.sweep import SweepCancelled, SweepConfig
 
 from .inputs import InputError
+from .sweeps import over_budget, staging_folder
 
 log = logging.getLogger(__name__)
 REPORT_SECONDS = 0.3   # how often the training thread reports running losses (the first point comes after this)
@@ -129,13 +132,16 @@ class JobQueue:
         self._running: Job | None = None
         self._thread: threading.Thread | None = None
 
-    def submit(self, config: SweepConfig, owner: str, run: Callable[[Job], str]) -> Job:
-        """Queue a sweep for ``owner`` (a session); raises :class:`JobRefused` when ``owner`` has a job waiting
-        or running already, or the line is full."""
+    def submit(self, config: SweepConfig, owner: str, run: Callable[[Job], str], per_owner: int = 1) -> Job:
+        """Queue a sweep for ``owner`` (a client: :func:`explorer.sharing.client_of`); raises :class:`JobRefused`
+        when ``owner`` has ``per_owner`` jobs waiting or running already, or the line is full."""
         with self._lock:
-            if any(job.owner == owner for job in self.jobs()):
-                raise JobRefused("your sweep is still waiting or training: wait for it, or cancel it first")
-            if len(self._waiting) >= self.max_waiting:
+            mine = sum(job.owner == owner for job in self.jobs())
+            if mine >= per_owner:
+                raise JobRefused("your sweep is still waiting or training: wait for it, or cancel it first"
+                                 if per_owner == 1 else f"{mine} sweeps from your address are waiting or training "
+                                                        "already: wait for one, or cancel one first")
+            if len(self._waiting) >= self.max_waiting and (self._running is not None or self._waiting):
                 raise JobRefused(f"{len(self._waiting)} sweeps are waiting to train on this {self.device} already; "
                                  "try again when one has finished")
             job = Job(config, owner, run)
@@ -157,6 +163,10 @@ class JobQueue:
             if job is self._running:
                 return 0
             return next((i + 1 for i, waiting in enumerate(self._waiting) if waiting is job), -1)
+
+    def find(self, job_id) -> Job | None:
+        """The waiting or running job with id ``job_id``."""
+        return next((job for job in self.jobs() if job.id == job_id), None)
 
     def cancel(self, job: Job) -> None:
         """Stop ``job``: a waiting job leaves the line at once, a running one stops before its next step
@@ -228,10 +238,14 @@ _queues: dict[str, JobQueue] = {}
 _queues_lock = threading.Lock()
 
 
-def queue_for(device: str) -> JobQueue:
-    """The one queue of ``device`` in this process (every app and session shares it: one job per device)."""
+def queue_for(device: str, max_waiting: int | None = None) -> JobQueue:
+    """The one queue of ``device`` in this process (every app and session shares it: one job per device);
+    ``max_waiting`` sets how many may wait in its line."""
     with _queues_lock:
-        return _queues.setdefault(device, JobQueue(device))
+        queue = _queues.setdefault(device, JobQueue(device))
+        if max_waiting is not None:
+            queue.max_waiting = max_waiting
+        return queue
 
 
 THREADS_ENV = "LATENT_EXPLORER_TRAINING_THREADS"
@@ -261,26 +275,28 @@ def _share_the_machine(threads: int) -> None:
         pass
 
 
-def sweep_runner(store, data_dir, threads: int | None = None,
-                 report_seconds: float = REPORT_SECONDS) -> Callable[[Job], str]:
-    """What a job does: train its sweep into ``<root>/sweeps/.<name>.partial``, rename that folder to
-    ``<root>/sweeps/<name>`` once everything is written, and add the sweep to ``store``. A cancel, a failure
-    or a kill leaves no sweep behind (a killed run's hidden folder is never loaded, and removed next time)."""
+def sweep_runner(store, data_dir, threads: int | None = None, report_seconds: float = REPORT_SECONDS,
+                 disk_budget_mb: int = 500) -> Callable[[Job], str]:
+    """What a job does: train its sweep into ``<root>/page-sweeps/.<name>.partial`` (held while it trains),
+    rename that folder to ``<root>/page-sweeps/<name>`` once everything is written, add the sweep to ``store``,
+    and remove the oldest of the page's sweeps until they fit ``disk_budget_mb`` (never the one just made; the
+    committed and command-line sweeps in ``<root>/sweeps`` are never touched). A cancel, a failure or a kill
+    leaves no sweep behind (a killed run's hidden folder is never loaded, and removed at the next start)."""
     def run(job: Job) -> str:
         from training.sweep import train_sweep
 
         _share_the_machine(threads or training_threads())
         name = job.config.sweep_name
-        folder = store.sweeps_folder
-        staging, final = folder / f".{name}.partial", folder / name
-        shutil.rmtree(staging, ignore_errors=True)  # left by a killed run
-        try:
+        folder = store.page_sweeps_folder
+        with staging_folder(folder, name) as staging:
             train_sweep(job.config, staging, data_dir, download=False, progress=job.record, cancel=job.cancel_event,
                         report_seconds=report_seconds)
-            os.rename(staging, final)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-        store.add_sweep(final)
+            os.rename(staging, folder / name)
+        store.add_sweep(folder / name)
+        for old in over_budget(folder, disk_budget_mb << 20, keep=name):
+            store.remove_sweep(old.name)
+            shutil.rmtree(old, ignore_errors=True)
+            log.info("removed the page's sweep %s: the page's sweeps are kept within %d MB", old.name, disk_budget_mb)
         return name
     return run
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gradio as gr
 
+from . import safe_html
 from .inputs import InputError, whole_number
 from .lessons import Lesson
 from .page import Page, _error
@@ -16,7 +17,7 @@ from .page import Page, _error
 def build(page: Page) -> None:
     """The step's panel (shown while a lesson is chosen in the header's lesson box) and its wiring."""
     with gr.Row(visible=False, equal_height=True, elem_id="le-lesson") as panel:
-        text = gr.Markdown(elem_id="le-lesson-text")
+        text = gr.HTML(elem_id="le-lesson-text")
         with gr.Column(scale=0, min_width=150):
             reveal = gr.Button("Reveal", variant="primary", size="md", elem_id="le-reveal")
             with gr.Row():
@@ -44,9 +45,10 @@ def build(page: Page) -> None:
         number = min(state.get("step", 1), len(lesson.steps))
         shown = state.get("revealed", False)
         current = lesson.steps[number - 1]
-        words = f"**Step {number} of {len(lesson.steps)} · {current.title}**  \n{current.question}"
+        words = (f"<p><b>Step {number} of {len(lesson.steps)} · {safe_html.text(current.title)}</b></p>"
+                 + safe_html.emphasis(current.question))
         if shown:
-            words += f"\n\n**Answer:** {current.answer}"
+            words += f"<div class=\"le-answer\"><b>Answer:</b> {safe_html.emphasis(current.answer)}</div>"
         return {panel: gr.update(visible=True), text: words, step: number, revealed: shown,
                 reveal: gr.update(interactive=not shown), back: gr.update(interactive=number > 1),
                 forward: gr.update(interactive=number < len(lesson.steps))}

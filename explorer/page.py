@@ -25,7 +25,6 @@ drawn, so a copied link reopens the same page.
 
 from __future__ import annotations
 
-import html
 import logging
 import time
 from dataclasses import dataclass, field
@@ -33,11 +32,12 @@ from dataclasses import dataclass, field
 import gradio as gr
 import numpy as np
 
-from . import components
+from . import components, safe_html
 from .assets import Assets
 from .images import ImageInputError, png_bytes
 from .inputs import InputError
 from .lessons import Lesson
+from .sharing import SharingLimits
 from .state import read_state
 from .store import Lineup, Store
 
@@ -58,6 +58,7 @@ class Page:
     assets: Assets
     browser_decoding: bool = True
     lessons: dict[str, Lesson] = field(default_factory=dict)
+    limits: SharingLimits = field(default_factory=SharingLimits)
     _subscribers: dict = field(default_factory=lambda: {c: [] for c in CHANGES})
     _announcements: list = field(default_factory=list)
     _remembered: dict = field(default_factory=dict)   # link field -> the components holding its value
@@ -82,7 +83,7 @@ class Page:
             self.index = components.number_box(0, label="Selected image #", scale=1, min_width=140,
                                                elem_id="le-index")
         with gr.Row(equal_height=True, elem_id="le-bar"):
-            self.status = gr.Markdown(elem_id="le-status")
+            self.status = gr.HTML(elem_id="le-status")
             self.lesson = gr.Dropdown([("no lesson", "")] + [(x.title, x.name) for x in self.lessons.values()],
                                       value="", show_label=False, container=False, scale=0, min_width=300,
                                       elem_id="le-lesson-choice")
@@ -112,10 +113,10 @@ class Page:
         return [(entry.label, entry.name) for entry in self.store.models(dataset, int(latent_dim), names)]
 
     def _status(self, lineup: Lineup) -> dict:
-        names = " · ".join(f"`{m.name}`" for m in lineup.models)
-        text = f"{names} · decoding on **{self.store.device}**"
+        names = " · ".join(f"<code>{safe_html.text(m.name)}</code>" for m in lineup.models)
+        text = f"<p>{names} · decoding on <b>{safe_html.text(self.store.device)}</b></p>"
         if not lineup.images.originals:
-            text += f"  \n⚠️ **Offline:** {lineup.images.message}"
+            text += f"<p>⚠️ <b>Offline:</b> {safe_html.text(lineup.images.message)}</p>"
         return {self.status: text + skipped_note(self.store)}
 
     def _choose_dataset(self, name):
@@ -145,12 +146,12 @@ class Page:
         available = {e.name for e in self.store.models(name, default.latent_dim, names)}
         unknown = [n for n in names if n not in available]
         if unknown:
-            gr.Warning(f"No model {', '.join(map(repr, unknown))} for {name} at k = {default.latent_dim}: "
-                       "pick one from the list.")
+            warn(f"No model {', '.join(map(repr, unknown))} for {name} at k = {default.latent_dim}: "
+                 "pick one from the list.")
         kept = [n for n in names if n in available]
         if not kept:
             if not unknown:
-                gr.Warning("At least one model is shown: back to the default lineup.")
+                warn("At least one model is shown: back to the default lineup.")
             kept = [m.name for m in default.models]
         return {self.models: gr.update(value=kept), self.wanted: {}}
 
@@ -214,7 +215,7 @@ class Page:
         for fn, _ in self._appliers:
             updates.update(fn(state))
         for note in notes[:3]:
-            gr.Warning(note)
+            warn(note)
         return updates
 
     def _apply_lineup(self, state: dict, dataset: str, latent_dim, notes: list) -> tuple[str, int, dict]:
@@ -241,11 +242,28 @@ class Page:
         return name, k, updates
 
     def _restore(self, request: gr.Request, dataset, latent_dim) -> dict:
-        """On load: the state the page's link holds ({} when it holds none)."""
+        """On load: the state the page's link holds ({} when it holds none). A lesson step it names opens on
+        that step's page, with the link's own fields over it; a lesson this app does not have, or a step
+        without a lesson, is left out (with the rest of the link kept), as any field the app cannot use."""
         state, notes = read_state(dict(request.query_params) if request else {})
+        state = self._with_lesson(state, notes)
         for note in notes[:3]:
-            gr.Warning(f"{note}: left out")
+            warn(f"{note}: left out")
         return state
+
+    def _with_lesson(self, state: dict, notes: list[str]) -> dict:
+        lesson = self.lessons.get(state.get("lesson")) if state.get("lesson") else None
+        if state.get("lesson") and lesson is None:
+            names = ", ".join(self.lessons) or "none"
+            notes.append(f"the link names a lesson this app does not have ({state['lesson']!r}; it has: {names})")
+        if lesson is None:
+            stray = [key for key in ("step", "revealed") if key in state]
+            if stray and state.get("lesson") != "":
+                notes.append(f"the link's {' and '.join(stray)} belong to a lesson, and it names none")
+            return {k: v for k, v in state.items() if k not in ("lesson", "step", "revealed")} | (
+                {"lesson": ""} if "lesson" in state else {})
+        step = min(state.get("step", 1), len(lesson.steps))
+        return {**lesson.state(step, state.get("revealed", False)), **state, "step": step}
 
     def subscribe(self, change: str, fn, inputs: list, outputs: list) -> None:
         """Run handler ``fn`` (see :meth:`handler`) after every announcement of ``change``."""
@@ -292,16 +310,21 @@ class Page:
                 list(dict.fromkeys(c for _, _, given in subscribers for c in given)))
 
     def _redraw(self, change: str, lineup: Lineup, value_of: dict) -> dict:
-        """The updates of every subscriber of ``change``, reading its inputs from ``value_of``."""
+        """The updates of every subscriber of ``change``, reading its inputs from ``value_of``. A panel that
+        cannot be drawn says why; after a lineup change it is emptied (it showed another lineup's pictures),
+        after any other change it keeps its picture."""
         updates = {}
-        for fn, wanted, _ in self._subscribers[change]:
+        for fn, wanted, given in self._subscribers[change]:
             try:
                 updates.update(fn(lineup, *(value_of[c] for c in wanted)))
+                continue
             except (InputError, ImageInputError) as error:
-                gr.Warning(str(error), duration=8)
+                warn(str(error), duration=8)
             except Exception as error:  # noqa: BLE001 -- a panel's bug must not blank the others
                 log.exception("%s failed after a %s change", getattr(fn, "__name__", fn), change)
-                gr.Warning(f"a panel could not be drawn ({type(error).__name__}: {error})", duration=8)
+                warn(f"a panel could not be drawn ({type(error).__name__}: {error})", duration=8)
+            if change == "lineup":
+                updates.update({c: None for c in given if _holds_a_picture(c)})
         return updates
 
     def set_state(self, trigger, fn, inputs: list) -> None:
@@ -358,6 +381,24 @@ class Page:
         return str(self.assets.download(png_bytes(picture), f"{_slug(name)}.png"))
 
 
+def _holds_a_picture(component) -> bool:
+    """Whether ``component`` shows a picture, a figure or a table (emptied by a value of None), not a control."""
+    return isinstance(component, gr.Image | gr.HTML | gr.Dataframe | gr.File)
+
+
+def warn(message: str, duration: float = 8) -> None:
+    """A warning in the page: ``message`` shown as the text it is (it may quote a link, a file or an API value)."""
+    gr.Warning(safe_html.text(message), duration=duration)
+
+
+def event_data(event) -> dict:
+    """What a page script sent with its event (``trigger(name, data)`` in ``static/*.js``): a dict, or {} for
+    anything else (a client may send anything). Gradio keeps it in ``EventData._data``, which has no public
+    name: read here only (``tests/test_gradio_adapter.py`` fails if Gradio moves it)."""
+    data = getattr(event, "_data", None)
+    return data if isinstance(data, dict) else {}
+
+
 def _value(update):
     """The value an output update sets: a ``gr.update(value=...)``'s value, or the value itself."""
     return update.get("value") if isinstance(update, dict) and update.get("__type__") == "update" else update
@@ -366,7 +407,7 @@ def _value(update):
 def _error(message: str) -> gr.Error:
     """The message shown in the page (or returned over the API) for bad input: no traceback in the
     server's terminal, since nothing went wrong there."""
-    return gr.Error(message, duration=8, print_exception=False)
+    return gr.Error(safe_html.text(message), duration=8, print_exception=False)
 
 
 def skipped_note(store: Store) -> str:
@@ -374,9 +415,9 @@ def skipped_note(store: Store) -> str:
     ('' when none): all of them over the API's /broken_checkpoints."""
     if not store.errors:
         return ""
-    reasons = "".join(f"<li>{html.escape(error)}</li>" for error in store.errors)
-    return (f"  \n<details><summary>⚠️ {len(store.errors)} checkpoint(s) skipped: "
-            f"{html.escape(', '.join(store.skipped))} (why?)</summary><ul>{reasons}</ul></details>")
+    reasons = "".join(f"<li>{safe_html.text(error)}</li>" for error in store.errors)
+    return (f"<details><summary>⚠️ {len(store.errors)} checkpoint(s) skipped: "
+            f"{safe_html.text(', '.join(store.skipped))} (why?)</summary><ul>{reasons}</ul></details>")
 
 
 def check_calls(demo: gr.Blocks) -> None:
@@ -396,6 +437,9 @@ def check_calls(demo: gr.Blocks) -> None:
             if isinstance(component, gr.Image) and value is not None and not _uploaded(value):
                 raise _error("the picture must be a file uploaded to this server first (with gradio_client: "
                              "handle_file(path)), not a web address or anything else")
+            if isinstance(component, gr.Image) and _hidden_name(value):
+                raise _error("the picture's file name starts with a dot, which the server does not take; rename "
+                             "it (for example to picture.png) and upload it again")
         try:
             return await preprocess(block_fn, inputs, state, *args, **kwargs)
         except gr.Error as error:  # a component's own check (a choice, a slider's range): no traceback either
@@ -417,6 +461,14 @@ def _uploaded(value) -> bool:
     return isinstance(where, str) and not where.lower().startswith(("http:", "https:", "ftp:", "//"))
 
 
+def _hidden_name(value) -> bool:
+    """Whether an upload's file name starts with a dot (Gradio refuses to move such a file, in its own words)."""
+    if not isinstance(value, dict):
+        return False
+    names = [value.get("orig_name"), value.get("path")]
+    return any(isinstance(n, str) and n.replace("\\", "/").rsplit("/", 1)[-1].startswith(".") for n in names)
+
+
 def _describe(component) -> str:
     if isinstance(component, gr.State):
         return "session state (null)"
@@ -432,10 +484,13 @@ def broken_checkpoints(store: Store) -> None:
 
 def unavailable_page(store: Store) -> None:
     """What the page shows when no checkpoint could be loaded: why, and how to make some."""
-    reasons = "".join(f"\n- {error}" for error in store.errors) or "\n- the folder has no checkpoints"
-    gr.Markdown(f"## Latent Explorer: no models to show\n\nNo checkpoint in `{store.root}` could be loaded:"
-                f"{reasons}\n\nTrain the standard set with `python -m training zoo`, or start the app with "
-                "`--checkpoints` pointing at a folder of checkpoints.", elem_id="le-unavailable")
+    reasons = "".join(f"<li>{safe_html.text(error)}</li>" for error in store.errors) or \
+        "<li>the folder has no checkpoints</li>"
+    gr.HTML(f"<h2>Latent Explorer: no models to show</h2><p>No checkpoint in <code>{safe_html.text(store.root)}</code> "
+            f"could be loaded:</p><ul>{reasons}</ul><p>Train the standard set with "
+            "<code>python -m training zoo</code>, or start the app with <code>--checkpoints</code> pointing at a "
+            "folder of checkpoints.</p>",
+            elem_id="le-unavailable")
     broken_checkpoints(store)
 
 

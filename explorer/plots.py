@@ -24,6 +24,7 @@ import torch
 
 from .entries import ModelEntry
 from .map_layers import map_layers
+from .safe_html import text as _t  # plotly draws a subset of HTML in its text: names from files are escaped
 
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
            "#bcbd22", "#17becf"]
@@ -53,11 +54,13 @@ def latent_map(entry: ModelEntry, view: str, data_url: str, class_names: list[st
     with its layers, those in ``layers`` visible (names of :data:`LAYERS`; "samples" draws ``samples``, the
     sampling grid's codes placed in ``view``, (m, 2))."""
     n_classes = len(class_names) if class_names else int(entry.labels.max()) + 1
-    traces = []
+    traces, legend = [], []
+    label_name = _t(label_name)
     if class_names and n_classes <= LEGEND_LIMIT:  # one trace per class: a legend, and no per-point colours
         for c, name in enumerate(class_names):
-            traces.append({"type": "scattergl", "mode": "markers", "name": name, "le": {"points": c},
-                           "hovertemplate": f"{label_name} {name}<br>#%{{customdata}}<extra></extra>",
+            legend.append([name, PALETTE[c % 10]])  # drawn by the page as text
+            traces.append({"type": "scattergl", "mode": "markers", "name": _t(name), "le": {"points": c},
+                           "hovertemplate": f"{label_name} {_t(name)}<br>#%{{customdata}}<extra></extra>",
                            "marker": {"size": 6, "color": PALETTE[c % 10], "opacity": 0.75}})
         palette = None
     elif not class_names:  # ordinal labels (Frey's frame number): a continuous scale
@@ -91,7 +94,7 @@ def latent_map(entry: ModelEntry, view: str, data_url: str, class_names: list[st
     mse = entry.meta["metrics"]["mse_per_pixel"]
     clickable = view == "dims" and entry.latent_dim == 2
     layout = {
-        "title": {"text": f"<b>{entry.label}</b>  MSE {mse:.4f}", "x": 0.01, "font": {"size": 17}},
+        "title": {"text": f"<b>{_t(entry.label)}</b>  MSE {mse:.4f}", "x": 0.01, "font": {"size": 17}},
         "template": None, "paper_bgcolor": "white", "plot_bgcolor": "white", "font": FONT,
         "margin": {"l": 58, "r": 8, "t": 40, "b": 50}, "dragmode": "zoom", "hovermode": "closest",
         "xaxis": {"title": {"text": x_title}, "tickfont": {"size": 16}, "gridcolor": "#e6e6e6", "zeroline": False},
@@ -100,9 +103,9 @@ def latent_map(entry: ModelEntry, view: str, data_url: str, class_names: list[st
                    "bgcolor": "rgba(255,255,255,0.75)", "tracegroupgap": 0},
         "showlegend": False,  # one legend for the row of maps: see ``legend``
     }
-    legend = [[t["name"], t["marker"]["color"]] for t in traces if isinstance(t["le"].get("points"), int)]
     return {"name": entry.name, "label": entry.label, "data": data_url, "n": len(entry.labels) if n is None else n,
-            "traces": traces, "layout": layout, "palette": palette, "class_names": class_names,
+            "traces": traces, "layout": layout, "palette": palette,
+            "class_names": [_t(c) for c in class_names] if class_names else None,  # hover text: plotly's HTML
             "clickable": clickable, "legend": legend, **map_layers(entry, view, list(layers), samples)}
 
 
@@ -119,11 +122,11 @@ def loss_curves(models: list[ModelEntry]) -> dict:
         epochs = list(range(1, len(curves["test_recon"]) + 1))
         line = {"color": PALETTE[(i + 1) % 10], "width": 3}
         traces.append({"type": "scatter", "x": epochs, "y": curves["test_recon"],
-                       "name": f"{entry.label} reconstruction", "line": line})
+                       "name": f"{_t(entry.label)} reconstruction", "line": line})
         if "test_kl" in curves:
-            traces.append({"type": "scatter", "x": epochs, "y": curves["test_loss"], "name": f"{entry.label} total",
+            traces.append({"type": "scatter", "x": epochs, "y": curves["test_loss"], "name": f"{_t(entry.label)} total",
                            "line": {**line, "dash": "dot"}})
-            traces.append({"type": "scatter", "x": epochs, "y": curves["test_kl"], "name": f"{entry.label} KL",
+            traces.append({"type": "scatter", "x": epochs, "y": curves["test_kl"], "name": f"{_t(entry.label)} KL",
                            "line": {**line, "dash": "dash"}, "xaxis": "x2", "yaxis": "y2"})
     axis = {"tickfont": {"size": 16}, "gridcolor": "#e6e6e6"}
     layout = _layout(
@@ -150,8 +153,8 @@ def kl_bars(models: list[ModelEntry], axes: int) -> dict:
     for i, entry in enumerate(m for m in models if m.importance_name == "KL"):
         order = entry.axes(entry.latent_dim)
         kl = [float(entry.importance[d]) for d in order]
-        counts.append(f"{entry.label} {sum(v > ACTIVE_KL for v in kl)} of {entry.latent_dim} active")
-        traces.append({"type": "bar", "x": [str(j + 1) for j in range(len(order))], "y": kl, "name": entry.label,
+        counts.append(f"{_t(entry.label)} {sum(v > ACTIVE_KL for v in kl)} of {entry.latent_dim} active")
+        traces.append({"type": "bar", "x": [str(j + 1) for j in range(len(order))], "y": kl, "name": _t(entry.label),
                        "text": [f"z{d + 1}" for d in order], "hovertemplate": "%{text}: KL %{y:.2f}<extra></extra>",
                        "marker": {"color": PALETTE[(i + 2) % 10],
                                   "opacity": [1.0 if j < axes else 0.35 for j in range(len(order))]}})
@@ -175,14 +178,14 @@ def code_spread(models: list[ModelEntry]) -> dict:
         dims = [f"z{d + 1}" for d in range(entry.latent_dim)]
         traces.append({"type": "box", "x": dims, "lowerfence": q[0].tolist(), "q1": q[1].tolist(),
                        "median": q[2].tolist(), "q3": q[3].tolist(), "upperfence": q[4].tolist(),
-                       "name": entry.label, "marker": {"color": PALETTE[(i + 1) % 10]}, "showlegend": False,
+                       "name": _t(entry.label), "marker": {"color": PALETTE[(i + 1) % 10]}, "showlegend": False,
                        "xaxis": f"x{axis}", "yaxis": f"y{axis}", "hoverinfo": "skip"})
         mean, std = entry.prior()
         for d in range(entry.latent_dim):
             shapes.append({"type": "rect", "xref": f"x{axis}", "yref": f"y{axis}", "x0": d - 0.45, "x1": d + 0.45,
                            "y0": float(mean[d] - 1.96 * std[d]), "y1": float(mean[d] + 1.96 * std[d]),
                            "fillcolor": "rgba(0,0,0,0.12)", "line": {"width": 0}, "layer": "below"})
-        annotations.append({"text": f"<b>{entry.label}</b>: codes · samples (grey)",
+        annotations.append({"text": f"<b>{_t(entry.label)}</b>: codes · samples (grey)",
                             "x": i * width + 0.01, "y": 1.08, "xref": "paper", "yref": "paper",
                             "showarrow": False, "xanchor": "left", "font": {"size": 15}})
     layout = _layout(margin={"l": 50, "r": 10, "t": 40, "b": 30}, shapes=shapes, annotations=annotations)

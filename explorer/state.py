@@ -106,13 +106,18 @@ def read_state(values: Mapping, where: str = "the link") -> tuple[dict, list[str
     for key, value in values.items():
         check = FIELDS.get(key)
         if check is None:
-            notes.append(f"{where} has an unknown field {key!r} (known: {', '.join(FIELDS)})")
+            notes.append(f"{where} has an unknown field {_short(repr(key))} (known: {', '.join(FIELDS)})")
             continue
         try:
             state[key] = check(value, WHAT.get(key, key))
         except InputError as error:
-            notes.append(f"{where}: {error}")
+            notes.append(f"{where}: {_short(str(error), 200)}")
     return state, notes
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """``text`` cut to at most ``limit`` characters (a link's field can be any length)."""
+    return text if len(text) <= limit else f"{text[:limit - 1]}…"
 
 
 def query_string(state: Mapping) -> str:

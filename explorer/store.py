@@ -31,11 +31,10 @@ from training.data import DATASETS, download_allowed, load_test_split, resolve_d
 from .entries import ModelEntry, make_entry
 from .files import write_file
 from .inputs import InputError, whole_number
-from .sweeps import Sweep, SweepError, read_sweep
+from .sweeps import PAGE_SWEEPS, SWEEPS, Sweep, SweepError, read_sweep, remove_stale_staging, sweep_folders
 
 log = logging.getLogger(__name__)
 DOWNLOADING = "downloading"
-SWEEPS = "sweeps"  # the folder of sweeps under the checkpoints' root
 
 
 @dataclass
@@ -49,7 +48,12 @@ class DatasetImages:
 @dataclass
 class Store:
     """All checkpoints under ``root``; ``skipped`` maps each folder that could not be loaded to why (one
-    message naming the file)."""
+    message naming the file).
+
+    Sweeps are read lazily: at start only their summaries (``sweeps``: every sweep on disk, a few kB each),
+    and a sweep's checkpoints when one of its models is first asked for (:meth:`sweep_entries`, or a
+    lineup, model list or latent size that names one), so start-up time and memory do not grow with the
+    sweeps on disk. ``entries`` holds the zoo and the sweeps loaded so far."""
 
     root: Path
     data_dir: Path | None = None
@@ -61,14 +65,19 @@ class Store:
     _images: dict[str, DatasetImages] = field(default_factory=dict)
     _images_lock: threading.Lock = field(default_factory=threading.Lock)
     _fetching: dict[str, str] = field(default_factory=dict)  # dataset -> DOWNLOADING, or the download's error
-    _sweeps_lock: threading.Lock = field(default_factory=threading.Lock)
+    _sweeps_lock: threading.RLock = field(default_factory=threading.RLock)
+    _sweep_of: dict[str, str] = field(default_factory=dict)   # model name -> the sweep it belongs to
+    _loaded: set[str] = field(default_factory=set)            # sweeps whose checkpoints are in ``entries``
 
     @classmethod
     def load(cls, root: str | Path = "checkpoints", data_dir=None, device: str = "cpu",
              cache_dir: str | Path | None = None) -> Store:
-        """Every checkpoint under ``root``; ``cache_dir`` keeps test sets converted once (see ``images``)."""
+        """Every checkpoint under ``root`` and every sweep's summary (see the class docstring); ``cache_dir``
+        keeps test sets converted once (see ``images``). Two checkpoints that claim one name are a conflict:
+        both are named in ``skipped``, and the one whose folder is its name is kept (neither if none is)."""
         store = cls(Path(root), Path(data_dir) if data_dir else None, device,
                     cache_dir=Path(cache_dir) if cache_dir else None)
+        found: dict[str, list[tuple[Path, ModelEntry]]] = {}
         for path in list_checkpoints(root):
             try:
                 checkpoint = load_checkpoint(path, device)
@@ -76,24 +85,84 @@ class Store:
             except ValueError as error:  # a CheckpointError names its file; make_entry's names the kind
                 store.skipped[path.name] = str(error) if isinstance(error, CheckpointError) else f"{path}: {error}"
                 continue
-            store.entries[checkpoint.name] = entry
-        for folder in sorted(p.parent for p in (Path(root) / SWEEPS).glob("*/sweep.json")
-                             if not p.parent.name.startswith(".")):  # .<name>.partial: one being trained
+            found.setdefault(checkpoint.name, []).append((path, entry))
+        for name, claims in found.items():
+            kept = [entry for path, entry in claims if path.name == name] if len(claims) > 1 else [claims[0][1]]
+            if len(claims) > 1:
+                folders = ", ".join(str(path) for path, _ in claims)
+                for path, entry in claims:
+                    if len(kept) != 1 or entry is not kept[0]:
+                        store.skipped[path.name] = (f"{path}: {len(claims)} checkpoints claim the name {name!r} "
+                                                    f"({folders}); rename the copy (its folder and the 'name' in "
+                                                    f"its checkpoint.json) or remove it")
+            if len(kept) == 1:
+                store.entries[name] = kept[0]
+        remove_stale_staging(store.page_sweeps_folder)  # a sweep killed while it trained or saved
+        for folder in sweep_folders(store.root):
             try:
-                store.add_sweep(folder)
+                store.add_sweep(folder, lazy=True)
             except SweepError as error:
-                store.skipped[f"{SWEEPS}/{folder.name}"] = str(error)
+                store.skipped[f"{folder.parent.name}/{folder.name}"] = str(error)
         return store
 
     @property
     def sweeps_folder(self) -> Path:
+        """Sweeps trained with the command line (and the committed one): never removed by the app."""
         return self.root / SWEEPS
 
-    def add_sweep(self, folder: str | Path) -> Sweep:
-        """Load the sweep in ``folder`` (its summary, then every checkpoint it names) and add its models; all
-        or nothing. Safe while requests read the store: ``entries`` and ``sweeps`` are replaced, not changed.
-        Raises :class:`SweepError` naming the file."""
+    @property
+    def page_sweeps_folder(self) -> Path:
+        """Sweeps trained from the page: the app keeps them within a disk budget, oldest removed first."""
+        return self.root / PAGE_SWEEPS
+
+    def made_in_page(self, name: str) -> bool:
+        sweep = self.sweeps.get(name)
+        return sweep is not None and sweep.folder.parent == self.page_sweeps_folder
+
+    def add_sweep(self, folder: str | Path, lazy: bool = False) -> Sweep:
+        """Add the sweep in ``folder``: its summary, checked, and (unless ``lazy``) every checkpoint it names,
+        all or nothing. Safe while requests read the store: ``entries`` and ``sweeps`` are replaced, not
+        changed. Raises :class:`SweepError` naming the file."""
         sweep = read_sweep(folder)
+        with self._sweeps_lock:
+            if sweep.name in self.sweeps:
+                raise SweepError(f"{sweep.folder}: a sweep named {sweep.name} is loaded already")
+            names = [model["name"] for model in sweep.models]
+            taken = [name for name in names if name in self.entries or name in self._sweep_of]
+            if taken:
+                raise SweepError(f"sweep {sweep.name}: a model named {taken[0]} is loaded already (rename the sweep)")
+            if not lazy:
+                self._add_entries(sweep, self._read_entries(sweep))
+            self._sweep_of.update(dict.fromkeys(names, sweep.name))
+            self.sweeps = {**self.sweeps, sweep.name: sweep}
+        return sweep
+
+    def remove_sweep(self, name: str) -> None:
+        """Forget the sweep ``name`` and its models (its folder is the caller's)."""
+        with self._sweeps_lock:
+            sweep = self.sweeps.get(name)
+            if sweep is None:
+                return
+            self.entries = {n: e for n, e in self.entries.items() if e.sweep != name}
+            self.sweeps = {n: s for n, s in self.sweeps.items() if n != name}
+            self._sweep_of = {m: s for m, s in self._sweep_of.items() if s != name}
+            self._loaded.discard(name)
+
+    def sweep_entries(self, name: str) -> dict[str, ModelEntry]:
+        """The models of the sweep ``name``, loaded on first use. Raises :class:`SweepError` (a damaged file:
+        the sweep is then forgotten and listed in ``skipped``) or ``KeyError`` for an unknown sweep."""
+        sweep = self.sweeps[name]
+        with self._sweeps_lock:
+            if name not in self._loaded:
+                try:
+                    self._add_entries(sweep, self._read_entries(sweep))
+                except SweepError as error:
+                    self.remove_sweep(name)
+                    self.skipped[f"{sweep.folder.parent.name}/{name}"] = str(error)
+                    raise
+        return {n: e for n, e in self.entries.items() if e.sweep == name}
+
+    def _read_entries(self, sweep: Sweep) -> dict[str, ModelEntry]:
         new = {}
         for model in sweep.models:
             try:
@@ -105,19 +174,40 @@ class Store:
                 raise SweepError(f"sweep {sweep.name}: {model['name']} is not the {sweep.dataset} model its summary "
                                  "names; train the sweep again")
             new[entry.name] = entry
-        with self._sweeps_lock:
-            if sweep.name in self.sweeps:
-                raise SweepError(f"{sweep.folder}: a sweep named {sweep.name} is loaded already")
-            taken = [name for name in new if name in self.entries]
-            if taken:
-                raise SweepError(f"sweep {sweep.name}: a model named {taken[0]} is loaded already (rename the sweep)")
-            self.entries = {**self.entries, **new}
-            self.sweeps = {**self.sweeps, sweep.name: sweep}
+        return new
+
+    def _add_entries(self, sweep: Sweep, new: dict[str, ModelEntry]) -> None:
+        self.entries = {**self.entries, **new}
+        self._loaded.add(sweep.name)
         most = max(len(e.z) for e in new.values())
         with self._images_lock:  # more codes than the test images read so far: read them again when asked
             if sweep.dataset in self._images and len(self._images[sweep.dataset].labels) < most:
                 del self._images[sweep.dataset]
-        return sweep
+
+    def entry(self, name) -> ModelEntry | None:
+        """The model named ``name`` (a sweep's loaded on first use), or None."""
+        self._load_named([name])
+        return self.entries.get(name) if isinstance(name, str) else None
+
+    def _load_named(self, names) -> None:
+        """Load the sweeps that the model names ``names`` (a list, or anything else: none) belong to."""
+        if not isinstance(names, list | tuple):
+            return
+        for sweep in {self._sweep_of.get(n) for n in names if isinstance(n, str) and n not in self.entries} - {None}:
+            try:
+                self.sweep_entries(sweep)
+            except (SweepError, KeyError):
+                pass  # listed in skipped; the name is then unknown, as the caller says
+
+    def _load_dataset(self, dataset: str) -> None:
+        """A dataset only sweeps have: load its sweeps (the header has nothing else to show)."""
+        if any(e.dataset == dataset and e.sweep is None for e in self.entries.values()):
+            return
+        for sweep in [s for s in self.sweeps.values() if s.dataset == dataset and s.name not in self._loaded]:
+            try:
+                self.sweep_entries(sweep.name)
+            except (SweepError, KeyError):
+                pass
 
     @property
     def errors(self) -> list[str]:
@@ -125,7 +215,7 @@ class Store:
         return list(self.skipped.values())
 
     def datasets(self) -> list[str]:
-        names = {e.dataset for e in self.entries.values()}
+        names = {e.dataset for e in self.entries.values()} | {s.dataset for s in self.sweeps.values()}
         return [d for d in DATASETS if d in names]
 
     def _shown_sweeps(self, names) -> set[str]:
@@ -138,6 +228,8 @@ class Store:
         """The latent sizes the header offers for ``dataset``: the zoo's, and those of the sweep models among
         ``names`` (every sweep's for a dataset the zoo lacks). A sweep's other sizes are not offered: the header
         would wrap to three lines, and its models open from the Compare tab."""
+        self._load_named(names)
+        self._load_dataset(dataset)
         entries = self.entries
         found = [e for e in entries.values() if e.dataset == dataset]
         if not any(e.sweep is None for e in found):
@@ -150,6 +242,8 @@ class Store:
     def models(self, dataset: str, latent_dim: int, names=()) -> list[ModelEntry]:
         """The models the header offers for (dataset, latent_dim), in lineup order: PCA, AE, VAE, variants by
         β; then the models of the sweeps the models ``names`` belong to (every sweep's where the zoo has none)."""
+        self._load_named(names)
+        self._load_dataset(dataset)
         shown = self._shown_sweeps(names)
         found = self._all_models(dataset, latent_dim)
         zoo = any(e.sweep is None for e in found)
@@ -178,6 +272,8 @@ class Store:
         lineup) must all be ``dataset`` models with ``latent_dim`` dimensions. Raises :class:`InputError`."""
         if not isinstance(dataset, str) or dataset not in self.datasets():
             raise InputError(f"unknown dataset {dataset!r}; choose one of {', '.join(self.datasets())}")
+        self._load_named([names] if isinstance(names, str) else names)
+        self._load_dataset(dataset)
         dims = sorted({e.latent_dim for e in self.entries.values() if e.dataset == dataset})  # sweeps' too
         k = whole_number(latent_dim, 1, 1 << 20, "latent size")
         if k not in dims:

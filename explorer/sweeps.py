@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
+import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +22,9 @@ from training.sweep import MAX_MODELS, SUMMARY_FILE, SUMMARY_FORMAT, SweepConfig
 
 from .inputs import InputError, whole_number
 
+SWEEPS = "sweeps"            # <checkpoints>/sweeps/<sweep>/: committed, or trained with the command line
+PAGE_SWEEPS = "page-sweeps"  # <checkpoints>/page-sweeps/<sweep>/: trained from the page, kept within a budget
+STAGING = ".partial"         # <folder>/.<sweep>.partial: a sweep being trained or saved (renamed when whole)
 MAX_SUMMARY_BYTES = 16 << 20
 METRICS = ("test_recon", "test_kl", "test_loss", "mse_per_pixel")  # numbers every model of a summary has
 SWEEP_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,59}")
@@ -136,6 +142,80 @@ def _check_summary(summary: dict, where: str) -> None:
             raise fail(f"model {model['name']!r}: 'curves' must be lists of numbers")
 
 
+def sweep_folders(root: Path) -> list[Path]:
+    """The finished sweeps under the checkpoints folder ``root``: the command line's (and the committed one)
+    first, then the page's, each sorted by name. A folder being trained (``.<name>.partial``) is not one."""
+    return [p.parent for kind in (SWEEPS, PAGE_SWEEPS)
+            for p in sorted((Path(root) / kind).glob(f"*/{SUMMARY_FILE}")) if not p.parent.name.startswith(".")]
+
+
+@contextmanager
+def staging_folder(folder: Path, name: str):
+    """``folder/.<name>.partial``, made empty and held (an exclusive ``flock``, released when the holder
+    finishes or dies) while the caller trains into it; removed afterwards unless renamed meanwhile."""
+    staging = folder / f".{name}{STAGING}"
+    shutil.rmtree(staging, ignore_errors=True)  # left by a killed run of the same name
+    staging.mkdir(parents=True)
+    fd = os.open(staging, os.O_RDONLY)
+    try:
+        _lock(fd, blocking=True)
+        yield staging
+    finally:
+        os.close(fd)
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def remove_stale_staging(folder: Path) -> list[str]:
+    """Remove the ``.<name>.partial`` folders of ``folder`` that no live process holds (left by a sweep killed
+    while it trained or saved); returns their names."""
+    removed = []
+    for staging in Path(folder).glob(f".*{STAGING}"):
+        try:
+            fd = os.open(staging, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            if not _lock(fd, blocking=False):
+                continue  # a live sweep trains into it
+            shutil.rmtree(staging, ignore_errors=True)
+            removed.append(staging.name)
+        finally:
+            os.close(fd)
+    return removed
+
+
+def _lock(fd: int, blocking: bool) -> bool:
+    try:
+        import fcntl
+    except ImportError:  # Windows: no locks; a staging folder is then removed only by its own run
+        return blocking
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+    except BlockingIOError:
+        return False
+    return True
+
+
+def folder_bytes(folder: Path) -> int:
+    return sum(f.stat().st_size for f in Path(folder).rglob("*") if f.is_file())
+
+
+def over_budget(folder: Path, budget_bytes: int, keep: str) -> list[Path]:
+    """The finished sweeps of ``folder`` to remove, oldest first, so that what is left fits ``budget_bytes``;
+    never ``keep`` (the sweep just made), so at least it stays."""
+    sweeps = sorted((p.parent for p in Path(folder).glob(f"*/{SUMMARY_FILE}") if not p.parent.name.startswith(".")),
+                    key=lambda p: (p / SUMMARY_FILE).stat().st_mtime)
+    sizes = {p: folder_bytes(p) for p in sweeps}
+    total, removed = sum(sizes.values()), []
+    for path in sweeps:
+        if total <= budget_bytes:
+            break
+        if path.name != keep:
+            removed.append(path)
+            total -= sizes[path]
+    return removed
+
+
 # ---- a request to train a sweep --------------------------------------------------------------------------------
 
 BETA_RANGE = (0.01, 100.0)
@@ -220,7 +300,7 @@ def free_name(folder: Path, dataset: str, taken: set[str]) -> str:
     """A sweep name for the app's next sweep of ``dataset``, neither a folder in ``folder`` nor in ``taken``:
     mnist-run1, mnist-run2, ..."""
     n = 1
-    while (name := f"{dataset}-run{n}") in taken or (folder / name).exists() or (folder / f".{name}.partial").exists():
+    while (name := f"{dataset}-run{n}") in taken or (folder / name).exists() or (folder / f".{name}{STAGING}").exists():
         n += 1
     return name
 

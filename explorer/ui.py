@@ -10,6 +10,7 @@ from . import lesson_bar
 from .assets import Assets
 from .lessons import load_lessons
 from .page import Page, check_calls, unavailable_page
+from .sharing import SharingLimits
 from .store import Store
 from .tabs import modules
 
@@ -84,13 +85,14 @@ body.le-presenter:has(#le-lesson) .le-map { height: clamp(220px, calc(100vh - 45
 LESSONS = Path(__file__).resolve().parent.parent / "lessons"
 
 
-def build_app(store: Store, cache_dir: Path, browser_decoding: bool = True, lessons: Path = LESSONS) -> gr.Blocks:
+def build_app(store: Store, cache_dir: Path, browser_decoding: bool = True, lessons: Path = LESSONS,
+              limits: SharingLimits | None = None) -> gr.Blocks:
     """The page over ``store``, with the lessons in the folder ``lessons``. ``demo.warm_up()``
     (:meth:`Page.warm`) prepares the first views' data: start it in a thread once the server listens.
     ``demo.skipped_lessons`` says why each lesson file that could not be used was left out."""
     models = {name: (entry.dataset, entry.latent_dim) for name, entry in store.entries.items()}
     lessons_found, skipped_lessons = load_lessons(lessons, models)
-    page = Page(store, Assets(cache_dir), browser_decoding, lessons_found)
+    page = Page(store, Assets(cache_dir), browser_decoding, lessons_found, limits or SharingLimits())
     with gr.Blocks(title="Latent Explorer") as demo:  # uploads are removed by app.clean_uploads
         if not store.datasets():
             unavailable_page(store)

@@ -72,14 +72,20 @@ def assets(tmp_path):
 
 
 @pytest.fixture(scope="session")
-def live_app(data_dir):
-    """The real app over the committed checkpoints, served on a free 127.0.0.1 port."""
+def live_demo(data_dir):
+    """The real app over the committed checkpoints, served on a free 127.0.0.1 port (its Blocks)."""
     import app
 
     demo, launch_kwargs = app.create_app(REPO / "checkpoints", data_dir)
     demo.launch(server_name="127.0.0.1", server_port=None, prevent_thread_lock=True, quiet=True, **launch_kwargs)
-    yield demo.local_url.rstrip("/")
+    yield demo
     demo.close()
+
+
+@pytest.fixture(scope="session")
+def live_app(live_demo):
+    """The address of :func:`live_demo`."""
+    return live_demo.local_url.rstrip("/")
 
 
 @pytest.fixture(scope="session")

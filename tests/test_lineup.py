@@ -552,3 +552,19 @@ def test_ordinal_labels_get_a_colour_scale_not_categories(store):
     assert len(points) == 1 and points[0]["le"] == {"points": "all"}
     assert template["palette"] is None and points[0]["marker"]["showscale"] is True
     assert points[0]["marker"]["colorbar"]["title"]["text"] == "frame" and template["legend"] == []
+
+
+def test_two_checkpoints_claiming_one_name_are_a_conflict_never_a_silent_replacement(tmp_path, tiny_zoo, data_dir):
+    for folder in tiny_zoo.iterdir():
+        (tmp_path / folder.name).symlink_to(folder)
+    shutil.copytree(tiny_zoo / "mnist-ae-z2", tmp_path / "my-copy")  # a copy that keeps its internal name
+    store = Store.load(tmp_path, data_dir)
+    assert "my-copy" in store.skipped and "2 checkpoints claim the name 'mnist-ae-z2'" in store.skipped["my-copy"]
+    assert str(tmp_path / "mnist-ae-z2") in store.skipped["my-copy"]
+    assert store.entries["mnist-ae-z2"].meta == Store.load(tiny_zoo, data_dir).entries["mnist-ae-z2"].meta
+    assert "mnist-ae-z2" not in store.skipped  # the one whose folder is its name stays
+    # Two copies, neither in a folder of its name: neither is shown, both are named.
+    (tmp_path / "mnist-ae-z2").unlink()
+    shutil.copytree(tiny_zoo / "mnist-ae-z2", tmp_path / "other-copy")
+    store = Store.load(tmp_path, data_dir)
+    assert "mnist-ae-z2" not in store.entries and {"my-copy", "other-copy"} <= set(store.skipped)

@@ -12,8 +12,17 @@ import pytest
 from explorer import sweep_grid, sweep_views
 from explorer.inputs import InputError
 from explorer.jobs import CANCELLED, DONE, FAILED, RUNNING, WAITING, JobQueue, JobRefused, progress_line, sweep_runner
+from explorer.sharing import RateWindow, SharingLimits, client_of
 from explorer.store import Store
-from explorer.sweeps import check_request, free_name, limits_for, read_sweep, sweep_config
+from explorer.sweeps import (
+    check_request,
+    free_name,
+    limits_for,
+    read_sweep,
+    remove_stale_staging,
+    staging_folder,
+    sweep_config,
+)
 from training.sweep import SweepCancelled, SweepConfig, train_sweep
 
 TINY = dict(hidden_dim=32, train_subset=300, test_subset=100, device="cpu")
@@ -41,7 +50,9 @@ def root(tmp_path, tiny_zoo, tiny_sweep):
 def test_a_sweep_loads_beside_the_zoo_without_crowding_the_header(root, data_dir):
     store = Store.load(root, data_dir)
     assert store.errors == [] and list(store.sweeps) == ["tiny"]
+    assert not [n for n in store.entries if n.startswith("tiny")]  # only its summary is read at start
     names = ["tiny-b0.5-z2", "tiny-b0.5-z5", "tiny-b4-z2", "tiny-b4-z5"]
+    assert list(store.sweep_entries("tiny")) == names  # its checkpoints: when first asked for
     assert [n for n in store.entries if n.startswith("tiny")] == names
     assert {store.entries[n].sweep for n in names} == {"tiny"}
     # The header offers the zoo's latent sizes and models, and the same default lineup as without the sweep.
@@ -76,20 +87,20 @@ def test_broken_or_unfinished_sweeps_are_skipped_with_a_reason(root, data_dir):
     summary = json.loads((sweeps / "edited" / "sweep.json").read_text())
     summary["models"][0].pop("kl_per_dim")
     (sweeps / "edited" / "sweep.json").write_text(json.dumps(summary))
-    shutil.copytree(sweeps / "tiny", sweeps / "half")
-    summary = json.loads((sweeps / "half" / "sweep.json").read_text())
-    summary["name"] = "half"
-    (sweeps / "half" / "sweep.json").write_text(json.dumps(summary))
-    shutil.rmtree(sweeps / "half" / "tiny-b4-z5")
+    shutil.copytree(sweeps / "tiny", sweeps / "twin")               # a copy claiming tiny's models
     store = Store.load(root, data_dir)
     assert list(store.sweeps) == ["tiny"]
-    assert set(store.skipped) == {"sweeps/edited", "sweeps/half"}
+    assert set(store.skipped) == {"sweeps/edited", "sweeps/twin"}
     assert "'kl_per_dim' must be 2 numbers" in store.skipped["sweeps/edited"]
-    assert "tiny-b4-z5" in store.skipped["sweeps/half"] and "checkpoint.json" in store.skipped["sweeps/half"]
-    # All or nothing: the half sweep added no model; its names would clash with tiny's anyway.
-    assert not [n for n in store.entries if store.entries[n].sweep not in (None, "tiny")]
+    assert "a model named tiny-b0.5-z2 is loaded already" in store.skipped["sweeps/twin"]
     with pytest.raises(ValueError, match="loaded already"):
         store.add_sweep(sweeps / "tiny")
+    # A checkpoint missing from a sweep shows when the sweep is first opened: all or nothing, with a reason.
+    shutil.rmtree(sweeps / "tiny" / "tiny-b4-z5")
+    with pytest.raises(InputError, match="no model named 'tiny-b4-z2'"):
+        store.lineup("mnist", 2, ["tiny-b4-z2"])
+    assert "tiny" not in store.sweeps and not [n for n in store.entries if store.entries[n].sweep]
+    assert "tiny-b4-z5" in store.skipped["sweeps/tiny"] and "checkpoint.json" in store.skipped["sweeps/tiny"]
 
 
 def test_read_sweep_says_what_is_wrong(tmp_path, tiny_sweep):
@@ -203,6 +214,7 @@ def test_cancelling_a_running_job_stops_it_and_a_failure_does_not_stop_the_queue
 def test_a_real_job_trains_saves_and_adds_its_sweep_and_a_cancel_writes_nothing(root, data_dir):
     store = Store.load(root, data_dir)
     queue, run = JobQueue("cpu"), sweep_runner(store, data_dir, threads=1, report_seconds=0)
+    made = root / "page-sweeps"  # the page's sweeps: apart from the committed and command-line ones
     before = sorted(p.name for p in (root / "sweeps").iterdir())
     job = queue.submit(_config("live"), "alice", run)
     _until(lambda: not job.active, timeout=120)
@@ -210,8 +222,9 @@ def test_a_real_job_trains_saves_and_adds_its_sweep_and_a_cancel_writes_nothing(
     snap = job.snapshot()
     assert snap["fraction"] == 1.0 and snap["evaluated"] == 1 and snap["models"][0]["name"] == "live-b1-z2"
     assert snap["curves"]["live-b1-z2"]["recon"] and snap["tests"]["live-b1-z2"]["epoch"] == [1]
-    assert "live" in store.sweeps and store.entries["live-b1-z2"].sweep == "live"
-    assert sorted(p.name for p in (root / "sweeps").iterdir()) == sorted([*before, "live"])
+    assert "live" in store.sweeps and store.entries["live-b1-z2"].sweep == "live" and store.made_in_page("live")
+    assert sorted(p.name for p in (root / "sweeps").iterdir()) == before
+    assert [p.name for p in made.iterdir()] == ["live"]
 
     stopped = []
 
@@ -229,7 +242,7 @@ def test_a_real_job_trains_saves_and_adds_its_sweep_and_a_cancel_writes_nothing(
                                    **TINY), "alice", cancel_after_epoch_1)
     _until(lambda: not job.active, timeout=120)
     assert job.state == CANCELLED and "nothing was written" in job.message and stopped
-    assert sorted(p.name for p in (root / "sweeps").iterdir()) == sorted([*before, "live"])  # no folder, hidden or not
+    assert [p.name for p in made.iterdir()] == ["live"]  # no folder, hidden or not
     assert "stopped" not in store.sweeps and not any(n.startswith("stopped") for n in store.entries)
 
 
@@ -238,7 +251,7 @@ def test_a_real_job_trains_saves_and_adds_its_sweep_and_a_cancel_writes_nothing(
 def test_the_views_draw_every_model_and_a_dot_names_its_model(root, data_dir):
     store = Store.load(root, data_dir)
     sweep = store.sweeps["tiny"]
-    page = sweep_grid.results_grid(sweep, store.entries, store.images("mnist").images[:10], "map")
+    page = sweep_grid.results_grid(sweep, store.sweep_entries("tiny"), store.images("mnist").images[:10], "map")
     assert page.count('data-model="') == 4 and 'data-model="tiny-b4-z5"' in page and 'data-mode="map"' in page
     assert page.count("<img class=\"m-samples\"") == 4 and page.count("<svg class=\"m-kl\"") == 4
     plane = sweep_views.rate_distortion(sweep)
@@ -253,3 +266,75 @@ def test_the_views_draw_every_model_and_a_dot_names_its_model(root, data_dir):
     model = {"kl_per_dim": [2.0, 0.5, 0.05, 0.0], "latent_dim": 4}
     assert sweep_views.active_units(model) == 2  # KL above 0.1 nats
     assert sweep_views.beta_colour(1.0) == "#888888" and sweep_views.beta_colour(100) == "#a50026"
+
+
+# ---- sharing the machine -----------------------------------------------------------------------------------------
+
+def test_one_client_holds_at_most_its_share_of_the_queue_however_many_pages_it_opens():
+    queue, gate = JobQueue("cpu", max_waiting=5), Gate()
+    client = client_of("10.0.0.7")  # every page load from this address is the same client
+    first = queue.submit(_config("a"), client, gate)
+    with pytest.raises(JobRefused, match="your sweep is still waiting or training"):
+        queue.submit(_config("b"), client_of("10.0.0.7"), gate)
+    classroom = SharingLimits(clients_per_address=2)  # a class of two behind one address: two jobs
+    second = queue.submit(_config("b"), client, gate, per_owner=classroom.per_address(classroom.jobs_per_client))
+    with pytest.raises(JobRefused, match="2 sweeps from your address are waiting or training already"):
+        queue.submit(_config("c"), client, gate, per_owner=2)
+    other = queue.submit(_config("d"), client_of("10.0.0.8"), gate)
+    assert client_of("127.0.0.1") == client_of("::1") == client_of(None) == "local"
+    assert [j.owner for j in queue.jobs()] == ["10.0.0.7", "10.0.0.7", "10.0.0.8"]
+    assert queue.find(other.id) is other and queue.find(10**9) is None
+    for job in (first, second, other):
+        queue.cancel(job)
+    gate.release.set()
+    _until(lambda: not queue.jobs())
+
+
+def test_only_the_local_machine_or_the_admin_token_may_cancel_anyones_job():
+    limits = SharingLimits(admin_token="open-sesame")
+    assert limits.is_admin("local", None)
+    assert not limits.is_admin("10.0.0.7", None) and not limits.is_admin("10.0.0.7", "guess")
+    assert limits.is_admin("10.0.0.7", "open-sesame")
+    assert not SharingLimits().is_admin("10.0.0.7", "")  # no token set: nobody else
+    with pytest.raises(ValueError, match="at least 8 characters"):
+        SharingLimits(admin_token="short")
+    with pytest.raises(ValueError, match="jobs_per_client must be a whole number from 1 to 100"):
+        SharingLimits(jobs_per_client=0)
+
+
+def test_the_pages_sweeps_are_kept_within_their_disk_budget_and_the_committed_one_never_moves(root, data_dir):
+    store = Store.load(root, data_dir)
+    run = sweep_runner(store, data_dir, threads=1, report_seconds=0, disk_budget_mb=0)
+    queue = JobQueue("cpu")
+    for name in ("old", "new"):
+        job = queue.submit(_config(name), "local", run)
+        _until(lambda job=job: not job.active, timeout=120)
+        assert job.state == DONE, job.message
+    made = root / "page-sweeps"
+    assert [p.name for p in made.iterdir()] == ["new"]  # over budget: the oldest went, the newest stays
+    assert "old" not in store.sweeps and not any(n.startswith("old-") for n in store.entries)
+    assert (root / "sweeps" / "tiny" / "sweep.json").exists() and "tiny" in store.sweeps
+    # The Compare tab opens on the committed sweep, not on the newest one someone made.
+    from explorer.tabs.compare import _default_sweep
+    assert _default_sweep(store) == "tiny"
+
+
+def test_a_staging_folder_left_by_a_killed_sweep_is_removed_at_the_next_start_but_a_live_one_is_kept(root, data_dir):
+    made = root / "page-sweeps"
+    (made / ".dead.partial" / "x").mkdir(parents=True)
+    with staging_folder(made, "alive") as live:
+        Store.load(root, data_dir)
+        assert sorted(p.name for p in made.iterdir()) == [".alive.partial"] and live.exists()
+    assert not live.exists()
+    assert remove_stale_staging(made) == []
+
+
+def test_upload_limits_are_per_client_over_a_sliding_minute():
+    now = [0.0]
+    window = RateWindow(3, 60.0, clock=lambda: now[0])
+    assert all(window.allow("a") for _ in range(3)) and not window.allow("a") and window.allow("b")
+    assert window.wait("a") == 60.0
+    now[0] = 59.9
+    assert not window.allow("a")
+    now[0] = 60.1
+    assert window.allow("a", 2) and not window.allow("a", 2)

@@ -150,7 +150,7 @@ const showFrame = (frame) => {
 
 const update = () => {
   const value = props.value;
-  if (!value) return;
+  if (!value) { state.spec = null; root.replaceChildren(); return; }  // emptied: another lineup's pictures go
   if (value.spec) install(value.spec);  // a new lineup or start, or the sliders reset: the page's frames are void
   if (value.frame && state.spec && value.frame.spec === state.spec.id) showFrame(value.frame);
 };

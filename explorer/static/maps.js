@@ -185,8 +185,15 @@ const render = () => {
   queue = queue.then(renderNewest).catch((error) => console.error("latent maps:", error));
   return queue;
 };
+const clear = () => {  // an emptied value: no maps (they showed another lineup)
+  while (state.slots.length) { const slot = state.slots.pop(); window.Plotly.purge(slot.div); slot.cell.remove(); }
+  legend.replaceChildren();
+  state.spec = null; state.rendered = null;
+  delete grid.dataset.drawn;
+};
 const renderNewest = async () => {
   const spec = props.value;
+  if (!spec && window.Plotly && state.rendered) { clear(); return; }
   if (!spec || !spec.maps || !window.Plotly || spec === state.rendered) return;
   state.rendered = spec;
   const data = await Promise.all(spec.maps.map((m) => load(m.data, m.n)));

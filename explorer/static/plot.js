@@ -7,7 +7,8 @@ const box = element.querySelector(".le-plot") || element.appendChild(Object.assi
 let listening = false;
 const draw = () => {
   const figure = props.value;
-  if (!figure || !window.Plotly) return;
+  if (!window.Plotly) return;
+  if (!figure) { if (box.data) window.Plotly.purge(box); listening = false; return; }  // emptied
   window.Plotly.react(box, figure.data, { ...figure.layout, autosize: true },
                       { displaylogo: false, responsive: false }).then(() => {
     if (!listening) {  // plotly's event hooks exist once the div is a plot

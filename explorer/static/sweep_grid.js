@@ -13,6 +13,7 @@ const fit = () => {
   if (grid.style.height !== height) grid.style.height = height;
 };
 new ResizeObserver(fit).observe(document.body);
+new ResizeObserver(fit).observe(element);  // shown (its tab selected) or re-laid out: fitted again
 window.addEventListener("resize", fit);
 watch("value", () => requestAnimationFrame(fit));
 requestAnimationFrame(fit);

@@ -17,7 +17,6 @@ The committed sweep, ``checkpoints/sweeps/mnist-grid`` (7 β × 5 k, 16 MB), was
 from __future__ import annotations
 
 import html
-import re
 import threading
 
 import gradio as gr
@@ -26,12 +25,14 @@ from training.sweep import FULL_BETAS, FULL_LATENT_DIMS, default_grid
 from training.train import resolve_device
 
 from .. import components, sweep_grid, sweep_views
-from ..inputs import InputError
+from ..inputs import InputError, whole_number
 from ..jobs import DONE, RUNNING, JobRefused, prepare, progress_line, queue_for, sweep_runner
-from ..page import QUICK, Page, _error
+from ..page import QUICK, Page, _error, event_data
+from ..safe_html import emphasis, inline
+from ..sharing import client_of
 from ..sweep_grid import MODES
 from ..sweep_views import ACTIVE_KL, curves_figure
-from ..sweeps import MAX_EPOCHS, check_request, free_name, limits_for, sweep_config, trainable_datasets
+from ..sweeps import MAX_EPOCHS, SweepError, check_request, free_name, limits_for, sweep_config, trainable_datasets
 
 TITLE = "Compare β × k"
 POLL_S = 0.25          # the page asks for its job's progress this often from its start to its first curve points,
@@ -63,8 +64,9 @@ def build(page: Page) -> None:
     grid_defaults = default_grid(device)
     limits = limits_for(device.type, grid_defaults.train_subset, grid_defaults.test_subset)
     datasets = trainable_datasets(store.datasets(), store.data_dir)
-    queue = queue_for(device.type)
-    run = sweep_runner(store, store.data_dir)
+    sharing = page.limits
+    queue = queue_for(device.type, sharing.jobs_waiting)
+    run = sweep_runner(store, store.data_dir, disk_budget_mb=sharing.sweep_disk_mb)
     jobs: dict[int, object] = {}   # this page's jobs by id (a session holds the id of its own)
     made: dict[str, dict] = {}     # what each finished sweep draws, made once
     made_lock = threading.Lock()
@@ -87,6 +89,13 @@ def build(page: Page) -> None:
                 train = gr.Button("Train", variant="primary", interactive=bool(datasets), elem_id="le-sweep-train",
                                   min_width=100)
                 cancel = gr.Button("Cancel", elem_id="le-sweep-cancel", min_width=100)
+            with gr.Accordion("Teacher: cancel anyone's sweep", open=False, elem_id="le-teacher"):
+                token = gr.Textbox(label="Admin token (not needed on the machine the app runs on)", type="password",
+                                   max_lines=1, elem_id="le-admin-token")
+                with gr.Row():
+                    someone = gr.Dropdown([], label="Sweeps waiting or training", scale=3, allow_custom_value=True,
+                                          elem_id="le-any-job")
+                    any_cancel = gr.Button("Cancel it", scale=1, min_width=100, elem_id="le-any-cancel")
         with gr.Column(scale=1, min_width=500):
             with gr.Row(equal_height=True, elem_id="le-sweep-bar"):
                 shown = gr.Dropdown(list(store.sweeps), value=_default_sweep(store), show_label=False, container=False,
@@ -105,10 +114,10 @@ def build(page: Page) -> None:
                     gr.Markdown(RD_LOOK, elem_classes="look")
                     plane = components.plot("le-sweep-rd", height=PLOT_HEIGHT)
                 with gr.Tab("Summary", id="summary"):
-                    summary_look = gr.Markdown(SUMMARY_LOOK, elem_classes="look")
+                    summary_look = gr.HTML(emphasis(SUMMARY_LOOK), elem_classes="look")
                     summary = components.plot("le-sweep-summary", height=PLOT_HEIGHT)
                 with gr.Tab("Training", id="curves"):
-                    curves_look = gr.Markdown("", elem_classes="look")
+                    curves_look = gr.HTML("", elem_classes="look")
                     curves = components.plot("le-sweep-curves", height=PLOT_HEIGHT)
     job_id = gr.State(None)     # this session's job
     drawn = gr.State(None)      # the sweep the views show
@@ -125,6 +134,10 @@ def build(page: Page) -> None:
         sweep = store.sweeps.get(name)
         if sweep is None:
             raise InputError(f"no sweep named {name!r}; choose one of {', '.join(store.sweeps) or '(none yet)'}")
+        try:
+            entries = store.sweep_entries(name)
+        except (SweepError, KeyError) as error:
+            raise InputError(f"the sweep {name} cannot be shown: {error}") from None
         with made_lock:
             if name not in made or not all(path.exists() for path in made[name]["files"]):
                 rows, columns = sweep_grid.CELL_IMAGES
@@ -135,7 +148,7 @@ def build(page: Page) -> None:
                 def url(picture, stem: str) -> str:  # a file: the page value stays small (it is copied often)
                     files.append(page.assets.picture_path(picture, stem))
                     return page.assets.url(files[-1])
-                made[name] = {"grid": sweep_grid.results_grid(sweep, store.entries, originals, url=url),
+                made[name] = {"grid": sweep_grid.results_grid(sweep, entries, originals, url=url),
                               "files": files,
                               "plane": sweep_views.rate_distortion(sweep), "summary": sweep_views.summary_charts(sweep),
                               "curves": curves_figure(models, lines, dots, sweep.summary["epochs"], sweep.name),
@@ -150,12 +163,12 @@ def build(page: Page) -> None:
         views = views_of(name)
         mode_value = mode_value if mode_value in MODES else "samples"
         shown_grid = views["grid"].replace('data-mode="samples"', f'data-mode="{mode_value}"', 1)  # made for samples
-        out = {grid: shown_grid, plane: views["plane"], summary: views["summary"], summary_look: views["findings"],
-               drawn: name}
+        out = {grid: shown_grid, plane: views["plane"], summary: views["summary"],
+               summary_look: emphasis(views["findings"]), drawn: name}
         if with_curves:
             out.update({curves: views["curves"],
-                        curves_look: f"**{name}**: {views['about']}. Lines: training loss terms each epoch; circles: "
-                                     "the test set's."})
+                        curves_look: emphasis(f"**{name}**: {views['about']}. Lines: training loss terms each epoch; "
+                                              "circles: the test set's.")})
         return out
 
     def show_tab(tab, name, mode_value, drawn_name, job):
@@ -185,10 +198,9 @@ def build(page: Page) -> None:
             if checked[3] > max_epochs:
                 raise InputError(f"epochs {checked[3]} is out of range: at most {max_epochs} on this {device.type}")
             taken = set(store.sweeps) | {j.config.sweep_name for j in queue.jobs()}
-            config = sweep_config(*checked, name=free_name(store.sweeps_folder, checked[0], taken),
+            config = sweep_config(*checked, name=free_name(store.page_sweeps_folder, checked[0], taken),
                                   device=device.type, limits=limits)
-            owner = getattr(request, "session_hash", None) or "api"
-            new = queue.submit(config, owner, run)
+            new = queue.submit(config, _client(request), run, sharing.per_address(sharing.jobs_per_client))
         except (InputError, JobRefused, ValueError) as error:
             raise _error(str(error)) from None
         jobs[new.id] = new
@@ -197,8 +209,8 @@ def build(page: Page) -> None:
         return {job_id: new.id, seen_state: None, timer: gr.Timer(POLL_S, active=True), progress: _status(queue, new),
                 view_tabs: gr.Tabs(selected="curves"),
                 curves: curves_figure(_grid_models(config), {}, {}, config.epochs, config.sweep_name),
-                curves_look: f"Training **{config.sweep_name}**: {len(config.runs())} models; lines: running means "
-                             "of the training loss terms, circles: the test set after each epoch."}
+                curves_look: emphasis(f"Training **{config.sweep_name}**: {len(config.runs())} models; lines: running "
+                                      "means of the training loss terms, circles: the test set after each epoch.")}
 
     def poll(job, seen, interval):
         """The timer: the progress line; when the curves should be sent, a new ``seen_state`` (whose change
@@ -246,6 +258,25 @@ def build(page: Page) -> None:
         queue.cancel(current)
         return {progress: _status(queue, current)}
 
+    def list_jobs():
+        choices = [(f"{job.config.sweep_name}: {len(job.config.runs())} models, {job.state}", job.id)
+                   for job in queue.jobs()]
+        return gr.update(choices=choices, value=choices[0][1] if choices else None)
+
+    def cancel_any(request: gr.Request, token_value, chosen):
+        """A teacher's cancel: from the app's own machine, or with the admin token."""
+        if not sharing.is_admin(_client(request), token_value):
+            raise _error("only the teacher can cancel someone else's sweep: type the admin token the app was "
+                         "started with (--admin-token), or cancel from the machine the app runs on")
+        try:
+            current = queue.find(whole_number(chosen, 0, 1 << 40, "the sweep to cancel"))
+        except InputError as error:
+            raise _error(str(error)) from None
+        if current is None:
+            raise _error("that sweep is no longer waiting or training")
+        queue.cancel(current)
+        return list_jobs()
+
     prepared = threading.Event()
 
     def prepare_once():
@@ -255,10 +286,10 @@ def build(page: Page) -> None:
 
     # ---- opening a model in the other tabs -----------------------------------------------------------------------
     def pick(event: gr.EventData):
-        return (event._data or {}).get("value")
+        return event_data(event).get("value")
 
     def open_model(request, dataset_value, latent_dim, name):
-        entry = store.entries.get(name) if isinstance(name, str) else None
+        entry = store.entry(name)
         if entry is None:
             raise InputError(f"no model named {name!r}")
         return {"dataset": entry.dataset, "k": entry.latent_dim, "models": [entry.name], "tab": "latent_map"}
@@ -282,6 +313,9 @@ def build(page: Page) -> None:
     seen_state.change(send_curves, [job_id], [curves], **private, queue=False)
     finished.change(show_finished, [finished, mode], [shown, view_tabs, *finished_outputs], **private, **QUICK)
     cancel.click(stop, [job_id], [progress], api_name="sweep_cancel", show_progress="hidden", **QUICK)
+    someone.focus(list_jobs, None, [someone], **private, queue=False)
+    any_cancel.click(cancel_any, [token, someone], [someone], api_name="sweep_cancel_any", show_progress="hidden",
+                     **QUICK)
     for clickable in (grid, plane):
         page.set_state(clickable.select(pick, None, [picked], **private, **QUICK).then, open_model, [picked])
 
@@ -291,10 +325,16 @@ def _grid_models(config) -> list[dict]:
 
 
 def _default_sweep(store) -> str | None:
-    """The committed sweep (the largest), else the newest."""
+    """The sweep the tab opens on: the committed one (the largest of ``checkpoints/sweeps``), never a sweep
+    someone made from the page unless there is no other."""
     if not store.sweeps:
         return None
-    return max(store.sweeps.values(), key=lambda s: (len(s.models), s.name)).name
+    return max(store.sweeps.values(), key=lambda s: (not store.made_in_page(s.name), len(s.models), s.name)).name
+
+
+def _client(request) -> str:
+    """The client (an address: :func:`explorer.sharing.client_of`) a request comes from."""
+    return client_of(getattr(getattr(request, "client", None), "host", None))
 
 
 def _note(note: str, limits, datasets: list[str], store) -> str:
@@ -321,7 +361,7 @@ def _status(queue, job, sweep=None, snap: dict | None = None) -> str:
 
 def _line(text: str, fraction: float | None = None, failed: bool = False) -> str:
     """A progress bar (unless ``fraction`` is None) and ``text`` (**bold** allowed), on one line."""
-    body = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", html.escape(text))
+    body = inline(text)
     bar = "" if fraction is None else (f'<div class="le-progress{" failed" if failed else ""}">'
                                        f'<div style="width: {fraction * 100:.1f}%"></div></div>')
     return f'<div class="le-status">{bar}<span title="{html.escape(text)}">{body}</span></div>'

@@ -12,7 +12,7 @@ from ..images import titled
 from ..inputs import InputError, real_number, whole_number
 from ..latent import ellipse, project
 from ..map_layers import LAYERS
-from ..page import QUICK, Page, lineup_slug
+from ..page import QUICK, Page, event_data, lineup_slug
 from ..plots import latent_map
 from ..store import Lineup
 
@@ -91,7 +91,7 @@ def build(page: Page) -> None:
 
     def pick_point(lineup: Lineup, event: gr.EventData):
         """A click on a point: select that test image (the page has already ringed it)."""
-        index = _index(lineup, (event._data or {}).get("index"))
+        index = _index(lineup, event_data(event).get("index"))
         return {page.index: index, **show_selection(lineup, index)}
 
     def decode_here(lineup: Lineup, model, x, y):
@@ -109,7 +109,7 @@ def build(page: Page) -> None:
 
     def on_space(lineup: Lineup, event: gr.EventData):
         """A click on empty space: {model, x, y} from the page (x, y null off a 2-D latent space)."""
-        data = event._data or {}
+        data = event_data(event)
         return decode_here(lineup, data.get("model"), data.get("x"), data.get("y"))
 
     # Wiring. The lineup, the selection and "your image" each redraw only what they change.

@@ -9,7 +9,7 @@ import torch
 from .. import components, panels
 from ..images import ImageInputError, prepare_upload
 from ..inputs import next_seed, whole_number
-from ..page import HEAVY, Page, lineup_slug
+from ..page import HEAVY, Page, event_data, lineup_slug
 from ..store import Lineup
 from ..uploads import data_url_bytes, read_picture, upload_payload
 
@@ -68,7 +68,7 @@ def build(page: Page) -> None:
         return encode(lineup, read_picture(upload_payload(payload)), "your upload")
 
     page.announce("yours", sketch.submit(page.event_handler(lambda lineup, event: encode_drawing(
-        lineup, (event._data or {}).get("png"))), page.lineup_inputs, outputs, api_visibility="private", **HEAVY))
+        lineup, event_data(event).get("png"))), page.lineup_inputs, outputs, api_visibility="private", **HEAVY))
     page.announce("yours", drawing_api.click(page.handler(encode_drawing), [*page.lineup_inputs, drawing_data],
                                              outputs, api_name="encode_drawing", **HEAVY))
     page.announce("yours", upload.upload(page.handler(encode_upload),

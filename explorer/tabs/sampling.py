@@ -22,7 +22,7 @@ def build(page: Page) -> None:
     with gr.Row(equal_height=True):
         gr.Markdown(LOOK, elem_classes="look")
         grid_size = gr.Slider(2, 16, value=8, step=1, label="grid n × n", min_width=180, scale=0)
-        seed = components.number_box(0, label="seed", min_width=100, scale=0)
+        seed = components.number_box(0, label="seed", min_width=100, scale=0, elem_id="le-seed")
         resample = gr.Button("New seed", scale=0, min_width=110)
     samples = components.picture("Samples", elem_id="le-samples", elem_classes=["pixelated", "le-main"])
     with gr.Group(visible=False) as manifold_group:

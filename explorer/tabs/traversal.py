@@ -25,7 +25,7 @@ import numpy as np
 from .. import components, panels
 from ..images import gif_bytes, hstack, png_bytes, titled
 from ..inputs import InputError, real_number, whole_number
-from ..page import EXPORT, Page, lineup_slug
+from ..page import EXPORT, Page, event_data, lineup_slug
 from ..plots import kl_bars
 from ..store import Lineup
 
@@ -135,7 +135,7 @@ def build(page: Page) -> None:
 
     def settle(lineup: Lineup, event: gr.EventData) -> dict:
         """The page's request for the exact frame: {offsets, start} of its current spec."""
-        data = event._data or {}
+        data = event_data(event)
         start = data.get("start")
         if start is not None:
             start = whole_number(start, 0, lineup.n_images - 1, "image index")
