@@ -6,58 +6,33 @@ tab go to $LATENT_EXPLORER_SCREENSHOTS (docs/screenshots for the README) or a te
 
 from __future__ import annotations
 
-import base64
 import io
-import shutil
-import tempfile
-import time
-from contextlib import contextmanager
-from pathlib import Path
 
 import numpy as np
 import pytest
+from browser import (
+    LIVE,
+    MAPS,
+    MNIST,
+    choose_dataset,
+    choose_k,
+    content_key,
+    drag_slider,
+    local_context,
+    next_frames,
+    open_page,
+    pictures_loaded,
+    pixels,
+    pixels_from_page,
+    src,
+    tab,
+    wait_for_maps,
+    wait_for_src,
+)
 from PIL import Image
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from explorer.panels import MAX_AXES
-
-CHROMIUM = "/usr/lib/chromium/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-MNIST = ["mnist-pca-z2", "mnist-ae-z2", "mnist-vae-z2"]
-MAPS = "document.querySelector('#le-maps .le-maps').leMaps"
-LIVE = "document.querySelector('#le-live .le-live').leLive"
-
-
-def require_chromium() -> None:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (`bash scripts/test` does)")
-
-
-@contextmanager
-def local_context():
-    """A Chromium context at 1280x720 (a profile of its own) that may reach only 127.0.0.1: any other
-    request is refused, and fails the test when the context closes."""
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    profile = tempfile.mkdtemp(prefix="chromium-")
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, args=ARGS, viewport={"width": 1280, "height": 720})
-        outside = []
-
-        def only_local(route):
-            if route.request.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")):
-                return route.continue_()
-            outside.append(route.request.url)
-            return route.abort()
-
-        context.route("**/*", only_local)
-        yield context
-        context.close()
-        assert not outside, f"the page tried to reach the network: {outside[:5]}"
-    shutil.rmtree(profile, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -66,81 +41,11 @@ def browser_context(live_app):
         yield context
 
 
-def open_page(context, url: str):
-    page = context.new_page()
-    page.console_messages_seen = []
-    page.on("console", lambda m: page.console_messages_seen.append(m.text))
-    page.goto(url)
-    wait_for_maps(page, "mnist/2/")
-    return page
-
-
 @pytest.fixture(scope="module")
 def page(browser_context, live_app):
     page = open_page(browser_context, live_app)
     yield page
     page.close()
-
-
-def wait_for_maps(page, key_prefix: str, timeout: float = 30_000):
-    """Until the maps of a lineup whose key starts with ``key_prefix`` are drawn."""
-    drawn = "document.querySelector('#le-maps .le-maps')?.dataset.drawn || ''"
-    page.wait_for_function(f"({drawn}).startsWith('{key_prefix}')", timeout=timeout)
-
-
-def choose_dataset(page, name: str):
-    page.locator("#le-dataset input").click()
-    page.get_by_role("option", name=name, exact=True).click()
-
-
-def choose_k(page, k: int):
-    page.locator("#le-k label", has_text=str(k)).click()
-
-
-def tab(page, name: str):
-    page.get_by_role("tab", name=name).click()
-
-
-def _src(page, selector: str) -> str | None:
-    return page.evaluate(f"() => document.querySelector('{selector} img')?.getAttribute('src') ?? null")
-
-
-def _pixels_from_page(page, src: str) -> np.ndarray:
-    if src.startswith("data:"):
-        data = base64.b64decode(src.split(",", 1)[1])
-    else:
-        data = page.request.get(src if src.startswith("http") else page.url.rstrip("/") + "/" + src.lstrip("/")).body()
-    with Image.open(io.BytesIO(data)) as image:
-        return np.asarray(image.convert("RGB"))
-
-
-def _pixels(path) -> np.ndarray:
-    with Image.open(path) as image:
-        return np.asarray(image.convert("RGB"))
-
-
-def _settle(page, selector: str, quiet: float = 1.0, timeout: float = 20) -> str:
-    """The picture's src once it has stopped changing for ``quiet`` seconds."""
-    src, since, deadline = _src(page, selector), time.time(), time.time() + timeout
-    while time.time() < deadline:
-        time.sleep(0.1)
-        now = _src(page, selector)
-        if now != src:
-            src, since = now, time.time()
-        elif src and time.time() - since >= quiet:
-            return src
-    raise AssertionError(f"{selector} kept changing or stayed empty")
-
-
-def drag_slider(page, axis: int, fractions):
-    box = page.locator(f"#le-axis-{axis} input[type=range]").bounding_box()
-    y = box["y"] + box["height"] / 2
-    page.mouse.move(box["x"] + box["width"] / 2, y)
-    page.mouse.down()
-    for f in fractions:
-        page.mouse.move(box["x"] + box["width"] * f, y)
-        time.sleep(0.03)
-    page.mouse.up()
 
 
 def test_click_a_point_rings_it_in_every_map_above_the_points(page, client, shots):
@@ -164,7 +69,8 @@ def test_click_a_point_rings_it_in_every_map_above_the_points(page, client, shot
     marks = page.evaluate(f"{MAPS}.marks()")
     assert [len(m["selected"]) for m in marks] == [1, 1, 1]  # the same image ringed in all three maps
     page.mouse.move(5, 5)  # hover label and preview out of the way
-    time.sleep(0.5)
+    page.wait_for_selector("#le-preview", state="hidden", timeout=5000)
+    next_frames(page)
     # The ring's black outline is visible on screen around the point (not hidden under the points).
     shot = np.asarray(Image.open(io.BytesIO(page.screenshot())).convert("L")).astype(int)
     Image.fromarray(shot[int(y) - 40:int(y) + 40, int(x) - 40:int(x) + 40].astype(np.uint8)).resize((320, 320)).save(
@@ -173,8 +79,8 @@ def test_click_a_point_rings_it_in_every_map_above_the_points(page, client, shot
     ring = np.abs(np.hypot(xx - x, yy - y) - 13) < 2.5
     assert (shot[ring] < 60).mean() > 0.6, "the selection ring is hidden under the points"
     expected = client.predict("mnist", 2, MNIST, index, api_name="/select")
-    src = _settle(page, "#le-selection")
-    assert np.array_equal(_pixels_from_page(page, src), _pixels(expected))
+    shown = wait_for_src(page, "#le-selection", contains=content_key(expected))
+    assert np.array_equal(pixels_from_page(page, shown), pixels(expected))
     page.screenshot(path=str(shots / "latent-map-selected.png"))
 
 
@@ -185,19 +91,16 @@ def test_clicking_empty_space_marks_it_and_decodes_it(page, client):
       const px = box.width * 0.95, py = box.height * 0.05;
       return {x: box.left + px, y: box.top + py, zx: div._fullLayout.xaxis.p2d(px), zy: div._fullLayout.yaxis.p2d(py)};
     }""")
-    before = _src(page, "#le-here")
+    before = src(page, "#le-here")
     assert before, "'What lives here?' starts with a hint, not empty"
     page.mouse.click(corner["x"], corner["y"])
     page.wait_for_function(f"{MAPS}.marks()[2]['clicked spot'].length === 1", timeout=5000)
-    deadline = time.time() + 10
-    while _src(page, "#le-here") == before and time.time() < deadline:
-        time.sleep(0.1)
-    src = _settle(page, "#le-here")
     spot = page.evaluate(f"{MAPS}.spot()")
     assert spot["model"] == "mnist-vae-z2"
     assert spot["x"] == pytest.approx(corner["zx"], abs=0.05) and spot["y"] == pytest.approx(corner["zy"], abs=0.05)
     expected = client.predict("mnist", 2, MNIST, spot["model"], spot["x"], spot["y"], api_name="/decode_at")
-    assert np.array_equal(_pixels_from_page(page, src), _pixels(expected))
+    shown = wait_for_src(page, "#le-here", contains=content_key(expected))
+    assert np.array_equal(pixels_from_page(page, shown), pixels(expected))
 
 
 def test_dragging_a_slider_ends_on_the_servers_exact_picture(page, client, shots):
@@ -215,7 +118,7 @@ def test_dragging_a_slider_ends_on_the_servers_exact_picture(page, client, shots
                                             api_name="/traverse"))
     for name in MNIST:
         src = page.evaluate(f"document.querySelector('#le-live figure[data-model=\"{name}\"] img').src")
-        assert np.array_equal(_pixels_from_page(page, src)[..., 0], expected[name]), name
+        assert np.array_equal(pixels_from_page(page, src)[..., 0], expected[name]), name
     # During the drag the page decoded every model itself, at most 2 grey levels from the server.
     assert page.evaluate(f"{LIVE}.state.frames") - frames_before >= 3 * 10
     local = page.evaluate(f"Array.from({LIVE}.state.last['mnist-vae-z2'].pixels)")
@@ -244,7 +147,9 @@ def test_reset_brings_back_the_start_pictures(page):
     figures = "[...document.querySelectorAll('#le-live figure img')].map(i => i.src)"
     page.get_by_role("button", name="Reset sliders to 0").click()
     page.wait_for_function("document.querySelector('#le-axis-0 input[type=range]').value === '0'", timeout=10_000)
-    time.sleep(1.5)
+    page.wait_for_function(f"{LIVE}.state.spec && [...document.querySelectorAll('#le-live figure')].every(f => "
+                           "f.querySelector('canvas').hidden && f.querySelector('img').complete && "
+                           "f.querySelector('img').naturalWidth)", timeout=10_000)  # the server's start frame
     start = page.evaluate(figures)
     drag_slider(page, 0, [0.5 - 0.03 * s for s in range(1, 12)])
     page.wait_for_function(f"JSON.stringify({figures}) !== JSON.stringify({start!r})", timeout=10_000)
@@ -267,7 +172,8 @@ def test_no_mnist_frame_shows_during_a_faces_drag(page):
                            timeout=10_000)
     page.evaluate(SAMPLE_LIVE)
     drag_slider(page, 0, [0.5 - 0.03 * s for s in range(1, 14)])
-    time.sleep(1.5)
+    page.wait_for_function("[...document.querySelectorAll('#le-live canvas')].every(c => c.hidden)", timeout=10_000)
+    next_frames(page, 10)  # the server's last frame drawn and sampled
     page.evaluate("window.__leSampling = false")
     seen = set(page.evaluate("window.__leSeen"))
     assert seen == {"64x64"}, f"frames of another dataset showed: {seen}"
@@ -280,9 +186,8 @@ def test_maps_fill_their_boxes_after_a_change_made_on_another_tab(page):
     choose_dataset(page, "mnist")
     wait_for_maps(page, "mnist/2/")  # drawn in the hidden tab; k chosen after the dataset's reply set it
     choose_k(page, 16)
-    time.sleep(2)
+    wait_for_maps(page, "mnist/16/")  # drawn in the hidden tab
     tab(page, "Latent map")
-    wait_for_maps(page, "mnist/16/")
     widths = """() => [...document.querySelectorAll('#le-maps .le-map')]
       .map(d => [d.clientWidth, d.querySelector('.main-svg').getBoundingClientRect().width])"""
     try:  # laid out again once the tab shows (asynchronously); before the fix they stayed clipped
@@ -337,7 +242,7 @@ def test_draw_a_digit_without_picking_a_tool_and_find_it_in_the_maps(page, shots
     tab(page, "Reconstruction")
     canvas = page.locator("#le-sketch canvas.le-paper")
     canvas.wait_for()
-    time.sleep(0.5)
+    next_frames(page)
     box = canvas.bounding_box()
     cx, cy, size = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, box["height"] * 0.35
     page.mouse.move(cx - size * 0.2, cy - size)  # a "7": top bar, then the diagonal stroke
@@ -347,12 +252,9 @@ def test_draw_a_digit_without_picking_a_tool_and_find_it_in_the_maps(page, shots
     for t in np.linspace(0, 1, 16):
         page.mouse.move(cx + size * 0.7 - t * size * 0.8, cy - size + t * 2 * size)
     page.mouse.up()
-    before = _src(page, "#le-yours")
+    before = src(page, "#le-yours")
     page.get_by_role("button", name="Encode my drawing").click()
-    deadline = time.time() + 15
-    while _src(page, "#le-yours") == before and time.time() < deadline:
-        time.sleep(0.1)
-    assert _src(page, "#le-yours") != before, "the drawing was not encoded"
+    wait_for_src(page, "#le-yours", other_than=before)  # the drawing, encoded
     page.screenshot(path=str(shots / "reconstruction.png"))
     tab(page, "Latent map")
     page.wait_for_function(f"{MAPS}.marks().every(m => m['your image'].length === 1)", timeout=10_000)
@@ -362,14 +264,11 @@ def test_k16_click_on_empty_space_explains_itself_and_hides_the_manifold(page):
     tab(page, "Latent map")
     choose_k(page, 16)
     wait_for_maps(page, "mnist/16/")
-    before = _src(page, "#le-here")
+    before = src(page, "#le-here")
     div = page.locator("#le-maps .le-map").nth(2).locator(".nsewdrag")
     box = div.bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.97, box["y"] + box["height"] * 0.03)
-    deadline = time.time() + 10
-    while _src(page, "#le-here") == before and time.time() < deadline:
-        time.sleep(0.1)
-    assert _src(page, "#le-here") != before, "a click on a k = 16 map said nothing"
+    wait_for_src(page, "#le-here", other_than=before)  # a click on a k = 16 map says what it is
     tab(page, "Sampling")
     page.wait_for_function("!document.querySelector('#le-manifolds')?.offsetParent", timeout=15_000)
 
@@ -389,7 +288,7 @@ def test_every_tab_shows_its_main_pictures_without_scrolling(browser_context, li
         page.wait_for_function(f"(() => {{ const e = document.querySelector('{selector}'); "
                                "return e && e.getBoundingClientRect().height > 50 && "
                                "(e.tagName !== 'IMG' || e.naturalWidth > 0); })()", timeout=20_000)
-        time.sleep(0.8)
+        pictures_loaded(page)
         bottom = page.evaluate(f"document.querySelector('{selector}').getBoundingClientRect().bottom")
         assert bottom <= size[1] + 1, f"{name}: the main picture ends at {bottom:.0f} px, below the window"
         slug = name.lower().replace(" ", "-")
@@ -403,24 +302,22 @@ def test_upload_a_pdf_then_a_white_digit_on_transparency(page, shots, tmp_path):
     choose_dataset(page, "mnist")
     wait_for_maps(page, "mnist/2/")
     tab(page, "Reconstruction")
-    _settle(page, "#le-reconstruction")  # the lineup's refresh is over (it clears "your image")
-    before = _src(page, "#le-yours")
+    wait_for_src(page, "#le-reconstruction", contains="mnist-k2")  # the lineup's refresh is over
+    page.wait_for_function("!document.querySelector('#le-yours img')?.getAttribute('src')")  # it clears "yours"
+    before = src(page, "#le-yours")
     (tmp_path / "notes.png").write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
     page.locator("#le-upload input[type=file]").set_input_files(str(tmp_path / "notes.png"))
     page.locator(".toast-body", has_text="not a picture this app reads").wait_for(timeout=15_000)
     page.screenshot(path=str(shots / "upload-pdf-1280x720.png"))
-    assert _src(page, "#le-yours") == before
+    assert src(page, "#le-yours") == before
     page.get_by_role("button", name="Remove Image").click()
     digit = np.zeros((200, 200, 4), np.uint8)
     digit[40:160, 90:110] = 255  # a white "1", everything else transparent
     Image.fromarray(digit).save(tmp_path / "one.png")
     page.locator("#le-upload input[type=file]").set_input_files(str(tmp_path / "one.png"))
-    deadline = time.time() + 20
-    while _src(page, "#le-yours") == before and time.time() < deadline:
-        time.sleep(0.1)
-    assert _src(page, "#le-yours") != before, "the upload was not encoded"
+    shown = wait_for_src(page, "#le-yours", other_than=before)  # the upload, encoded
     page.screenshot(path=str(shots / "upload-transparent-1280x720.png"))
-    yours = _pixels_from_page(page, _src(page, "#le-yours"))
+    yours = pixels_from_page(page, shown)
     assert yours.mean() < 128  # white ink on black, as MNIST: not a blank white square
     tab(page, "Latent map")
     page.wait_for_function(f"{MAPS}.marks().every(m => m['your image'].length === 1)", timeout=10_000)

@@ -7,11 +7,10 @@ go to $LATENT_EXPLORER_SCREENSHOTS (docs/screenshots for the README) or a tempor
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
-from test_browser import MAPS, local_context, wait_for_maps
+from browser import MAPS, local_context, pictures_loaded, wait_for_maps
 
 REPO = Path(__file__).resolve().parents[1]
 COMMITTED = "mnist-grid"
@@ -65,9 +64,9 @@ def test_the_committed_sweep_is_shown_at_once(page, shots):
     assert page.input_value("#le-sweep-shown input") == COMMITTED
     assert page.evaluate(STATUS).startswith("7 β × 5 k = 35 models, 20 epochs on 60,000 mnist images")
     assert "CPU grid" in page.locator("#le-compare-controls").inner_text()  # what the CPU default shrinks
-    grid = page.locator("#le-sweep-grid .le-sg-grid").bounding_box()
-    assert grid["y"] + grid["height"] <= 720 + 2, "the grid does not fit a 1280x720 screen"
-    time.sleep(0.5)
+    bottom = "document.querySelector('#le-sweep-grid .le-sg-grid').getBoundingClientRect().bottom"
+    page.wait_for_function(f"{bottom} <= innerHeight + 2", timeout=10_000)  # fitted to the screen once shown
+    pictures_loaded(page)
     page.screenshot(path=str(shots / "compare-1280x720.png"))
 
 
@@ -78,7 +77,7 @@ def test_a_sweep_trains_live_and_a_dot_opens_its_model_in_the_latent_map(page, c
     epochs = page.locator("#le-sweep-epochs input[type=number]")
     epochs.fill("2")
     epochs.press("Enter")
-    time.sleep(0.5)
+    page.wait_for_function("document.querySelector('#le-sweep-epochs input[type=range]').value === '2'")
     page.evaluate("() => { window.leTrainAt = performance.now(); document.querySelector('#le-sweep-train').click(); }")
     # Live: the curves get their first points while the sweep still trains.
     page.wait_for_function(f"{CURVES}?.layout?.meta?.sweep === 'mnist-run1' && {CURVES}.data.some(t => t.x.length)",
@@ -96,11 +95,12 @@ def test_a_sweep_trains_live_and_a_dot_opens_its_model_in_the_latent_map(page, c
     names = ["mnist-run1-b1-z2", "mnist-run1-b4-z2"]
     page.wait_for_function("document.querySelectorAll('#le-sweep-grid [data-model^=\"mnist-run1\"]').length === 2")
     assert _cells(page) == names
-    assert (root / "sweeps" / "mnist-run1" / "sweep.json").exists()
-    assert not list((root / "sweeps").glob(".*"))  # no hidden training folder left
+    assert (root / "page-sweeps" / "mnist-run1" / "sweep.json").exists()
+    assert not list((root / "page-sweeps").glob(".*"))  # no hidden training folder left
     page.get_by_role("tab", name="Rate–distortion").click()
     page.wait_for_function(f"{PLANE}?.data?.some(t => (t.customdata || []).includes('{names[1]}'))", timeout=10_000)
-    time.sleep(0.5)
+    page.wait_for_function(f"{PLANE}._fullLayout && Math.abs({PLANE}._fullLayout.width - {PLANE}.clientWidth) <= 1",
+                           timeout=10_000)  # laid out in its box
     x, y = page.evaluate(f"""() => {{
       const gd = {PLANE}, layout = gd._fullLayout, box = gd.getBoundingClientRect();
       const trace = gd.data.find(t => (t.customdata || []).includes('{names[1]}'));
@@ -128,8 +128,8 @@ def test_the_finished_comparison_at_1920x1080(page, shots):
     page.locator("#le-sweep-shown input").click()
     page.get_by_role("option", name=COMMITTED, exact=True).click()
     page.wait_for_function(f"document.querySelector('#le-sweep-grid .le-sg')?.dataset.sweep === '{COMMITTED}'")
-    grid = page.locator("#le-sweep-grid .le-sg-grid").bounding_box()
-    assert grid["y"] + grid["height"] <= 1080 + 2
-    time.sleep(0.5)
+    page.wait_for_function("document.querySelector('#le-sweep-grid .le-sg-grid').getBoundingClientRect().bottom "
+                           "<= innerHeight + 2", timeout=10_000)
+    pictures_loaded(page)
     page.screenshot(path=str(shots / "compare-1920x1080.png"))
     page.set_viewport_size({"width": 1280, "height": 720})

@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from test_browser import ARGS, CHROMIUM, MAPS, require_chromium, wait_for_maps
+from browser import ARGS, CHROMIUM, MAPS, next_frames, require_chromium, wait_for_maps
 
 from explorer.lessons import read_lesson
 
@@ -75,7 +75,11 @@ def test_the_lesson_walked_end_to_end_sets_each_steps_page(browser, live_app, sh
             wait_for_maps(page, f"{state['dataset']}/{state['k']}/")
             page.wait_for_function(f"document.querySelector('[role=tab][aria-selected=true]').textContent.trim() "
                                    f"=== {TAB_TITLES[state['tab']]!r}", timeout=20_000)
-            time.sleep(0.5)
+            models = ",".join(sorted(state["models"]))
+            page.wait_for_function(f"{MAPS}.models().slice().sort().join() === {models!r} && "
+                                   f"document.querySelectorAll('#le-models .token').length === {len(state['models'])}",
+                                   timeout=20_000)
+            next_frames(page)
             shown = header(page)
             assert shown["dataset"] == state["dataset"] and shown["k"] == state["k"]
             assert len(shown["models"]) == len(state["models"])
