@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from training.sweep import SweepCancelled, SweepConfig
 
 from .inputs import InputError
-from .sweeps import over_budget, staging_folder
+from .sweeps import over_budget, remember_name, staging_folder
 
 log = logging.getLogger(__name__)
 REPORT_SECONDS = 0.3   # how often the training thread reports running losses (the first point comes after this)
@@ -288,6 +288,7 @@ def sweep_runner(store, data_dir, threads: int | None = None, report_seconds: fl
         _share_the_machine(threads or training_threads())
         name = job.config.sweep_name
         folder = store.page_sweeps_folder
+        remember_name(folder, name)
         with staging_folder(folder, name) as staging:
             train_sweep(job.config, staging, data_dir, download=False, progress=job.record, cancel=job.cancel_event,
                         report_seconds=report_seconds)

@@ -296,13 +296,29 @@ def sweep_config(dataset: str, betas: list[float], latent_dims: list[int], epoch
                        weight_dtype="float16")
 
 
+USED_NAMES = ".used-names"  # in the page's sweeps folder: every name given, so a removed sweep's is never reused
+
+
 def free_name(folder: Path, dataset: str, taken: set[str]) -> str:
-    """A sweep name for the app's next sweep of ``dataset``, neither a folder in ``folder`` nor in ``taken``:
+    """A sweep name for the app's next sweep of ``dataset``, never given before in ``folder`` (a link to a model of
+    a sweep removed for the disk budget must not open another model under its name), nor in ``taken``:
     mnist-run1, mnist-run2, ..."""
+    try:
+        used = set((folder / USED_NAMES).read_text().split())
+    except OSError:
+        used = set()
     n = 1
-    while (name := f"{dataset}-run{n}") in taken or (folder / name).exists() or (folder / f".{name}{STAGING}").exists():
+    while ((name := f"{dataset}-run{n}") in taken or name in used or (folder / name).exists()
+           or (folder / f".{name}{STAGING}").exists()):
         n += 1
     return name
+
+
+def remember_name(folder: Path, name: str) -> None:
+    """Add ``name`` to the names given in ``folder`` (see :func:`free_name`)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / USED_NAMES).open("a") as names:
+        names.write(f"{name}\n")
 
 
 def trainable_datasets(known: list[str], data_dir) -> list[str]:

@@ -19,6 +19,7 @@ from explorer.sweeps import (
     free_name,
     limits_for,
     read_sweep,
+    remember_name,
     remove_stale_staging,
     staging_folder,
     sweep_config,
@@ -224,7 +225,7 @@ def test_a_real_job_trains_saves_and_adds_its_sweep_and_a_cancel_writes_nothing(
     assert snap["curves"]["live-b1-z2"]["recon"] and snap["tests"]["live-b1-z2"]["epoch"] == [1]
     assert "live" in store.sweeps and store.entries["live-b1-z2"].sweep == "live" and store.made_in_page("live")
     assert sorted(p.name for p in (root / "sweeps").iterdir()) == before
-    assert [p.name for p in made.iterdir()] == ["live"]
+    assert sorted(p.name for p in made.iterdir()) == [".used-names", "live"]
 
     stopped = []
 
@@ -242,7 +243,7 @@ def test_a_real_job_trains_saves_and_adds_its_sweep_and_a_cancel_writes_nothing(
                                    **TINY), "alice", cancel_after_epoch_1)
     _until(lambda: not job.active, timeout=120)
     assert job.state == CANCELLED and "nothing was written" in job.message and stopped
-    assert [p.name for p in made.iterdir()] == ["live"]  # no folder, hidden or not
+    assert sorted(p.name for p in made.iterdir()) == [".used-names", "live"]  # no folder, hidden or not
     assert "stopped" not in store.sweeps and not any(n.startswith("stopped") for n in store.entries)
 
 
@@ -311,8 +312,12 @@ def test_the_pages_sweeps_are_kept_within_their_disk_budget_and_the_committed_on
         _until(lambda job=job: not job.active, timeout=120)
         assert job.state == DONE, job.message
     made = root / "page-sweeps"
-    assert [p.name for p in made.iterdir()] == ["new"]  # over budget: the oldest went, the newest stays
+    assert [p.name for p in made.iterdir() if not p.name.startswith(".")] == ["new"]  # over budget: the oldest went, the newest stays
     assert "old" not in store.sweeps and not any(n.startswith("old-") for n in store.entries)
+    assert free_name(made, "mnist", set()) == "mnist-run1"
+    for name in ("mnist-run1", "mnist-run2"):  # given once, never again: a link to a removed sweep's model
+        remember_name(made, name)              # must not open another model under its name
+    assert free_name(made, "mnist", set()) == "mnist-run3"
     assert (root / "sweeps" / "tiny" / "sweep.json").exists() and "tiny" in store.sweeps
     # The Compare tab opens on the committed sweep, not on the newest one someone made.
     from explorer.tabs.compare import _default_sweep
