@@ -130,3 +130,12 @@ def test_quoted_text_is_shown_as_itself_and_only_emphasis_is_kept():
     html = emphasis(f"**Predict:** where?\n\n*new* digits {hostile}")
     assert html.startswith("<p><b>Predict:</b> where?</p><p><i>new</i> digits &lt;form")
     assert "<form" not in html and "<img" not in html and "<a" not in html
+
+
+def test_an_upload_named_with_a_leading_dot_gets_the_apps_message(client, tmp_path):
+    from gradio_client import handle_file
+
+    (tmp_path / ".hidden.png").write_bytes(PNG)
+    with pytest.raises(Exception) as refused:  # noqa: PT011 -- gradio_client raises its own AppError
+        client.predict("mnist", 2, MNIST, handle_file(str(tmp_path / ".hidden.png")), api_name="/encode_upload")
+    assert "file name starts with a dot" in str(refused.value) and "Dotfiles" not in str(refused.value)
