@@ -29,16 +29,16 @@ UPLOADS_KEPT_S, CLEANED_EVERY_S = 900, 300  # uploads are read once, when they a
 def create_app(checkpoints: str | Path = ROOT / "checkpoints", data_dir=None, device: str = "cpu",
                browser_decoding: bool = True, limits=None):
     """Load the zoo and build the page; returns (demo, launch kwargs for head/css/static files and the
-    server's front door, :mod:`explorer.guard`). ``limits``: :class:`explorer.sharing.SharingLimits`."""
+    server's front door, :mod:`explorer.page.guard`). ``limits``: :class:`explorer.core.sharing.SharingLimits`."""
     import gradio as gr
     from starlette.middleware import Middleware
 
-    from explorer.components import link_script, static_paths
-    from explorer.guard import Guard
-    from explorer.sharing import SharingLimits
-    from explorer.store import Store
-    from explorer.ui import CSS, build_app
-    from explorer.uploads import MAX_BYTES
+    from explorer.core.sharing import SharingLimits
+    from explorer.core.store import Store
+    from explorer.core.uploads import MAX_BYTES
+    from explorer.page.app import CSS, build_app
+    from explorer.page.components import page_script, static_paths
+    from explorer.page.guard import Guard
 
     limits = limits or SharingLimits()
 
@@ -58,7 +58,7 @@ def create_app(checkpoints: str | Path = ROOT / "checkpoints", data_dir=None, de
         print(f"warning: lesson skipped: {reason}", file=sys.stderr)
     theme = gr.themes.Soft(text_size="md", spacing_size="sm", font=["DejaVu Sans", "system-ui", "sans-serif"])
     # run_history=False: the browser would otherwise store (and clone) every call, ~7 ms per slider step.
-    return demo, {"css": CSS, "js": link_script(), "theme": theme, "run_history": False,
+    return demo, {"css": CSS, "js": page_script(), "theme": theme, "run_history": False,
                   "allowed_paths": [str(cache_dir)],
                   "max_file_size": MAX_BYTES,
                   "app_kwargs": {"middleware": [Middleware(Guard, limits=limits, max_bytes=MAX_BYTES,
@@ -102,7 +102,7 @@ def _positive(text: str) -> int:
 
 
 def _sharing_defaults():
-    from explorer.sharing import SharingLimits  # light: no torch, no gradio
+    from explorer.core.sharing import SharingLimits  # light: no torch, no gradio
 
     return SharingLimits()
 
@@ -156,7 +156,7 @@ def main(argv: list[str] | None = None) -> None:
                          help="a password (8+ characters) that lets a teacher cancel anyone's sweep from any "
                               "machine (default: $LATENT_EXPLORER_ADMIN_TOKEN; the app's own machine needs none)")
     args = parser.parse_args(argv)
-    from explorer.sharing import SharingLimits
+    from explorer.core.sharing import SharingLimits
 
     try:
         limits = SharingLimits(args.clients_per_address, args.jobs_per_client, args.jobs_waiting,
@@ -191,7 +191,7 @@ def main(argv: list[str] | None = None) -> None:
 def clean_uploads() -> None:
     """Every few minutes, remove uploads older than ``UPLOADS_KEPT_S`` from Gradio's folder (also those
     left by an earlier run that was killed), so a classroom's uploads never pile up."""
-    from explorer.files import remove_older_than
+    from explorer.page.files import remove_older_than
 
     while True:
         remove_older_than(Path(os.environ["GRADIO_TEMP_DIR"]), UPLOADS_KEPT_S)

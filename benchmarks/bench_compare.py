@@ -118,7 +118,7 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     import app
-    from explorer.jobs import training_threads
+    from explorer.core.jobs import training_threads
 
     root = Path(tempfile.mkdtemp(prefix="bench-compare-"))
     for folder in (REPO / "checkpoints").iterdir():

@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench_app import ARGS, CHROMIUM, ROOT, free_port, summary  # noqa: E402
 
-from explorer.lessons import read_lesson  # noqa: E402
+from explorer.core.lessons import read_lesson  # noqa: E402
 
 LAYERS = {"prior N(0, I)": "prior 1σ, 2σ", "the sampling grid": "sampling grid", "prior holes": "prior holes",
           "decoder nonsense": "decoder quality"}

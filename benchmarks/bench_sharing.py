@@ -166,7 +166,8 @@ def disk_budget(url: str, root: Path, process) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", default=os.environ.get("LATENT_EXPLORER_DATA", str(ROOT.parent / "shared" / "data")))
+    parser.add_argument("--data-dir",
+                        default=os.environ.get("LATENT_EXPLORER_DATA", str(ROOT.parent / "shared" / "data")))
     args = parser.parse_args()
     results = {"machine": f"{os.cpu_count()} cores", "startup": startup(args.data_dir)}
     print(json.dumps(results["startup"], indent=1), flush=True)

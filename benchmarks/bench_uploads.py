@@ -1,7 +1,7 @@
 """Peak memory of reading one upload, for the largest pictures the app accepts and for ones it refuses.
 
 Each file is made here, then read in a fresh process exactly as the upload handler reads it
-(explorer.uploads.read_picture, then images.prepare_upload into a 28x28 digit and a 64x64 face); the
+(explorer.core.uploads.read_picture, then images.prepare_upload into a 28x28 digit and a 64x64 face); the
 peak resident memory of that process (VmHWM) is compared with its peak before the read.
 
     python benchmarks/bench_uploads.py
@@ -29,8 +29,8 @@ READ = """
 import sys, time
 from pathlib import Path
 sys.path.insert(0, {root!r})
-from explorer.images import ImageInputError, prepare_upload
-from explorer.uploads import read_picture
+from explorer.views.images import ImageInputError, prepare_upload
+from explorer.core.uploads import read_picture
 
 def peak():
     status = dict(l.split(":", 1) for l in Path("/proc/self/status").read_text().splitlines())

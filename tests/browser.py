@@ -110,7 +110,7 @@ def wait_for_src(page, selector: str, contains: str | None = None, other_than: s
 
 def content_key(path: str) -> str:
     """What names the picture in file ``path`` (one the API returned, say) among the app's downloads, which are
-    stored by content: its folder ``pictures/<sha1[:16]>/`` (explorer.assets.Assets.download)."""
+    stored by content: its folder ``pictures/<sha1[:16]>/`` (explorer.page.assets.Assets.download)."""
     return hashlib.sha1(Path(path).read_bytes()).hexdigest()[:16]
 
 

@@ -58,7 +58,7 @@ def tiny_zoo(tmp_path_factory, data_dir):
 @pytest.fixture
 def store(tiny_zoo, data_dir):
     """The tiny zoo loaded as the app loads it (real test images from the data folder)."""
-    from explorer.store import Store
+    from explorer.core.store import Store
 
     return Store.load(tiny_zoo, data_dir)
 
@@ -66,7 +66,7 @@ def store(tiny_zoo, data_dir):
 @pytest.fixture
 def assets(tmp_path):
     """The page's static files, written under a fresh folder."""
-    from explorer.assets import Assets
+    from explorer.page.assets import Assets
 
     return Assets(tmp_path / "assets")
 

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from explorer import panels
-from explorer.images import prepare_upload, to_uint8
-from explorer.panels import MAX_AXES
+from explorer.views import panels
+from explorer.views.images import prepare_upload, to_uint8
+from explorer.views.panels import MAX_AXES
 
 REPO = Path(__file__).resolve().parents[1]
 NAMES = ["mnist-pca-z2", "mnist-ae-z2", "mnist-vae-z2"]
@@ -48,7 +48,7 @@ def live_pictures(value: dict) -> dict[str, np.ndarray]:
 @pytest.fixture(scope="module")
 def zoo(data_dir):
     """The committed checkpoints loaded here too, to say what the app's pictures must be."""
-    from explorer.store import Store
+    from explorer.core.store import Store
 
     return Store.load(REPO / "checkpoints", data_dir)
 

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from explorer.panels import MAX_AXES
+from explorer.core.entries import MAX_AXES
 
 REPO = Path(__file__).resolve().parents[1]
 MNIST = ["mnist-pca-z2", "mnist-ae-z2", "mnist-vae-z2"]

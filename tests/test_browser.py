@@ -32,7 +32,7 @@ from browser import (
 from PIL import Image
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from explorer.panels import MAX_AXES
+from explorer.core.entries import MAX_AXES
 
 
 @pytest.fixture(scope="module")
@@ -329,7 +329,7 @@ def test_map_layers_toggle_and_a_vae_point_shows_its_posterior(page, shots):
     tab(page, "Latent map")
     choose_dataset(page, "mnist")
     wait_for_maps(page, "mnist/2/")
-    page.wait_for_function(f"{MAPS}.layers().every(l => l.join() === 'prior 1σ, 2σ,sampling grid')", timeout=20_000)
+    page.wait_for_function(f"{MAPS}.layers().every(l => l.join() === 'prior,samples')", timeout=20_000)
     page.wait_for_selector(".toast-body", state="detached", timeout=20_000)  # earlier tests' messages gone
     before = page.evaluate(f"{MAPS}.samplesOf('mnist-ae-z2')")
     assert len(before) == 64  # the 8 x 8 sampling grid drawn at load, where its codes land
@@ -337,10 +337,11 @@ def test_map_layers_toggle_and_a_vae_point_shows_its_posterior(page, shots):
     page.get_by_role("button", name="New seed").click()
     page.wait_for_function(f"{MAPS}.samplesOf('mnist-ae-z2').join() !== {before!r}.join()", timeout=20_000)
     tab(page, "Latent map")
-    for text, name in (("prior holes", "prior holes"), ("decoder nonsense", "decoder quality")):
+    for text, name in (("prior holes", "holes"), ("decoder nonsense", "quality")):
         page.locator("#le-layers label", has_text=text).click()
         page.wait_for_function(f"{MAPS}.layers().every(l => l.includes('{name}'))", timeout=30_000)
-        page.screenshot(path=str(shots / f"layer-{name.replace(' ', '-')}-1280x720.png"))
+        shot = {"holes": "prior-holes", "quality": "decoder-quality"}[name]
+        page.screenshot(path=str(shots / f"layer-{shot}-1280x720.png"))
         page.locator("#le-layers label", has_text=text).click()
         page.wait_for_function(f"{MAPS}.layers().every(l => !l.includes('{name}'))", timeout=30_000)
     x, y = page.evaluate(f"{MAPS}.pointOnScreen('mnist-vae-z2', 42)")

@@ -96,7 +96,7 @@ def test_a_sweep_trains_live_and_a_dot_opens_its_model_in_the_latent_map(page, c
     page.wait_for_function("document.querySelectorAll('#le-sweep-grid [data-model^=\"mnist-run1\"]').length === 2")
     assert _cells(page) == names
     assert (root / "page-sweeps" / "mnist-run1" / "sweep.json").exists()
-    assert not list((root / "page-sweeps").glob(".*"))  # no hidden training folder left
+    assert not list((root / "page-sweeps").glob(".*.partial"))  # no hidden training folder left
     page.get_by_role("tab", name="Rate–distortion").click()
     page.wait_for_function(f"{PLANE}?.data?.some(t => (t.customdata || []).includes('{names[1]}'))", timeout=10_000)
     page.wait_for_function(f"{PLANE}._fullLayout && Math.abs({PLANE}._fullLayout.width - {PLANE}.clientWidth) <= 1",

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from browser import ARGS, CHROMIUM, MAPS, next_frames, require_chromium, wait_for_maps
 
-from explorer.lessons import read_lesson
+from explorer.core.lessons import read_lesson
 
 LESSON = Path(__file__).resolve().parent.parent / "lessons" / "why-vaes-sample-well.toml"
 TAB_TITLES = {"latent_map": "Latent map", "traversal": "Traversal", "sampling": "Sampling",
@@ -87,7 +87,7 @@ def test_the_lesson_walked_end_to_end_sets_each_steps_page(browser, live_app, sh
             if "layers" in state and state["tab"] == "latent_map":
                 assert len(shown["layers"]) == len(state["layers"]), (number, revealed, shown["layers"])
                 names = page.evaluate(f"{MAPS}.layers()")[0]
-                assert ("prior 1σ, 2σ" in names) == ("prior" in state["layers"])
+                assert ("prior" in names) == ("prior" in state["layers"])
             query = parse_qs(urlparse(page.url).query)
             assert query["lesson"] == [lesson.name] and query["step"] == [str(number)]
             assert query.get("revealed") == (["1"] if revealed else None)
@@ -140,7 +140,7 @@ def test_a_copied_link_reopens_the_same_page_in_a_fresh_browser(browser, live_ap
     assert header(again) == before
     assert again.evaluate("document.body.classList.contains('le-presenter')")
     assert again.locator("#le-presenter input").is_checked()
-    assert again.evaluate(f"{MAPS}.layers()") == [["sampling grid"], ["sampling grid"], ["sampling grid"]]
+    assert again.evaluate(f"{MAPS}.layers()") == [["samples"], ["samples"], ["samples"]]
     again.get_by_role("tab", name="Sampling").click()
     assert again.get_by_label("seed", exact=True).input_value() == "7"
     again.wait_for_function("document.querySelector('#le-samples img')?.getAttribute('src')?.includes('seed7')",
@@ -160,8 +160,8 @@ def test_a_link_with_a_bad_field_opens_the_rest_and_says_what_it_left_out(browse
 
 def test_each_layer_toggles_in_the_page_and_presenter_mode_enlarges_the_type(browser, live_app, shots):
     page = fresh_page(browser, live_app)
-    names = {"prior N(0, I)": "prior 1σ, 2σ", "the sampling grid": "sampling grid", "prior holes": "prior holes",
-             "decoder nonsense": "decoder quality"}
+    names = {"prior N(0, I)": "prior", "the sampling grid": "samples", "prior holes": "holes",
+             "decoder nonsense": "quality"}
     for label, name in names.items():
         on = name in page.evaluate(f"{MAPS}.layers()")[0]
         page.locator("#le-layers label", has_text=label).click()

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from explorer import latent
+from explorer.core import latent
 
 
 def test_traverse_changes_only_one_coordinate():

@@ -8,9 +8,9 @@ from urllib.parse import parse_qsl
 import pytest
 import torch
 
-from explorer.lessons import LessonError, load_lessons, read_lesson
-from explorer.state import query_string, read_state
-from explorer.store import Store
+from explorer.core.lessons import LessonError, load_lessons, read_lesson
+from explorer.core.state import query_string, read_state
+from explorer.core.store import Store
 
 REPO = Path(__file__).resolve().parent.parent
 LESSON = REPO / "lessons" / "why-vaes-sample-well.toml"

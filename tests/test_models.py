@@ -65,42 +65,6 @@ def test_config_rejects_bad_values(bad):
         ModelConfig(**bad)
 
 
-def _run_exported(ops, z):
-    """A reference interpreter of the exported op list (the page script implements the same ops)."""
-    h = z
-    for op, tensors in ops:
-        kind = op["op"]
-        if kind == "linear":
-            h = h @ tensors[0].T.float() + tensors[1].float()
-        elif kind == "relu":
-            h = h.clamp_min(0)
-        elif kind == "sigmoid":
-            h = torch.sigmoid(h)
-        elif kind == "clamp01":
-            h = h.clamp(0, 1)
-        elif kind == "conv_transpose2d":
-            x = h.view(-1, op["in"], op["height"], op["width"])
-            h = torch.nn.functional.conv_transpose2d(x, tensors[0], tensors[1], stride=op["stride"],
-                                                     padding=op["padding"]).flatten(1)
-        else:
-            raise AssertionError(f"unexpected op {kind}")
-    return h
-
-
-@pytest.mark.parametrize("config", [dict(kind="vae", backbone="conv", image_shape=(1, 64, 64), latent_dim=16),
-                                    dict(kind="ae", backbone="conv", image_shape=(1, 28, 20)),
-                                    dict(kind="ae"), dict(kind="pca", latent_dim=3)])
-def test_exported_decoder_computes_decode(config):
-    torch.manual_seed(0)
-    model = build_model(ModelConfig(**config))
-    if config["kind"] == "pca":
-        model.components_.normal_()
-        model.mean_.uniform_()
-    z = torch.randn(5, model.latent_dim) * 2
-    torch.testing.assert_close(_run_exported(model.export_decoder(), z), model.decode(z).flatten(1),
-                               atol=1e-6, rtol=0)
-
-
 def test_diagonal_gaussian_samples_with_its_mean_and_std():
     from training.objectives import DiagonalGaussian, kl_per_dim
 

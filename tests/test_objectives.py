@@ -29,7 +29,6 @@ def test_kl_schedules():
     assert math.isclose(cyc[6], 6 / 12.5) and cyc[13] == 1.0 and cyc[24] == 1.0
 
 
-def test_active_units_counts_varying_dimensions():
-    mu = torch.zeros(100, 3)
-    mu[:, 0] = torch.linspace(-1, 1, 100)
-    assert active_units(mu) == 1
+def test_active_units_count_dimensions_whose_kl_is_above_a_tenth_of_a_nat():
+    assert active_units([2.0, 0.5, 0.1001, 0.1, 0.05, 0.0]) == 3
+    assert active_units(torch.tensor([0.3, 0.0])) == 1 and active_units([]) == 0

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from explorer import latent
-from explorer.plots import latent_map
+from explorer.core import latent
+from explorer.views.plots import latent_map
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -38,7 +38,7 @@ def test_the_posterior_ellipse_is_exp_half_logvar_around_the_mean():
 
 
 def test_a_vae_entry_gives_its_encoders_std_for_the_ellipse():
-    from explorer.store import Store
+    from explorer.core.store import Store
 
     store = Store.load(REPO / "checkpoints")
     vae = store.entries["mnist-vae-z2"]
@@ -51,7 +51,7 @@ def test_a_vae_entry_gives_its_encoders_std_for_the_ellipse():
 def test_the_cycle_error_is_near_zero_on_the_codes_of_a_well_fit_model_and_large_off_the_data(mnist):
     """PCA's decoder is exactly undone by its encoder; the VAE's nearly, on its training codes, and not at
     all far from them (measured: medians 0.01 and 0.23 on code spreads of 2.1 and 1.3; ~50 off the data)."""
-    from explorer.store import Store
+    from explorer.core.store import Store
 
     store = Store.load(REPO / "checkpoints")
     train, _, _ = mnist
@@ -70,7 +70,7 @@ def test_layers_are_drawn_under_the_points_and_only_where_they_make_sense():
 
     from PIL import Image
 
-    from explorer.store import Store
+    from explorer.core.store import Store
 
     store = Store.load(REPO / "checkpoints")
     ae2, ae16 = store.entries["mnist-ae-z2"], store.entries["mnist-ae-z16"]
@@ -95,8 +95,9 @@ def test_layers_are_drawn_under_the_points_and_only_where_they_make_sense():
 
 
 def test_kl_bars_follow_the_sliders_and_count_the_active_units():
-    from explorer.plots import ACTIVE_KL, kl_bars
-    from explorer.store import Store
+    from explorer.core.store import Store
+    from explorer.views.plots import kl_bars
+    from training.objectives import active_units
 
     store = Store.load(REPO / "checkpoints")
     lineup = store.lineup("mnist", 16, ["mnist-ae-z16", "mnist-vae-z16", "mnist-vae-z16-beta4"])
@@ -105,16 +106,17 @@ def test_kl_bars_follow_the_sliders_and_count_the_active_units():
     for trace, entry in zip(figure["data"], lineup.models[1:]):
         assert trace["y"] == sorted(trace["y"], reverse=True)            # slider order: most-used first
         assert trace["text"][:8] == [f"z{d + 1}" for d in entry.axes(8)]
-        active = int((entry.importance > ACTIVE_KL).sum())
+        active = active_units(entry.importance)
         assert f"{entry.label} {active} of 16 active" in figure["layout"]["title"]["text"]
-    plain, heavy = (int((e.importance > ACTIVE_KL).sum()) for e in lineup.models[1:])
-    assert heavy < plain  # a larger β switches dimensions off
+        assert active == entry.meta["metrics"]["active_units"]  # the one rule, as the checkpoint stored it
+    plain, heavy = (active_units(e.importance) for e in lineup.models[1:])
+    assert (plain, heavy) == (16, 12)  # a larger β switches dimensions off (the lesson's "12 of 16")
     assert kl_bars(store.lineup("mnist", 16, ["mnist-ae-z16"]).models, 8)["data"] == []
 
 
 def test_code_spread_sets_each_dimensions_codes_against_the_sampling_gaussian():
-    from explorer.plots import code_spread
-    from explorer.store import Store
+    from explorer.core.store import Store
+    from explorer.views.plots import code_spread
 
     store = Store.load(REPO / "checkpoints")
     lineup = store.lineup("mnist", 16, None)

@@ -72,19 +72,19 @@ def test_broken_checkpoints_are_listed_with_their_reasons_and_the_good_ones_serv
 
 
 def test_the_page_names_the_skipped_checkpoints(odd_zoo, data_dir):
-    from explorer.page import skipped_note
-    from explorer.store import Store
+    from explorer.core.store import Store
+    from explorer.page.context import skipped_note
 
     store = Store.load(odd_zoo, data_dir)
     note = skipped_note(store)
     assert "3 checkpoint(s) skipped: broken-0, broken-1, broken-2" in note
-    assert note.count("<li>") == 3 and "&#x27;dataset&#x27;" in note  # each reason, escaped
+    assert note.count("<li>") == 3 and "'dataset'" in note  # each reason
 
 
 def test_a_model_with_fewer_test_codes_works_beside_the_others(odd_app, odd_zoo, data_dir):
     from gradio_client import Client
 
-    from explorer.store import Store
+    from explorer.core.store import Store
 
     store = Store.load(odd_zoo, data_dir)
     full = store.lineup("mnist", 2, GOOD)
@@ -170,8 +170,8 @@ def test_gradio_server_port_is_honoured_and_an_empty_folder_still_starts(tmp_pat
 def test_a_missing_dataset_is_downloaded_in_the_background_and_then_shown(tmp_path, data_dir, monkeypatch):
     """No dataset folder: the app starts on reconstructions; once the loader has fetched the test set (here
     a stand-in that copies it, as there is no network in the tests) a new lineup shows the originals."""
-    import explorer.store as store_module
-    from explorer.store import Store
+    import explorer.core.store as store_module
+    from explorer.core.store import Store
 
     empty = tmp_path / "data"
     monkeypatch.delenv("LATENT_EXPLORER_OFFLINE", raising=False)

@@ -9,12 +9,21 @@ import time
 
 import pytest
 
-from explorer import sweep_grid, sweep_views
-from explorer.inputs import InputError
-from explorer.jobs import CANCELLED, DONE, FAILED, RUNNING, WAITING, JobQueue, JobRefused, progress_line, sweep_runner
-from explorer.sharing import RateWindow, SharingLimits, client_of
-from explorer.store import Store
-from explorer.sweeps import (
+from explorer.core.inputs import InputError
+from explorer.core.jobs import (
+    CANCELLED,
+    DONE,
+    FAILED,
+    RUNNING,
+    WAITING,
+    JobQueue,
+    JobRefused,
+    progress_line,
+    sweep_runner,
+)
+from explorer.core.sharing import RateWindow, SharingLimits, client_of
+from explorer.core.store import Store
+from explorer.core.sweeps import (
     check_request,
     free_name,
     limits_for,
@@ -24,6 +33,7 @@ from explorer.sweeps import (
     staging_folder,
     sweep_config,
 )
+from explorer.views import sweep_grid, sweep_views
 from training.sweep import SweepCancelled, SweepConfig, train_sweep
 
 TINY = dict(hidden_dim=32, train_subset=300, test_subset=100, device="cpu")
@@ -312,7 +322,7 @@ def test_the_pages_sweeps_are_kept_within_their_disk_budget_and_the_committed_on
         _until(lambda job=job: not job.active, timeout=120)
         assert job.state == DONE, job.message
     made = root / "page-sweeps"
-    assert [p.name for p in made.iterdir() if not p.name.startswith(".")] == ["new"]  # over budget: the oldest went, the newest stays
+    assert sorted(p.name for p in made.iterdir()) == [".used-names", "new"]  # over budget: the oldest went
     assert "old" not in store.sweeps and not any(n.startswith("old-") for n in store.entries)
     assert free_name(made, "mnist", set()) == "mnist-run1"
     for name in ("mnist-run1", "mnist-run2"):  # given once, never again: a link to a removed sweep's model
@@ -320,8 +330,8 @@ def test_the_pages_sweeps_are_kept_within_their_disk_budget_and_the_committed_on
     assert free_name(made, "mnist", set()) == "mnist-run3"
     assert (root / "sweeps" / "tiny" / "sweep.json").exists() and "tiny" in store.sweeps
     # The Compare tab opens on the committed sweep, not on the newest one someone made.
-    from explorer.tabs.compare import _default_sweep
-    assert _default_sweep(store) == "tiny"
+    from explorer.page.tabs.compare import default_sweep
+    assert default_sweep(store) == "tiny"
 
 
 def test_a_staging_folder_left_by_a_killed_sweep_is_removed_at_the_next_start_but_a_live_one_is_kept(root, data_dir):

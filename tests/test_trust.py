@@ -16,9 +16,9 @@ import gradio as gr
 import httpx
 import pytest
 
-from explorer.guard import Guard
-from explorer.safe_html import emphasis, text
-from explorer.sharing import SharingLimits
+from explorer.core.sharing import SharingLimits
+from explorer.page.guard import Guard
+from explorer.views.safe_html import emphasis, text
 
 MNIST = ["mnist-pca-z2", "mnist-ae-z2", "mnist-vae-z2"]
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000020000000208000000007e0e6a3e0000000d49444154789c6360"

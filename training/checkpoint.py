@@ -27,7 +27,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +35,7 @@ import torch
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
+from .files import write_atomic
 from .models import MODEL_CLASSES, LatentModel, ModelConfig, build_model
 from .record import RETRAIN, CheckpointError, check_latents, check_record
 
@@ -70,19 +70,6 @@ class Checkpoint:
 
 
 # ---- writing -----------------------------------------------------------------------------------------
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
 
 @contextmanager
 def _save_lock(directory: Path):
@@ -131,8 +118,8 @@ def save_checkpoint(directory: str | os.PathLike, model: LatentModel, meta: dict
             # Temporary files of killed writers: a live writer holds the lock while its files exist.
             _remove_files(directory, (f".{META_FILE}.*.tmp", ".*.safetensors.*.tmp"))
             for name, _, data in files.values():
-                _write_atomic(directory / name, data)
-            _write_atomic(directory / META_FILE, text)
+                write_atomic(directory / name, data)
+            write_atomic(directory / META_FILE, text)
             _remove_files(directory, ("*.safetensors",), keep={name for name, _, _ in files.values()})
     except OSError as error:
         raise CheckpointError(f"{directory}: cannot write the checkpoint ({error.strerror or error})") from None

@@ -4,9 +4,9 @@ Metrics (all on the test split, per image unless said otherwise):
 - ``mse_per_pixel``: mean squared error of decode(encode(x)), every model kind.
 - ``test_recon``: -log p(x|z) summed over pixels (AE: at z = encode(x); VAE: at one z ~ q(z|x)).
 - VAE only: ``test_kl``, ``test_loss`` = test_recon + test_kl (beta-free negative ELBO, the number the
-  PyTorch example prints), ``kl_per_dim`` (k,), ``active_units`` (Burda et al. 2016, Var_x(mu) > 0.01),
-  and with ``iw_samples`` = S > 0, ``iw_nll``: the importance-weighted bound -log p(x) <= -E log
-  (1/S) sum_s p(x, z_s) / q(z_s | x) (Burda et al. 2016), in nats.
+  PyTorch example prints), ``kl_per_dim`` (k,), ``active_units`` (dimensions whose KL is above 0.1 nats:
+  :func:`training.objectives.active_units`), and with ``iw_samples`` = S > 0, ``iw_nll``: the importance-weighted
+  bound -log p(x) <= -E log (1/S) sum_s p(x, z_s) / q(z_s | x) (Burda et al. 2016), in nats.
 - PCA: ``explained_variance_ratio`` (k,).
 """
 
@@ -59,7 +59,7 @@ def evaluate(model: LatentModel, test: Split, iw_samples: int = 0, seed: int = 0
         metrics["test_kl"] = sums["kl"] / n
         metrics["test_loss"] = metrics["test_recon"] + metrics["test_kl"]
         metrics["kl_per_dim"] = (kl_dims / n).tolist()
-        metrics["active_units"] = active_units(codes)
+        metrics["active_units"] = active_units(metrics["kl_per_dim"])
         if iw_samples:
             metrics["iw_nll"] = sums["iw"] / n
             metrics["iw_samples"] = iw_samples

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from .checkpoint import list_checkpoints, load_metadata
+from .objectives import active_units
 
 START, END = "<!-- metrics:start -->", "<!-- metrics:end -->"
 
@@ -23,7 +24,7 @@ def metrics_table(root: str | Path = "checkpoints") -> str:
         meta = load_metadata(path)
         m, model = meta["metrics"], meta["model"]
         iw = f"{m['iw_nll']:.2f} ({m['iw_samples']})" if "iw_nll" in m else "–"
-        active = f"{m['active_units']} / {model['latent_dim']}" if "active_units" in m else "–"
+        active = f"{active_units(m['kl_per_dim'])} / {model['latent_dim']}" if "kl_per_dim" in m else "–"
         evr = f"{sum(m['explained_variance_ratio']):.1%}" if "explained_variance_ratio" in m else "–"
         loss = f"{m['test_loss']:.2f}" if "test_loss" in m else "–"
         beta = _fmt(model["beta"], 3) if model["kind"] == "vae" else "–"

@@ -49,9 +49,10 @@ import numpy as np
 import torch
 
 from .batched import StackedVAE, SweepCancelled, check_cancel, fit, json_finite
-from .checkpoint import Checkpoint, _write_atomic, save_checkpoint
+from .checkpoint import Checkpoint, save_checkpoint
 from .checks import folder_name, one_of, real_number, whole_number
 from .data import DATASETS, load_dataset
+from .files import write_atomic
 from .models import MAX_LATENT_DIM, build_model
 from .train import (
     NonFiniteLossError,
@@ -242,7 +243,7 @@ def train_sweep(config: SweepConfig, out_dir: str | Path | None, data_dir=None, 
     path = None
     if out_dir is not None:
         path = Path(out_dir) / SUMMARY_FILE
-        _write_atomic(path, json.dumps(summary, indent=1, allow_nan=False).encode())
+        write_atomic(path, json.dumps(summary, indent=1, allow_nan=False).encode())
     return SweepResult(summary, path, [checkpoint for _, checkpoint, _ in finished])
 
 

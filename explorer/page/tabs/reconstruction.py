@@ -1,0 +1,110 @@
+"""Reconstruction tab: test images beside each model's reconstruction; draw or upload your own image and find it,
+starred, in every latent map."""
+
+from __future__ import annotations
+
+import gradio as gr
+import numpy as np
+import torch
+
+from explorer.core.inputs import next_seed, whole_number
+from explorer.core.store import Lineup
+from explorer.core.uploads import ImageInputError, data_url_bytes, read_picture, upload_payload
+from explorer.page import components
+from explorer.page.adapter import raw_values
+from explorer.page.context import HEAVY, Page, lineup_slug
+from explorer.page.header import Header
+from explorer.views import panels
+from explorer.views.images import prepare_upload
+
+TITLE = "Reconstruction"
+LOOK = ("Top: test images; below: each model's reconstruction with its error. Draw a digit or upload a picture: "
+        "it is encoded, reconstructed, and starred in every latent map.")
+UPLOAD_STYLE = {"mnist": "digit", "fashion-mnist": "object"}  # how a picture is made to look like the dataset
+
+
+# ---- views: no Gradio ---------------------------------------------------------------------------------------------
+
+def reconstructions_picture(lineup: Lineup, seed, count: int = 8) -> tuple[np.ndarray, int]:
+    """``count`` test images (drawn by ``seed``) above each model's reconstructions: (picture, seed)."""
+    seed = whole_number(seed, 0, 2**31 - 1, "seed")
+    indices = torch.randperm(lineup.n_images, generator=torch.Generator().manual_seed(seed))[:count].tolist()
+    return panels.reconstructions(lineup.models, lineup.images.images, indices, lineup.images.originals), seed
+
+
+def encoded(lineup: Lineup, picture, caption: str) -> tuple[dict, np.ndarray]:
+    """A picture from outside prepared as the dataset's images were, and encoded by every model: ({model name:
+    code list}, the picture beside each reconstruction)."""
+    x = prepare_upload(picture, lineup.image_shape, UPLOAD_STYLE.get(lineup.dataset, "face"))
+    codes, figure = panels.encode_yours(lineup.models, x, caption)
+    return {m.name: c.tolist() for m, c in zip(lineup.models, codes)}, figure
+
+
+def drawing(data_url) -> object:
+    """The drawing pad's PNG (a data URL), read as a picture."""
+    if not isinstance(data_url, str) or not data_url.startswith("data:image/png;base64,"):
+        raise ImageInputError("No drawing received: draw on the pad, then press Encode.")
+    return read_picture(data_url_bytes(data_url))
+
+
+# ---- layout, handlers and wiring -----------------------------------------------------------------------------------
+
+class Tab:
+    def __init__(self, page: Page, header: Header):
+        self.page, self.header = page, header
+        with gr.Row(equal_height=True):
+            gr.Markdown(LOOK, elem_classes="look")
+            self.seed = raw_values(gr.Number(0, label="seed for the test images", min_width=160, scale=0,
+                                             elem_id="le-recon-seed"))
+            self.again = gr.Button("Other test images", scale=0, min_width=160)
+        with gr.Row():
+            self.reconstruction = components.picture("Reconstructions", elem_id="le-reconstruction",
+                                                     elem_classes=["pixelated", "le-main"], scale=3)
+            with gr.Column(min_width=260, scale=1):
+                gr.Markdown("**Draw here**", elem_classes="look")
+                self.sketch = components.drawing_pad()
+                self.drawing_api = gr.Button(visible=False)  # the same encoding, for the API: a PNG data URL in
+                self.drawing_data = gr.Textbox(visible=False)
+            with gr.Column(min_width=260, scale=1):
+                self.upload = components.upload_box(label="…or upload a picture (encoded at once)",
+                                                    elem_id="le-upload", height=190)
+                self.yours_picture = components.picture("Your image and each model's reconstruction",
+                                                        elem_id="le-yours")
+
+    @property
+    def encoded_outputs(self) -> list:
+        return [self.header.yours, self.yours_picture]
+
+    # ---- handlers: {component: value} --------------------------------------------------------------------------
+    def reconstruct(self, lineup: Lineup, seed) -> dict:
+        picture, seed = reconstructions_picture(lineup, seed)
+        return {self.reconstruction: self.page.picture_file(picture,
+                                                            f"{lineup_slug(lineup)}-reconstructions-seed{seed}")}
+
+    def forget_yours(self, lineup: Lineup) -> dict:
+        """Another lineup: your image was encoded by other models."""
+        return {self.yours_picture: None}
+
+    def _encode(self, lineup: Lineup, picture, caption: str) -> dict:
+        codes, figure = encoded(lineup, picture, caption)
+        return {self.header.yours: codes, self.yours_picture: self.page.picture_file(
+            figure, f"{lineup_slug(lineup)}-{caption.replace(' ', '-')}")}
+
+    def encode_drawing(self, lineup: Lineup, data_url) -> dict:
+        return self._encode(lineup, drawing(data_url), "your drawing")
+
+    def encode_pad(self, lineup: Lineup, data: dict) -> dict:
+        """The pad's "Encode my drawing": {png: data URL} from the page."""
+        return self.encode_drawing(lineup, data.get("png"))
+
+    def encode_upload(self, lineup: Lineup, payload) -> dict:
+        return self._encode(lineup, read_picture(upload_payload(payload)), "your upload")
+
+    # ---- the tab's own controls ---------------------------------------------------------------------------------
+    def wire(self) -> None:
+        reconstruct = self.page.on_lineup(self.reconstruct)
+        inputs = [*self.header.lineup_inputs, self.seed]
+        gr.on([self.seed.submit, self.seed.blur], reconstruct, inputs, [self.reconstruction], api_name="reconstruct",
+              **HEAVY)
+        self.again.click(next_seed, self.seed, self.seed, api_visibility="private").then(
+            reconstruct, inputs, [self.reconstruction], api_visibility="private", **HEAVY)

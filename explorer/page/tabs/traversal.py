@@ -1,0 +1,210 @@
+"""Traversal tab: sliders move each model's latent axes from a start code; the pictures follow live.
+
+Live pictures (``explorer/page/static/live.js``). The component's value is
+
+    {"spec": {"id", "start", "sliders", "models": [{"name", "label", "axes_text", "channels", "height", "width",
+              "url", "ops", "map"}]},        # when the lineup or start changes
+     "frame": {"spec": id, "offsets": [...], "pictures": {name: PNG data URL}}}   # the server's exact pictures
+
+While a slider moves, the page decodes each model itself and paints it at once: ``map`` is the slider rule as a
+linear op (:func:`explorer.core.entries.slider_map`: slider values -> code), ``ops`` and the weights at ``url``
+the decoder (``training/backbones.py``), run by the page's one interpreter (``static/decode.js``). It asks the
+server for the exact frame (``trigger("submit", {offsets, start})``) when the drag ends (pointer up, or a pause
+after keys); a model the page cannot decode makes it ask at every step instead. The server's frame replaces the
+page's when it carries the sliders' current offsets; frames of another spec (an older lineup or start) are
+never shown.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+import gradio as gr
+import numpy as np
+
+from explorer.core.entries import MAX_AXES, TRAVERSAL_RANGE, slider_map
+from explorer.core.inputs import InputError, real_number, whole_number
+from explorer.core.store import Lineup
+from explorer.page import components
+from explorer.page.adapter import with_event_data
+from explorer.page.context import EXPORT, PRIVATE, Page, lineup_slug
+from explorer.page.header import Header
+from explorer.views import panels
+from explorer.views.images import gif_bytes, hstack, png_bytes, titled
+from explorer.views.plots import kl_bars
+
+TITLE = "Traversal"
+LOOK = ("Each slider moves every model along one of its own axes, most-used first, in standard deviations from "
+        "the start image (0 = the start image). A VAE's axes change the image smoothly; an AE's often jump or "
+        "break into noise.")
+R = TRAVERSAL_RANGE
+
+
+# ---- views: no Gradio ---------------------------------------------------------------------------------------------
+
+def n_sliders(lineup: Lineup) -> int:
+    return min(lineup.latent_dim, MAX_AXES)
+
+
+def start_index(lineup: Lineup, selected, mode) -> int | None:
+    """The test image the sliders start from, or None for each model's centre."""
+    if mode == "centre":
+        return None
+    return whole_number(selected, 0, lineup.n_images - 1, "image index")
+
+
+def spec_id(lineup: Lineup, start: int | None) -> str:
+    return hashlib.sha1(f"{lineup.key}|{start}".encode()).hexdigest()[:12]
+
+
+def frame(lineup: Lineup, start: int | None, offsets: list[float]) -> dict:
+    """The server's exact pictures for slider ``offsets``, as the page shows them."""
+    pictures = {}
+    for entry in lineup.models:
+        data = base64.b64encode(png_bytes(panels.slider_image(entry, start, offsets))).decode()
+        pictures[entry.name] = f"data:image/png;base64,{data}"
+    return {"spec": spec_id(lineup, start), "offsets": offsets, "pictures": pictures}
+
+
+def checked_offsets(offsets) -> list[float]:
+    """Slider values from the page or the API: at most one per slider, each in range; missing ones are 0."""
+    if not isinstance(offsets, list | tuple) or len(offsets) > MAX_AXES:
+        raise InputError(f"offsets must be a list of at most {MAX_AXES} numbers")
+    values = [real_number(o, -R, R, f"slider {i + 1}") for i, o in enumerate(offsets)]
+    return values + [0.0] * (MAX_AXES - len(values))
+
+
+def slider_labels(lineup: Lineup, offsets: list[float]) -> list[dict]:
+    """Each slider shown (with what it moves in each model, at its offset) or hidden: {visible, value, label}."""
+    n = n_sliders(lineup)
+    out = []
+    for i in range(MAX_AXES):
+        if i >= n:
+            out.append({"visible": False, "value": 0})
+            continue
+        moved = " · ".join(f"{m.label} {m.describe_axis(m.axes(n)[i])}" for m in lineup.models)
+        ordinal = "most-used axis" if i == 0 else f"axis no. {i + 1} by use"
+        out.append({"visible": True, "value": offsets[i], "label": f"{i + 1}. {ordinal}: {moved}"})
+    return out
+
+
+def grid_picture(lineup: Lineup, start: int | None) -> np.ndarray:
+    return hstack([panels.traversal_figure(entry, start) for entry in lineup.models])
+
+
+def gif_frames(lineup: Lineup, start: int | None) -> list[np.ndarray]:
+    """Each axis swept 0 → +3 → −3 → 0, every model side by side and labelled."""
+    sweep = np.concatenate([np.linspace(0, R, 8, endpoint=False), np.linspace(R, -R, 16, endpoint=False),
+                            np.linspace(-R, 0, 8, endpoint=False)])
+    factor = 4 if lineup.image_shape[-1] <= 32 else 2
+    frames = []
+    for axis in range(min(lineup.latent_dim, 4)):
+        for value in sweep:
+            offsets = [0.0] * MAX_AXES
+            offsets[axis] = float(value)
+            tiles = [titled(panels.slider_image(m, start, offsets), m.label, factor=factor) for m in lineup.models]
+            frames.append(titled(hstack(tiles), f"axis {axis + 1}: {value:+.1f}"))
+    return frames
+
+
+# ---- layout, handlers and wiring -----------------------------------------------------------------------------------
+
+class Tab:
+    def __init__(self, page: Page, header: Header):
+        self.page, self.header = page, header
+        gr.Markdown(LOOK, elem_classes="look")
+        with gr.Row():
+            with gr.Column(scale=2, min_width=320):
+                self.start = gr.Radio([("the selected image", "selected"), ("the centre of each space", "centre")],
+                                      value="selected", label="Start from", elem_id="le-start")
+                self.sliders = [gr.Slider(-R, R, value=0, step=0.05, label=f"axis {i + 1}", elem_id=f"le-axis-{i}",
+                                          visible=i < 2) for i in range(MAX_AXES)]
+                with gr.Row():
+                    self.reset = gr.Button("Reset sliders to 0", size="md")
+                    self.gif_button = gr.Button("Export GIF", size="md")
+                self.gif = gr.File(label="GIF", height=60, visible=False)
+                self.traverse_api = gr.Button(visible=False)  # the server's frame for slider values, for the API
+            with gr.Column(scale=3, min_width=360):
+                self.live = components.live_pictures()
+                self.kl = components.plot(elem_id="le-kl", height="190px", visible=False)  # beside the sliders
+        gr.Markdown("**Traversal grids** (β-VAE papers): each row moves one axis −3 … +3 from the start; a VAE row "
+                    "with KL near 0 is an unused axis: the image does not change.", elem_classes="look")
+        self.grids = components.picture("Traversal grids", elem_id="le-grids")
+
+    @property
+    def position(self) -> list:
+        """Where the sliders start: the selected image, and the start switch."""
+        return [self.header.index, self.start]
+
+    @property
+    def outputs(self) -> list:
+        """What :meth:`restart` sets."""
+        return [self.live, *self.sliders, self.grids, self.gif]
+
+    # ---- handlers: {component: value} --------------------------------------------------------------------------
+    def spec(self, lineup: Lineup, start: int | None) -> dict:
+        n = n_sliders(lineup)
+        models = []
+        for entry in lineup.models:
+            channels, height, width = entry.image_shape
+            base, basis = slider_map(entry, start, n)
+            decoder = self.page.assets.decoder(entry) if self.page.browser_decoding else None
+            models.append({"name": entry.name, "label": entry.label, "channels": channels, "height": height,
+                           "width": width, "url": decoder[0] if decoder else None,
+                           "ops": decoder[1] if decoder else None,
+                           "map": {"in": n, "out": entry.latent_dim,  # code = base + sliders @ basis: a linear op
+                                   "values": [*basis.T.reshape(-1).tolist(), *base.tolist()]},
+                           "axes_text": ", ".join(f"z{a + 1}" for a in entry.axes(n))})
+        return {"id": spec_id(lineup, start), "start": start, "sliders": n, "models": models}
+
+    def restart(self, lineup: Lineup, selected, mode, wanted=None) -> dict:
+        """New lineup or start: a new spec, new grids, and the sliders at 0, or where a link or lesson step just
+        put them (``wanted``: the header's), with their frame."""
+        start = start_index(lineup, selected, mode)
+        n = n_sliders(lineup)
+        asked = wanted.get("axes", []) if isinstance(wanted, dict) else []
+        offsets = [float(asked[i]) if i < min(len(asked), n) else 0.0 for i in range(MAX_AXES)]
+        grids = self.page.picture_file(grid_picture(lineup, start), f"{lineup_slug(lineup)}-traversal-grids-from-"
+                                                                    f"{'centre' if start is None else f'image{start}'}")
+        return {self.live: {"spec": self.spec(lineup, start), "frame": frame(lineup, start, offsets)},
+                **{s: gr.update(**label) for s, label in zip(self.sliders, slider_labels(lineup, offsets))},
+                self.grids: grids, self.gif: gr.update(value=None, visible=False)}
+
+    def show_kl(self, lineup: Lineup) -> dict:
+        """Each VAE's KL per axis beside the sliders (hidden for a lineup without a VAE)."""
+        figure = kl_bars(lineup.models, n_sliders(lineup))
+        return {self.kl: gr.update(value=figure, visible=bool(figure["data"]))}
+
+    def step(self, lineup: Lineup, selected, mode, *offsets) -> dict:
+        """The API's slider step: the exact frame for these slider values."""
+        return {self.live: {"frame": frame(lineup, start_index(lineup, selected, mode), checked_offsets(offsets))}}
+
+    def settle(self, lineup: Lineup, data: dict) -> dict:
+        """The page's request for the exact frame: {offsets, start} of its current spec."""
+        start = data.get("start")
+        if start is not None:
+            start = whole_number(start, 0, lineup.n_images - 1, "image index")
+        return {self.live: {"frame": frame(lineup, start, checked_offsets(data.get("offsets")))}}
+
+    def export_gif(self, lineup: Lineup, selected, mode) -> dict:
+        start = start_index(lineup, selected, mode)
+        where = "centre" if start is None else f"image{start}"
+        path = self.page.assets.download(gif_bytes(gif_frames(lineup, start)),
+                                         f"{lineup_slug(lineup)}-traversal-from-{where}.gif")
+        return {self.gif: gr.update(value=str(path), visible=True)}
+
+    # ---- the tab's own controls ---------------------------------------------------------------------------------
+    def wire(self) -> None:
+        page, lineup_inputs = self.page, self.header.lineup_inputs
+        self.start.input(page.on_lineup(self.restart), [*lineup_inputs, *self.position], self.outputs,
+                         api_visibility="private")
+        self.live.submit(with_event_data(page.on_lineup(self.settle)), lineup_inputs, [self.live], queue=False,
+                         trigger_mode="always_last", **PRIVATE)
+        # Unqueued, as the page's own request (settle): the queue's bookkeeping would cost more than the frame.
+        self.traverse_api.click(page.on_lineup(self.step), [*lineup_inputs, *self.position, *self.sliders],
+                                [self.live], api_name="traverse", queue=False)
+        self.reset.click(page.on_lineup(self.restart), [*lineup_inputs, *self.position], self.outputs,
+                         api_visibility="private")
+        self.gif_button.click(page.on_lineup(self.export_gif), [*lineup_inputs, *self.position], [self.gif],
+                              api_name="traversal_gif", **EXPORT)

@@ -1,0 +1,81 @@
+"""The layers a latent map can draw over its points (see ``LAYERS``), as plain data for the page script.
+
+    {"images": [{"le": "holes" | "quality", "source": PNG data URL, "x", "y", "sizex", "sizey", ...,
+                 "visible"}],                     plotly layout images, under the points
+     "lines": {"prior": {"x", "y", "visible"},    the 1- and 2-sigma rings (null between rings)
+               "samples": {"x", "y", "visible"}}} the sampling grid's codes, drawn as crosses
+
+Every layer a map can draw is sent, each ``visible`` or not, so the page shows or hides one at once:
+plotly repaints a layout image without touching the WebGL points (about 15 ms for three maps here),
+and the page draws the lines on a canvas of its own above them; a trace or shape would make plotly
+redraw every point (400-700 ms for three maps with software WebGL on two cores).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+
+import numpy as np
+import torch
+from PIL import Image
+
+from explorer.core.entries import ModelEntry
+from explorer.core.latent import ellipse
+from explorer.core.state import LAYERS  # noqa: F401 -- the layers' names and captions: the page's state
+
+HOLES_RGB, QUALITY_RGB = (214, 39, 40), (80, 40, 160)
+
+
+def map_layers(entry: ModelEntry, view: str, shown: list[str], samples: torch.Tensor | None = None) -> dict:
+    """``entry``'s layers that make sense in ``view`` (the dims view only), those in ``shown`` visible:
+    the prior's rings on a map of the first two dimensions, the density images on a 2-D model's map, and
+    ``samples`` (m, 2 in the map's view) wherever given. The decoder-quality image is sent once it is
+    computed (the warm-up does it; about 5 s for a faces model) or when it is shown."""
+    images, lines = [], {}
+    if view == "dims":
+        if entry.latent_dim == 2:
+            _, std = entry.prior()
+            holes = entry.prior_holes * (2 * math.pi * float(std[0] * std[1]))  # a share of the prior's peak
+            images.append(_image(entry, "holes", (holes / 0.6).clamp(0, 1) * 0.7, HOLES_RGB))
+            if "quality" in shown or entry.has_decoder_quality:
+                error = entry.decoder_quality
+                scale = float(error.quantile(0.95)) or 1.0
+                quality = _image(entry, "quality", (error / scale).clamp(0, 1) * 0.6, QUALITY_RGB)
+                quality["sizex"] *= 1 + 1e-9  # plotly keys images by position and size: two alike, one is drawn
+                images.append(quality)
+        mean, std = entry.prior()
+        path = []
+        for scale in (1.0, 2.0):
+            path += ellipse(mean[:2], std[:2], scale).tolist() + [[None, None]]
+        lines["prior"] = {"x": [_round(p[0]) for p in path], "y": [_round(p[1]) for p in path]}
+    if samples is not None:
+        lines["samples"] = {"x": [_round(v) for v in samples[:, 0].tolist()],
+                            "y": [_round(v) for v in samples[:, 1].tolist()]}
+    for layer in [*images, *lines.values()]:
+        layer["visible"] = False
+    for image in images:
+        image["visible"] = image["le"] in shown
+    for name, line in lines.items():
+        line["visible"] = name in shown
+    return {"images": images, "lines": lines}
+
+
+def _round(value):
+    return None if value is None else round(value, 4)
+
+
+def _image(entry: ModelEntry, name: str, alpha: torch.Tensor, rgb: tuple[int, int, int]) -> dict:
+    """A (64, 64) grid of opacities over ``entry.layer_grid`` as a plotly layout image in data coordinates."""
+    xs, ys = entry.layer_grid
+    dx, dy = float(xs[1] - xs[0]), float(ys[1] - ys[0])
+    pixels = np.zeros((*alpha.shape, 4), np.uint8)
+    pixels[..., :3] = rgb
+    pixels[..., 3] = (alpha.flip(0).numpy() * 255).round().astype(np.uint8)  # rows top (largest y) first
+    buffer = io.BytesIO()
+    Image.fromarray(pixels, "RGBA").save(buffer, format="PNG")
+    source = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    return {"le": name, "source": source, "xref": "x", "yref": "y", "x": float(xs[0]) - dx / 2,
+            "y": float(ys[-1]) + dy / 2, "sizex": dx * len(xs), "sizey": dy * len(ys), "xanchor": "left",
+            "yanchor": "top", "sizing": "stretch", "layer": "below"}
