@@ -26,8 +26,13 @@ os.environ.setdefault("GRADIO_TEMP_DIR", str(ROOT / ".cache" / "gradio"))
 UPLOADS_KEPT_S, CLEANED_EVERY_S = 900, 300  # uploads are read once, when they arrive
 
 
-def create_app(checkpoints: str | Path = ROOT / "checkpoints", data_dir=None, device: str = "cpu",
-               browser_decoding: bool = True, limits=None):
+def create_app(
+    checkpoints: str | Path = ROOT / "checkpoints",
+    data_dir=None,
+    device: str = "cpu",
+    browser_decoding: bool = True,
+    limits=None,
+):
     """Load the zoo and build the page; returns (demo, launch kwargs for head/css/static files and the
     server's front door, :mod:`explorer.page.guard`). ``limits``: :class:`explorer.core.sharing.SharingLimits`."""
     import gradio as gr
@@ -46,8 +51,10 @@ def create_app(checkpoints: str | Path = ROOT / "checkpoints", data_dir=None, de
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise SystemExit(f"error: cannot write the app's cache folder {cache_dir} ({error.strerror}); "
-                         "run it from a copy you can write to") from None
+        raise SystemExit(
+            f"error: cannot write the app's cache folder {cache_dir} ({error.strerror}); "
+            "run it from a copy you can write to"
+        ) from None
     gr.set_static_paths([cache_dir, *static_paths()])
     store = Store.load(checkpoints, data_dir, device, cache_dir=cache_dir)
     for error in store.errors:
@@ -58,12 +65,18 @@ def create_app(checkpoints: str | Path = ROOT / "checkpoints", data_dir=None, de
         print(f"warning: lesson skipped: {reason}", file=sys.stderr)
     theme = gr.themes.Soft(text_size="md", spacing_size="sm", font=["DejaVu Sans", "system-ui", "sans-serif"])
     # run_history=False: the browser would otherwise store (and clone) every call, ~7 ms per slider step.
-    return demo, {"css": CSS, "js": page_script(), "theme": theme, "run_history": False,
-                  "allowed_paths": [str(cache_dir)],
-                  "max_file_size": MAX_BYTES,
-                  "app_kwargs": {"middleware": [Middleware(Guard, limits=limits, max_bytes=MAX_BYTES,
-                                                           api_names=lambda: published)]},
-                  "state_session_capacity": 500}  # each session's state costs ~0.5 MB: keep the last 500
+    return demo, {
+        "css": CSS,
+        "js": page_script(),
+        "theme": theme,
+        "run_history": False,
+        "allowed_paths": [str(cache_dir)],
+        "max_file_size": MAX_BYTES,
+        "app_kwargs": {
+            "middleware": [Middleware(Guard, limits=limits, max_bytes=MAX_BYTES, api_names=lambda: published)]
+        },
+        "state_session_capacity": 500,
+    }  # each session's state costs ~0.5 MB: keep the last 500
 
 
 def port_number(text: str) -> int:
@@ -71,8 +84,9 @@ def port_number(text: str) -> int:
     try:
         port = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (from --port or $GRADIO_SERVER_PORT)") \
-            from None
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a port number (from --port or $GRADIO_SERVER_PORT)"
+        ) from None
     if not 1 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"port {port} is out of range 1-65535 (from --port or $GRADIO_SERVER_PORT)")
     return port
@@ -117,8 +131,10 @@ def port_problem(host: str, port: int) -> str | None:
         return f"unknown host {host!r}; use 127.0.0.1 (this machine) or 0.0.0.0 (the network)"
     except OSError as error:
         if error.errno == errno.EADDRINUSE:
-            return (f"port {port} is in use (is Latent Explorer already running? then open http://{host}:{port}); "
-                    f"or start on another port: --port {port + 1}")
+            return (
+                f"port {port} is in use (is Latent Explorer already running? then open http://{host}:{port}); "
+                f"or start on another port: --port {port + 1}"
+            )
         if error.errno == errno.EACCES:
             return f"no permission to listen on port {port}; use a port above 1023, e.g. --port 7860"
         return f"cannot listen on {host}:{port} ({error.strerror}); check --host"
@@ -128,40 +144,78 @@ def port_problem(host: str, port: int) -> str | None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--checkpoints", default=str(ROOT / "checkpoints"), help="folder of trained checkpoints")
-    parser.add_argument("--data-dir", help="dataset folder for the original images "
-                                           "(default: $LATENT_EXPLORER_DATA or ./data)")
-    parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME") or "127.0.0.1",
-                        help="address to bind (default $GRADIO_SERVER_NAME, else 127.0.0.1: this machine only; "
-                             "0.0.0.0 shares it with the network)")
-    parser.add_argument("--port", type=port_number, default=os.environ.get("GRADIO_SERVER_PORT") or "7860",
-                        help="port (default $GRADIO_SERVER_PORT, else 7860)")
+    parser.add_argument(
+        "--data-dir", help="dataset folder for the original images (default: $LATENT_EXPLORER_DATA or ./data)"
+    )
+    parser.add_argument(
+        "--host",
+        default=os.environ.get("GRADIO_SERVER_NAME") or "127.0.0.1",
+        help="address to bind (default $GRADIO_SERVER_NAME, else 127.0.0.1: this machine only; "
+        "0.0.0.0 shares it with the network)",
+    )
+    parser.add_argument(
+        "--port",
+        type=port_number,
+        default=os.environ.get("GRADIO_SERVER_PORT") or "7860",
+        help="port (default $GRADIO_SERVER_PORT, else 7860)",
+    )
     parser.add_argument("--device", type=device_name, default="cpu", help="device that decodes (cpu or cuda)")
-    parser.add_argument("--server-decoding-only", action="store_true",
-                        help="decode slider positions on the server only (no in-page decoding)")
+    parser.add_argument(
+        "--server-decoding-only",
+        action="store_true",
+        help="decode slider positions on the server only (no in-page decoding)",
+    )
     sharing = parser.add_argument_group("sharing the server (limits are per address, never per page load)")
     defaults = _sharing_defaults()
-    sharing.add_argument("--clients-per-address", type=_positive, default=defaults.clients_per_address,
-                         help="people one address stands for (a classroom behind one router: its size); each "
-                              "per-client limit is multiplied by it (default: %(default)s)")
-    sharing.add_argument("--jobs-per-client", type=_positive, default=defaults.jobs_per_client,
-                         help="sweeps one client may have waiting or training (default: %(default)s)")
-    sharing.add_argument("--jobs-waiting", type=_positive, default=defaults.jobs_waiting,
-                         help="sweeps that may wait in line in all (default: %(default)s)")
-    sharing.add_argument("--uploads-per-minute", type=_positive, default=defaults.uploads_per_minute,
-                         help="pictures one client may upload a minute (default: %(default)s)")
-    sharing.add_argument("--sweep-disk-mb", type=_positive, default=defaults.sweep_disk_mb,
-                         help="disk kept for sweeps trained from the page, the oldest removed first "
-                              "(default: %(default)s)")
-    sharing.add_argument("--admin-token", default=os.environ.get("LATENT_EXPLORER_ADMIN_TOKEN"),
-                         help="a password (8+ characters) that lets a teacher cancel anyone's sweep from any "
-                              "machine (default: $LATENT_EXPLORER_ADMIN_TOKEN; the app's own machine needs none)")
+    sharing.add_argument(
+        "--clients-per-address",
+        type=_positive,
+        default=defaults.clients_per_address,
+        help="people one address stands for (a classroom behind one router: its size); each "
+        "per-client limit is multiplied by it (default: %(default)s)",
+    )
+    sharing.add_argument(
+        "--jobs-per-client",
+        type=_positive,
+        default=defaults.jobs_per_client,
+        help="sweeps one client may have waiting or training (default: %(default)s)",
+    )
+    sharing.add_argument(
+        "--jobs-waiting",
+        type=_positive,
+        default=defaults.jobs_waiting,
+        help="sweeps that may wait in line in all (default: %(default)s)",
+    )
+    sharing.add_argument(
+        "--uploads-per-minute",
+        type=_positive,
+        default=defaults.uploads_per_minute,
+        help="pictures one client may upload a minute (default: %(default)s)",
+    )
+    sharing.add_argument(
+        "--sweep-disk-mb",
+        type=_positive,
+        default=defaults.sweep_disk_mb,
+        help="disk kept for sweeps trained from the page, the oldest removed first (default: %(default)s)",
+    )
+    sharing.add_argument(
+        "--admin-token",
+        default=os.environ.get("LATENT_EXPLORER_ADMIN_TOKEN"),
+        help="a password (8+ characters) that lets a teacher cancel anyone's sweep from any "
+        "machine (default: $LATENT_EXPLORER_ADMIN_TOKEN; the app's own machine needs none)",
+    )
     args = parser.parse_args(argv)
     from explorer.core.sharing import SharingLimits
 
     try:
-        limits = SharingLimits(args.clients_per_address, args.jobs_per_client, args.jobs_waiting,
-                               uploads_per_minute=args.uploads_per_minute, sweep_disk_mb=args.sweep_disk_mb,
-                               admin_token=args.admin_token)
+        limits = SharingLimits(
+            args.clients_per_address,
+            args.jobs_per_client,
+            args.jobs_waiting,
+            uploads_per_minute=args.uploads_per_minute,
+            sweep_disk_mb=args.sweep_disk_mb,
+            admin_token=args.admin_token,
+        )
     except ValueError as error:
         parser.exit(2, f"error: {error}\n")
     started = time.perf_counter()
@@ -173,11 +227,11 @@ def main(argv: list[str] | None = None) -> None:
     # One core per request: requests run side by side (a slider's picture beside another's sampling grid)
     # instead of each taking every core in turn; measured under 30 clients, slider p95 204 -> 144 ms.
     torch.set_num_threads(1)
-    demo, launch_kwargs = create_app(args.checkpoints, args.data_dir, args.device, not args.server_decoding_only,
-                                     limits)
+    demo, launch_kwargs = create_app(
+        args.checkpoints, args.data_dir, args.device, not args.server_decoding_only, limits
+    )
     try:
-        demo.launch(server_name=args.host, server_port=args.port, prevent_thread_lock=True, quiet=True,
-                    **launch_kwargs)
+        demo.launch(server_name=args.host, server_port=args.port, prevent_thread_lock=True, quiet=True, **launch_kwargs)
     except OSError:  # taken meanwhile
         parser.exit(2, f"error: {port_problem(args.host, args.port) or f'cannot listen on {args.host}:{args.port}'}\n")
     print(f"Latent Explorer ready in {time.perf_counter() - started:.1f} s: http://{args.host}:{args.port}", flush=True)

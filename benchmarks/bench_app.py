@@ -32,9 +32,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/lib/chromium/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--enable-precise-memory-info", "--js-flags=--expose-gc"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--enable-precise-memory-info",
+    "--js-flags=--expose-gc",
+]
 GRID = "document.querySelector('#le-maps .le-maps')"
 LIVE = "document.querySelector('#le-live .le-live').leLive"
 ARM = """(what) => {  // start the clock at the next pointer press, stop it when `what` happens
@@ -68,8 +77,12 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def summary(values: list[float]) -> dict:
-    return {"n": len(values), "p50": round(statistics.median(values), 1), "p95": round(percentile(values, 0.95), 1),
-            "max": round(max(values), 1)}
+    return {
+        "n": len(values),
+        "p50": round(statistics.median(values), 1),
+        "p95": round(percentile(values, 0.95), 1),
+        "max": round(max(values), 1),
+    }
 
 
 def timed(page, what: str, action) -> float:
@@ -124,7 +137,8 @@ def main() -> None:
         with sync_playwright() as playwright:
             # The browser is open first, as a classroom's is; then the clock starts with `python app.py`.
             context = playwright.chromium.launch_persistent_context(
-                tempfile.mkdtemp(), executable_path=CHROMIUM, args=ARGS, viewport={"width": 1280, "height": 720})
+                tempfile.mkdtemp(), executable_path=CHROMIUM, args=ARGS, viewport={"width": 1280, "height": 720}
+            )
             page = context.new_page()
             messages = []
             page.on("console", lambda m: messages.append(m.text))
@@ -154,8 +168,12 @@ def main() -> None:
             time.sleep(2)
 
             switches = []
-            plan = [("k", "16", "mnist/16/"), ("k", "2", "mnist/2/"), ("dataset", "faces", "faces/2/"),
-                    ("dataset", "mnist", "mnist/2/")] * 3
+            plan = [
+                ("k", "16", "mnist/16/"),
+                ("k", "2", "mnist/2/"),
+                ("dataset", "faces", "faces/2/"),
+                ("dataset", "mnist", "mnist/2/"),
+            ] * 3
             for control, value, key in plan:
                 switches.append(timed(page, f"drawn:{key}", lambda c=control, v=value: choose(page, c, v)))
                 time.sleep(1.5)  # the other tabs refresh after the maps; let them finish
@@ -198,11 +216,15 @@ def main() -> None:
             results.update(drag(page, "faces", args.drags))
 
             page.get_by_role("tab", name="Latent map").click()
+
             def memory():
                 page.evaluate("window.gc && window.gc()")
                 time.sleep(0.5)
-                return {"js_heap_mb": round(page.evaluate("performance.memory.usedJSHeapSize") / 2**20, 1),
-                        "canvases": page.evaluate("document.querySelectorAll('canvas').length")}
+                return {
+                    "js_heap_mb": round(page.evaluate("performance.memory.usedJSHeapSize") / 2**20, 1),
+                    "canvases": page.evaluate("document.querySelectorAll('canvas').length"),
+                }
+
             before = memory()
             for i in range(args.switches):
                 name = "mnist" if i % 2 else "faces"
@@ -210,9 +232,12 @@ def main() -> None:
                 page.wait_for_function(f"({GRID}.dataset.drawn || '').startsWith('{name}/')", timeout=30_000)
                 time.sleep(0.3)
             time.sleep(3)
-            results["dataset_switches"] = {"n": args.switches, "before": before, "after": memory(),
-                                           "too_many_webgl_contexts_warnings":
-                                               sum("Too many active WebGL contexts" in m for m in messages)}
+            results["dataset_switches"] = {
+                "n": args.switches,
+                "before": before,
+                "after": memory(),
+                "too_many_webgl_contexts_warnings": sum("Too many active WebGL contexts" in m for m in messages),
+            }
             context.close()
     finally:
         if server is not None:

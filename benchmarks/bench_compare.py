@@ -30,8 +30,16 @@ sys.path.insert(0, str(REPO))
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 CHROMIUM = "/usr/lib/chromium/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 CURVES = "document.querySelector('#le-sweep-curves .le-plot')"
 STATUS = "(document.querySelector('#le-sweep-progress .le-status')?.innerText || '')"
 
@@ -63,8 +71,15 @@ class SliderProbe(threading.Thread):
         while not self.stop.is_set():
             offsets[0] = (i % 13 - 6) / 2
             started = time.perf_counter()
-            self.client.predict("mnist", 2, ["mnist-pca-z2", "mnist-ae-z2", "mnist-vae-z2"], 3, "selected", *offsets,
-                                api_name="/traverse")
+            self.client.predict(
+                "mnist",
+                2,
+                ["mnist-pca-z2", "mnist-ae-z2", "mnist-vae-z2"],
+                3,
+                "selected",
+                *offsets,
+                api_name="/traverse",
+            )
             self.times.append((started, time.perf_counter() - started))
             i += 1
             time.sleep(0.25)
@@ -74,8 +89,11 @@ def _summary(seconds: list[float]) -> dict:
     if not seconds:
         return {}
     ordered = sorted(seconds)
-    return {"n": len(ordered), "median_ms": round(statistics.median(ordered) * 1000, 1),
-            "p95_ms": round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))] * 1000, 1)}
+    return {
+        "n": len(ordered),
+        "median_ms": round(statistics.median(ordered) * 1000, 1),
+        "p95_ms": round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))] * 1000, 1),
+    }
 
 
 def one_run(page, probe: SliderProbe, epochs: int | None, name: str) -> dict:
@@ -88,19 +106,28 @@ def one_run(page, probe: SliderProbe, epochs: int | None, name: str) -> dict:
     time.sleep(3)  # idle slider latency meanwhile
     busy_before, pressed = _busy_cpu_seconds(), time.perf_counter()
     page.evaluate("() => { window.leTrainAt = performance.now(); document.querySelector('#le-sweep-train').click(); }")
-    page.wait_for_function(f"{CURVES}?.layout?.meta?.sweep === '{name}' && {CURVES}.data.some(t => t.x.length)",
-                           timeout=60_000, polling="raf")
+    page.wait_for_function(
+        f"{CURVES}?.layout?.meta?.sweep === '{name}' && {CURVES}.data.some(t => t.x.length)",
+        timeout=60_000,
+        polling="raf",
+    )
     first = page.evaluate("performance.now() - window.leTrainAt") / 1000
-    page.wait_for_function(f"{STATUS}.includes('{name}') || {STATUS}.startsWith('Failed')", timeout=900_000,
-                           polling=100)
+    page.wait_for_function(
+        f"{STATUS}.includes('{name}') || {STATUS}.startsWith('Failed')", timeout=900_000, polling=100
+    )
     wall = time.perf_counter() - pressed
     busy_after = _busy_cpu_seconds()
     status = page.evaluate(STATUS)
     idle = [s for t, s in probe.times if t < pressed and t > pressed - 3]
     training = [s for t, s in probe.times if pressed < t < pressed + wall]
-    return {"first_point_s": round(first, 2), "wall_s": round(wall, 1), "status": status,
-            "slider_idle": _summary(idle), "slider_while_training": _summary(training),
-            "other_cpu_seconds": round(busy_after - busy_before, 1) if busy_before is not None else None}
+    return {
+        "first_point_s": round(first, 2),
+        "wall_s": round(wall, 1),
+        "status": status,
+        "slider_idle": _summary(idle),
+        "slider_while_training": _summary(training),
+        "other_cpu_seconds": round(busy_after - busy_before, 1) if busy_before is not None else None,
+    }
 
 
 def main() -> None:
@@ -133,8 +160,11 @@ def main() -> None:
     runs = []
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            tempfile.mkdtemp(prefix="chromium-"), executable_path=CHROMIUM, args=ARGS,
-            viewport={"width": 1280, "height": 720})
+            tempfile.mkdtemp(prefix="chromium-"),
+            executable_path=CHROMIUM,
+            args=ARGS,
+            viewport={"width": 1280, "height": 720},
+        )
         page = context.new_page()
         page.goto(url + "/?tab=compare")
         page.wait_for_selector("#le-sweep-grid [data-model]", timeout=60_000)
@@ -152,9 +182,13 @@ def main() -> None:
     key = f"{'cuda' if torch.cuda.is_available() else 'cpu'}-{training_threads()} threads"
     results_file = REPO / "benchmarks" / "results" / "compare.json"
     results = json.loads(results_file.read_text()) if results_file.exists() else {}
-    results[key] = {"runs": runs, "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-                    "torch": torch.__version__, "gradio": gr.__version__,
-                    "when": time.strftime("%Y-%m-%d %H:%M")}
+    results[key] = {
+        "runs": runs,
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "torch": torch.__version__,
+        "gradio": gr.__version__,
+        "when": time.strftime("%Y-%m-%d %H:%M"),
+    }
     results_file.write_text(json.dumps(results, indent=1) + "\n")
     print(f"recorded under {key!r} in {results_file}")
 

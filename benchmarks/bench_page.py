@@ -32,8 +32,12 @@ from bench_app import ARGS, CHROMIUM, ROOT, free_port, summary  # noqa: E402
 
 from explorer.core.lessons import read_lesson  # noqa: E402
 
-LAYERS = {"prior N(0, I)": "prior 1σ, 2σ", "the sampling grid": "sampling grid", "prior holes": "prior holes",
-          "decoder nonsense": "decoder quality"}
+LAYERS = {
+    "prior N(0, I)": "prior 1σ, 2σ",
+    "the sampling grid": "sampling grid",
+    "prior holes": "prior holes",
+    "decoder nonsense": "decoder quality",
+}
 ARM = """([what, arg]) => {  // start the clock at the next pointer press, stop it when `what` is seen
   window.__leT = null;
   const grid = document.querySelector('#le-maps .le-maps');
@@ -51,8 +55,10 @@ ARM = """([what, arg]) => {  // start the clock at the next pointer press, stop 
     requestAnimationFrame(check);
   });
 }"""
-LINK = ("?lesson=why-vaes-sample-well&step=6&revealed=1&dataset=mnist&k=16&models=mnist-vae-z16-beta0.5,mnist-vae-z16,"
-        "mnist-vae-z16-beta4&tab=traversal&axes=0,1.5&presenter=1")
+LINK = (
+    "?lesson=why-vaes-sample-well&step=6&revealed=1&dataset=mnist&k=16&models=mnist-vae-z16-beta0.5,mnist-vae-z16,"
+    "mnist-vae-z16-beta4&tab=traversal&axes=0,1.5&presenter=1"
+)
 
 
 RESTORED = """(document.querySelector('#le-maps .le-maps')?.dataset.drawn || '').startsWith('mnist/16/')
@@ -71,8 +77,9 @@ def open_page(browser, url: str):
     context = browser.new_context(viewport={"width": 1280, "height": 720})
     page = context.new_page()
     page.goto(url)
-    page.wait_for_function("(document.querySelector('#le-maps .le-maps')?.dataset.drawn || '').length > 0",
-                           timeout=60_000)
+    page.wait_for_function(
+        "(document.querySelector('#le-maps .le-maps')?.dataset.drawn || '').length > 0", timeout=60_000
+    )
     return page
 
 
@@ -119,6 +126,7 @@ def main() -> None:
                 state = lesson.state(number, revealed)
                 seen = "Answer:" if revealed else f"Step {number} of"
                 return timed(page, "step", [seen, f"{state['dataset']}/{state['k']}/", state["models"]], button)
+
             steps, reveals = [], []
             n_steps = len(lesson.steps)
             for _ in range(args.repeats):
@@ -137,9 +145,14 @@ def main() -> None:
                 for link, times in ((LINK, restores), ("", plain)):  # the link, and the page with none
                     page = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
                     page.goto(url + link)
-                    page.wait_for_function(RESTORED if link else "(document.querySelector('#le-maps .le-maps')"
-                                           "?.dataset.drawn || '').startsWith('mnist/2/')", timeout=60_000,
-                                           polling="raf")
+                    page.wait_for_function(
+                        RESTORED
+                        if link
+                        else "(document.querySelector('#le-maps .le-maps')"
+                        "?.dataset.drawn || '').startsWith('mnist/2/')",
+                        timeout=60_000,
+                        polling="raf",
+                    )
                     done = page.evaluate("performance.now()")
                     loaded = page.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd")
                     times.append(done - loaded)

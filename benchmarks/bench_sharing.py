@@ -75,9 +75,23 @@ def checkpoints_folder(extra_sweeps: int) -> Path:
 def start(root: Path, data_dir: str, *flags: str) -> tuple[subprocess.Popen, str, float]:
     port = free_port()
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--checkpoints", str(root), "--port", str(port),
-                                "--data-dir", data_dir, *flags], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                               text=True, env={**os.environ, "LATENT_EXPLORER_OFFLINE": "1"})
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "app.py"),
+            "--checkpoints",
+            str(root),
+            "--port",
+            str(port),
+            "--data-dir",
+            data_dir,
+            *flags,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "LATENT_EXPLORER_OFFLINE": "1"},
+    )
     for line in process.stdout:
         if line.startswith("Latent Explorer ready"):
             return process, f"http://127.0.0.1:{port}", time.perf_counter() - started
@@ -120,8 +134,12 @@ def one_client_many_sessions(url: str) -> dict:
             client.predict(None, api_name="/sweep_cancel")
         except Exception:  # noqa: BLE001,S110 -- "no sweep of yours": fine
             pass
-    return {"sessions": len(sessions), "sweeps_asked": len(sessions), "accepted": accepted,
-            "refusals": sorted(set(refused))}
+    return {
+        "sessions": len(sessions),
+        "sweeps_asked": len(sessions),
+        "accepted": accepted,
+        "refusals": sorted(set(refused)),
+    }
 
 
 def uploads(url: str) -> dict:
@@ -132,10 +150,15 @@ def uploads(url: str) -> dict:
     png = buffer.getvalue()
     big = [("files", (f"f{i}.bin", b"\0" * (10 * 2**20), "application/octet-stream")) for i in range(10)]
     ten = httpx.post(f"{url}/gradio_api/upload", files=big, timeout=120)
-    codes = [httpx.post(f"{url}/gradio_api/upload", files=[("files", ("a.png", png, "image/png"))]).status_code
-             for _ in range(30)]
-    return {"ten_10MiB_files_in_one_request": [ten.status_code, ten.text.strip()],
-            "accepted_of_30_in_a_minute": codes.count(200), "refused_429": codes.count(429)}
+    codes = [
+        httpx.post(f"{url}/gradio_api/upload", files=[("files", ("a.png", png, "image/png"))]).status_code
+        for _ in range(30)
+    ]
+    return {
+        "ten_10MiB_files_in_one_request": [ten.status_code, ten.text.strip()],
+        "accepted_of_30_in_a_minute": codes.count(200),
+        "refused_429": codes.count(429),
+    }
 
 
 def disk_budget(url: str, root: Path, process) -> dict:
@@ -154,8 +177,12 @@ def disk_budget(url: str, root: Path, process) -> dict:
             time.sleep(0.5)
         time.sleep(1.0)  # the runner prunes right after adding the sweep
         mb = sum(f.stat().st_size for f in (root / "page-sweeps").rglob("*") if f.is_file()) / 2**20
-        sizes.append({"sweeps": sorted(p.name for p in (root / "page-sweeps").iterdir() if not p.name.startswith(".")),
-                      "mb": round(mb, 1)})
+        sizes.append(
+            {
+                "sweeps": sorted(p.name for p in (root / "page-sweeps").iterdir() if not p.name.startswith(".")),
+                "mb": round(mb, 1),
+            }
+        )
         while True:  # the queue must be free before this client may ask again
             try:
                 client.predict(None, api_name="/sweep_cancel")
@@ -166,8 +193,9 @@ def disk_budget(url: str, root: Path, process) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir",
-                        default=os.environ.get("LATENT_EXPLORER_DATA", str(ROOT.parent / "shared" / "data")))
+    parser.add_argument(
+        "--data-dir", default=os.environ.get("LATENT_EXPLORER_DATA", str(ROOT.parent / "shared" / "data"))
+    )
     args = parser.parse_args()
     results = {"machine": f"{os.cpu_count()} cores", "startup": startup(args.data_dir)}
     print(json.dumps(results["startup"], indent=1), flush=True)

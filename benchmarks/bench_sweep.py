@@ -67,8 +67,9 @@ def grid_config(grid: str, device: str) -> SweepConfig:
         return SweepConfig(betas=FULL_BETAS, latent_dims=FULL_LATENT_DIMS, epochs=5, device=device)
     if grid == "cpu":
         return default_grid("cpu").config(device=device)
-    return SweepConfig(betas=(1.0, 4.0), latent_dims=(2, 16), epochs=2, train_subset=5000, test_subset=1000,
-                       device=device)
+    return SweepConfig(
+        betas=(1.0, 4.0), latent_dims=(2, 16), epochs=2, train_subset=5000, test_subset=1000, device=device
+    )
 
 
 def _synchronize(device: torch.device) -> None:
@@ -79,12 +80,22 @@ def _synchronize(device: torch.device) -> None:
 def batched(config: SweepConfig, data_dir: Path, device: torch.device) -> dict:
     started = time.perf_counter()
     first_point = []
-    result = train_sweep(config, None, data_dir, download=False, progress=lambda event: first_point.append(
-        time.perf_counter() - started) if event["event"] == "train" and not first_point else None)
+    result = train_sweep(
+        config,
+        None,
+        data_dir,
+        download=False,
+        progress=lambda event: (
+            first_point.append(time.perf_counter() - started) if event["event"] == "train" and not first_point else None
+        ),
+    )
     _synchronize(device)
-    return {"wall_seconds": time.perf_counter() - started, "training_seconds": result.summary["training_seconds"],
-            "first_live_point_seconds": first_point[0] if first_point else None,
-            "test_loss": {m["name"]: m["test_loss"] for m in result.summary["models"]}}
+    return {
+        "wall_seconds": time.perf_counter() - started,
+        "training_seconds": result.summary["training_seconds"],
+        "first_live_point_seconds": first_point[0] if first_point else None,
+        "test_loss": {m["name"]: m["test_loss"] for m in result.summary["models"]},
+    }
 
 
 def sequential(config: SweepConfig, data_dir: Path, device: torch.device) -> dict:
@@ -94,8 +105,11 @@ def sequential(config: SweepConfig, data_dir: Path, device: torch.device) -> dic
         training_seconds += checkpoint.meta["training_seconds"]
         losses[run.run_name] = checkpoint.meta["metrics"]["test_loss"]
     _synchronize(device)
-    return {"wall_seconds": time.perf_counter() - started, "training_seconds": round(training_seconds, 2),
-            "test_loss": losses}
+    return {
+        "wall_seconds": time.perf_counter() - started,
+        "training_seconds": round(training_seconds, 2),
+        "test_loss": losses,
+    }
 
 
 def main() -> None:
@@ -114,16 +128,25 @@ def main() -> None:
     load_dataset(config.dataset, data_dir, download=False)  # the files in the OS cache for both sides
     (torch.ones(2, 2, device=device) @ torch.ones(2, 2, device=device)).sum().item()  # CUDA and cuBLAS started
 
-    results = {"grid": args.grid, "device": _device_name(device), "machine": platform.machine(),
-               "torch": torch.__version__, "models": len(config.runs()), "betas": list(config.betas),
-               "latent_dims": list(config.latent_dims), "epochs": config.epochs,
-               "train_subset": config.train_subset, "test_subset": config.test_subset}
+    results = {
+        "grid": args.grid,
+        "device": _device_name(device),
+        "machine": platform.machine(),
+        "torch": torch.__version__,
+        "models": len(config.runs()),
+        "betas": list(config.betas),
+        "latent_dims": list(config.latent_dims),
+        "epochs": config.epochs,
+        "train_subset": config.train_subset,
+        "test_subset": config.test_subset,
+    }
     sides = {"batched": batched} | ({} if args.skip_sequential else {"sequential": sequential})
     for _ in range(args.repeats):
         for side, run in sides.items():
             timing = timed(run, config, data_dir, device)
             walls = results.get(side, {}).get("all_wall_seconds", []) + [
-                (round(timing["wall_seconds"], 2), timing.get("other_cpu_seconds"))]
+                (round(timing["wall_seconds"], 2), timing.get("other_cpu_seconds"))
+            ]
             if side not in results or _quietness(timing) < _quietness(results[side]):
                 results[side] = timing
             results[side]["all_wall_seconds"] = walls
@@ -132,23 +155,31 @@ def main() -> None:
         pairs = [(results["batched"]["test_loss"][k], v) for k, v in results["sequential"]["test_loss"].items()]
         results["max_relative_test_loss_difference"] = max(abs(a - b) / abs(b) for a, b in pairs)
 
-    print(f"{config.epochs} epochs, {results['models']} models ({len(config.betas)} betas x "
-          f"{len(config.latent_dims)} latent sizes), train subset {config.train_subset or 'all'}, {results['device']}")
+    print(
+        f"{config.epochs} epochs, {results['models']} models ({len(config.betas)} betas x "
+        f"{len(config.latent_dims)} latent sizes), train subset {config.train_subset or 'all'}, {results['device']}"
+    )
     print(f"{'':<12}{'wall s':>10}{'training s':>12}{'other CPU s':>14}   (other CPU s: other processes meanwhile)")
     for side in ("batched", "sequential"):
         if side in results:
             r = results[side]
-            print(f"{side:<12}{r['wall_seconds']:>10.1f}{r['training_seconds']:>12.1f}"
-                  f"{r.get('other_cpu_seconds', float('nan')):>14.1f}")
+            print(
+                f"{side:<12}{r['wall_seconds']:>10.1f}{r['training_seconds']:>12.1f}"
+                f"{r.get('other_cpu_seconds', float('nan')):>14.1f}"
+            )
     print(f"first live point after {results['batched']['first_live_point_seconds']:.2f} s")
     for side in sides:
         share = _quietness(results[side])[0]
         if share > 0.05:
-            print(f"warning: other processes took {share:.0%} of the CPU during the {side} run counted; "
-                  "its time is inflated")
+            print(
+                f"warning: other processes took {share:.0%} of the CPU during the {side} run counted; "
+                "its time is inflated"
+            )
     if "speedup" in results:
-        print(f"speed-up: {results['speedup']:.2f}x; test losses agree to "
-              f"{results['max_relative_test_loss_difference']:.1e} (relative)")
+        print(
+            f"speed-up: {results['speedup']:.2f}x; test losses agree to "
+            f"{results['max_relative_test_loss_difference']:.1e} (relative)"
+        )
     out = Path(__file__).parent / "results" / "sweep.json"
     recorded = json.loads(out.read_text()) if out.exists() else {}
     recorded[f"{device.type}-{args.grid}"] = results

@@ -62,15 +62,26 @@ def plain_loop(epochs: int, device: torch.device, data_dir: Path, seed: int = 0)
 
 
 def tensor_loop(epochs: int, device: torch.device, data_dir: Path, seed: int = 0) -> dict:
-    config = TrainConfig(dataset="mnist", model="vae", latent_dim=20, hidden_dim=400, epochs=epochs,
-                         batch_size=128, lr=1e-3, seed=seed, device=str(device), umap=False)
+    config = TrainConfig(
+        dataset="mnist",
+        model=ModelConfig(kind="vae", latent_dim=20, hidden_dim=400),
+        epochs=epochs,
+        batch_size=128,
+        lr=1e-3,
+        seed=seed,
+        device=str(device),
+        umap=False,
+    )
     start = time.perf_counter()
     checkpoint = train(config, out_dir=None, data_dir=data_dir, download=False, progress=False)
     total = time.perf_counter() - start
     # training_seconds covers the epochs (and the per-epoch test pass that fills the curves).
-    return {"seconds_per_epoch": checkpoint.meta["training_seconds"] / epochs,
-            "test_loss": checkpoint.meta["metrics"]["test_loss"], "wall_seconds_incl_data_and_eval": total,
-            "test_loss_curve": checkpoint.meta["curves"]["test_loss"]}
+    return {
+        "seconds_per_epoch": checkpoint.meta["training_seconds"] / epochs,
+        "test_loss": checkpoint.meta["metrics"]["test_loss"],
+        "wall_seconds_incl_data_and_eval": total,
+        "test_loss_curve": checkpoint.meta["curves"]["test_loss"],
+    }
 
 
 def _summary(runs: list[dict]) -> dict:
@@ -93,9 +104,15 @@ def main() -> None:
     device = resolve_device(args.device)
     data_dir = resolve_data_dir(args.data_dir)
     seeds = range(args.seeds)
-    results = {"device": str(device), "threads": torch.get_num_threads(), "torch": torch.__version__,
-               "machine": platform.machine(), "epochs": args.epochs, "seeds": list(seeds),
-               "ours": _summary([tensor_loop(args.epochs, device, data_dir, s) for s in seeds])}
+    results = {
+        "device": str(device),
+        "threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "machine": platform.machine(),
+        "epochs": args.epochs,
+        "seeds": list(seeds),
+        "ours": _summary([tensor_loop(args.epochs, device, data_dir, s) for s in seeds]),
+    }
     if not args.skip_plain:
         results["plain"] = _summary([plain_loop(args.epochs, device, data_dir, s) for s in seeds])
         results["speedup"] = results["plain"]["seconds_per_epoch"] / results["ours"]["seconds_per_epoch"]
@@ -103,8 +120,10 @@ def main() -> None:
     for key in ("plain", "ours"):
         if key in results:
             r = results[key]
-            print(f"{key:<10}{r['seconds_per_epoch']:>10.2f} ± {r['seconds_per_epoch_std']:.2f}"
-                  f"{r['test_loss']:>12.2f} ± {r['test_loss_std']:.2f}")
+            print(
+                f"{key:<10}{r['seconds_per_epoch']:>10.2f} ± {r['seconds_per_epoch_std']:.2f}"
+                f"{r['test_loss']:>12.2f} ± {r['test_loss_std']:.2f}"
+            )
     if "speedup" in results:
         print(f"speed-up: {results['speedup']:.1f}x")
     out = Path(__file__).parent / "results" / f"training-{device.type}.json"

@@ -60,8 +60,13 @@ def bomb_png(side: int) -> bytes:
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0))
-            + chunk(b"IDAT", rows) + chunk(b"IEND", b""))
+
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0))
+        + chunk(b"IDAT", rows)
+        + chunk(b"IEND", b"")
+    )
 
 
 def files() -> dict[str, bytes]:
@@ -75,10 +80,12 @@ def files() -> dict[str, bytes]:
     rgba[1000:4000, 2300:2700, 3] = 0
     photo = io.BytesIO()
     Image.fromarray(rgba[..., :3]).resize((8000, 6000)).save(photo, format="JPEG", quality=70)
-    return {"5000x5000 RGBA PNG (accepted, the largest)": png(rgba),
-            "8000x6000 JPEG, a 48 MP phone photo (accepted, decoded at 1/8)": photo.getvalue(),
-            "12000x12000 PNG in 140 KB (refused from its header)": bomb_png(12000),
-            "20000x20000 PNG (refused by PIL's own limit)": bomb_png(20000)}
+    return {
+        "5000x5000 RGBA PNG (accepted, the largest)": png(rgba),
+        "8000x6000 JPEG, a 48 MP phone photo (accepted, decoded at 1/8)": photo.getvalue(),
+        "12000x12000 PNG in 140 KB (refused from its header)": bomb_png(12000),
+        "20000x20000 PNG (refused by PIL's own limit)": bomb_png(20000),
+    }
 
 
 def measure(data: bytes) -> dict:
@@ -86,11 +93,18 @@ def measure(data: bytes) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "upload"
         path.write_bytes(data)
-        line = subprocess.run([sys.executable, "-c", READ.format(root=str(ROOT), path=str(path))],
-                              capture_output=True, text=True, check=True).stdout.strip()
+        line = subprocess.run(
+            [sys.executable, "-c", READ.format(root=str(ROOT), path=str(path))],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     before, after, seconds, outcome = line.split("\t")
-    return {"peak_increase_mb": round(float(after) - float(before)), "seconds": round(float(seconds), 2),
-            "outcome": outcome}
+    return {
+        "peak_increase_mb": round(float(after) - float(before)),
+        "seconds": round(float(seconds), 2),
+        "outcome": outcome,
+    }
 
 
 def main() -> None:

@@ -42,7 +42,7 @@ AXES = 8
 
 
 FN_INDEX: dict[str, int] = {}  # API name -> the page's function index, read from /config
-UNQUEUED: set[str] = set()      # API names that answer directly (queue=False), as a plain POST
+UNQUEUED: set[str] = set()  # API names that answer directly (queue=False), as a plain POST
 
 
 def call(http: httpx.Client, base: str, name: str, data: list, session: str) -> None:
@@ -93,12 +93,17 @@ class Recorder:
         report = {}
         for name in sorted(set(self.times) | set(self.errors)):
             times = sorted(self.times.get(name, []))
-            report[name] = {"requests": len(times) + len(self.errors.get(name, [])),
-                            "errors": len(self.errors.get(name, [])),
-                            "per_second": round(len(times) / seconds, 1)}
+            report[name] = {
+                "requests": len(times) + len(self.errors.get(name, [])),
+                "errors": len(self.errors.get(name, [])),
+                "per_second": round(len(times) / seconds, 1),
+            }
             if times:
-                report[name].update(p50_ms=round(statistics.median(times)), max_ms=round(times[-1]),
-                                    p95_ms=round(times[min(len(times) - 1, int(0.95 * len(times)))]))
+                report[name].update(
+                    p50_ms=round(statistics.median(times)),
+                    max_ms=round(times[-1]),
+                    p95_ms=round(times[min(len(times) - 1, int(0.95 * len(times)))]),
+                )
             if self.errors.get(name):
                 report[name]["first_error"] = self.errors[name][0]
         return report
@@ -132,8 +137,10 @@ def student(base: str, seconds: float, recorder: Recorder, seed: int, think: boo
 
 def run_round(base: str, clients: int, seconds: float, think: bool, seed: int, server_steps: int = 2) -> dict:
     recorder = Recorder()
-    threads = [threading.Thread(target=student, args=(base, seconds, recorder, seed * 1000 + i, think, server_steps))
-               for i in range(clients)]
+    threads = [
+        threading.Thread(target=student, args=(base, seconds, recorder, seed * 1000 + i, think, server_steps))
+        for i in range(clients)
+    ]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -181,20 +188,29 @@ def main() -> None:
         with httpx.Client(timeout=120) as http:  # first use: test images, sprites and decoders made once
             call(http, base, "traverse", [*LINEUP, 0, "selected", *[0.0] * AXES], "load-warm")
             call(http, base, "samples", [*LINEUP, 8, 0], "load-warm")
-        results = {"machine": f"{os.cpu_count()} CPU cores", "clients": args.clients, "seconds": args.seconds,
-                   "server_steps_per_drag": args.server_steps, "rounds": []}
+        results = {
+            "machine": f"{os.cpu_count()} CPU cores",
+            "clients": args.clients,
+            "seconds": args.seconds,
+            "server_steps_per_drag": args.server_steps,
+            "rounds": [],
+        }
         for number in range(args.rounds):
             before = rss_mb(pid)
-            summary = run_round(base, args.clients, args.seconds, think=True, seed=number,
-                                server_steps=args.server_steps)
+            summary = run_round(
+                base, args.clients, args.seconds, think=True, seed=number, server_steps=args.server_steps
+            )
             results["rounds"].append({"rss_mb_before": before, "rss_mb_after": rss_mb(pid), "endpoints": summary})
             print(json.dumps(results["rounds"][-1]), flush=True)
         if pid is not None and results["rounds"]:
             first, last = results["rounds"][0]["rss_mb_after"], results["rounds"][-1]["rss_mb_after"]
             results["memory_growth_after_first_round"] = round((last - first) / first, 3)
         saturation = run_round(base, args.saturation_clients, args.saturation_seconds, think=False, seed=99)
-        results["saturation"] = {"clients": args.saturation_clients, "endpoints": saturation,
-                                 "requests_per_second": round(sum(e["per_second"] for e in saturation.values()), 1)}
+        results["saturation"] = {
+            "clients": args.saturation_clients,
+            "endpoints": saturation,
+            "requests_per_second": round(sum(e["per_second"] for e in saturation.values()), 1),
+        }
         print(json.dumps(results["saturation"]), flush=True)
         Path(args.out).write_text(json.dumps(results, indent=1) + "\n")
         print(f"wrote {args.out}")

@@ -21,8 +21,16 @@ import pytest
 from PIL import Image
 
 CHROMIUM = "/usr/lib/chromium/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 MNIST = ["mnist-pca-z2", "mnist-ae-z2", "mnist-vae-z2"]
 MAPS = "document.querySelector('#le-maps .le-maps').leMaps"
 LIVE = "document.querySelector('#le-live .le-live').leLive"
@@ -46,7 +54,8 @@ def local_context(viewport: dict | None = None, **options):
     profile = tempfile.mkdtemp(prefix="chromium-")
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, args=ARGS, viewport=viewport or PROJECTOR, **options)
+            profile, executable_path=CHROMIUM, args=ARGS, viewport=viewport or PROJECTOR, **options
+        )
         outside = []
 
         def only_local(route):
@@ -97,13 +106,17 @@ def src(page, selector: str) -> str | None:
     return page.evaluate(f"() => document.querySelector('{selector} img')?.getAttribute('src') ?? null")
 
 
-def wait_for_src(page, selector: str, contains: str | None = None, other_than: str | None = None,
-                 timeout: float = 20_000) -> str:
+def wait_for_src(
+    page, selector: str, contains: str | None = None, other_than: str | None = None, timeout: float = 20_000
+) -> str:
     """The src of the picture in ``selector`` once it holds ``contains`` (a picture file's content folder: the
     server's pictures are stored by their hash) or differs from ``other_than``."""
     get = f"document.querySelector('{selector} img')?.getAttribute('src') || ''"
-    condition = (f"({get}).includes({json.dumps(contains)})" if contains is not None else
-                 f"(s => s && s !== {json.dumps(other_than)})({get})")
+    condition = (
+        f"({get}).includes({json.dumps(contains)})"
+        if contains is not None
+        else f"(s => s && s !== {json.dumps(other_than)})({get})"
+    )
     page.wait_for_function(condition, timeout=timeout)
     return src(page, selector)
 
@@ -116,8 +129,10 @@ def content_key(path: str) -> str:
 
 def next_frames(page, frames: int = 2) -> None:
     """Until the page has drawn ``frames`` more animation frames (what it does between two input events)."""
-    page.evaluate(f"() => new Promise(done => {{ let n = {frames}; const tick = () => --n ? "
-                  "requestAnimationFrame(tick) : done(); requestAnimationFrame(tick); })")
+    page.evaluate(
+        f"() => new Promise(done => {{ let n = {frames}; const tick = () => --n ? "
+        "requestAnimationFrame(tick) : done(); requestAnimationFrame(tick); })"
+    )
 
 
 def pictures_loaded(page) -> None:

@@ -41,18 +41,49 @@ def mnist(data_dir):
 @pytest.fixture(scope="session")
 def tiny_zoo(tmp_path_factory, data_dir):
     """PCA, AE and VAE on an MNIST subset at k=2 and k=3 (one short epoch; real data, real code paths)."""
-    from training import TrainConfig, train
+    from training import ModelConfig, TrainConfig, train
 
     root = tmp_path_factory.mktemp("zoo")
     for model in ("pca", "ae", "vae"):
         for k in (2, 3):
-            train(TrainConfig(model=model, latent_dim=k, hidden_dim=64, epochs=1, train_subset=3000,
-                              test_subset=300, umap=False, device="cpu"), root, data_dir, download=False,
-                  progress=False)
-    train(TrainConfig(model="vae", latent_dim=2, hidden_dim=64, epochs=1, beta=4.0, name="mnist-vae-z2-beta4",
-                      train_subset=3000, test_subset=300, umap=False, device="cpu"), root, data_dir,
-          download=False, progress=False)
+            train(
+                TrainConfig(
+                    model=ModelConfig(kind=model, latent_dim=k, hidden_dim=64),
+                    epochs=1,
+                    train_subset=3000,
+                    test_subset=300,
+                    umap=False,
+                    device="cpu",
+                ),
+                root,
+                data_dir,
+                download=False,
+                progress=False,
+            )
+    train(
+        TrainConfig(
+            model=ModelConfig(kind="vae", latent_dim=2, hidden_dim=64, beta=4.0),
+            epochs=1,
+            name="mnist-vae-z2-beta4",
+            train_subset=3000,
+            test_subset=300,
+            umap=False,
+            device="cpu",
+        ),
+        root,
+        data_dir,
+        download=False,
+        progress=False,
+    )
     return root
+
+
+@pytest.fixture(scope="session")
+def zoo(data_dir):
+    """The committed checkpoints, loaded as the app loads them (to say what the app's pictures must be)."""
+    from explorer.core.store import Store
+
+    return Store.load(REPO / "checkpoints", data_dir)
 
 
 @pytest.fixture

@@ -4,12 +4,11 @@ Every endpoint takes the lineup first (dataset, latent size, list of model names
 Pictures the API returns are compared with what the same models compute in this process.
 """
 
-import base64
-import io
 from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import GENERIC, grey, live_pictures, rgb
 from PIL import Image
 
 from explorer.views import panels
@@ -20,37 +19,6 @@ REPO = Path(__file__).resolve().parents[1]
 NAMES = ["mnist-pca-z2", "mnist-ae-z2", "mnist-vae-z2"]
 LINEUP = ("mnist", 2, NAMES)
 ZEROS = [0.0] * MAX_AXES
-GENERIC = "has not enabled verbose error reporting"  # what a crash inside Gradio says instead of a message
-
-
-def _pixels(path) -> np.ndarray:
-    with Image.open(path) as image:
-        return np.asarray(image.convert("L"))
-
-
-def _rgb(path) -> np.ndarray:
-    with Image.open(path) as image:
-        return np.asarray(image.convert("RGB"))
-
-
-def live_pictures(value: dict) -> dict[str, np.ndarray]:
-    """The pictures of the live traversal value ({"frame": {"pictures": {name: PNG data URL}}}, or the frame
-    itself), grey (H, W) uint8, by model name in lineup order."""
-    frame = value["frame"] if "frame" in value else value
-    pictures = {}
-    for name, url in frame["pictures"].items():
-        head, data = url.split(",", 1)
-        assert head == "data:image/png;base64", head
-        pictures[name] = _pixels(io.BytesIO(base64.b64decode(data)))
-    return pictures
-
-
-@pytest.fixture(scope="module")
-def zoo(data_dir):
-    """The committed checkpoints loaded here too, to say what the app's pictures must be."""
-    from explorer.core.store import Store
-
-    return Store.load(REPO / "checkpoints", data_dir)
 
 
 def test_traverse_moves_every_model_and_slider_zero_is_the_start_image(client, zoo):
@@ -80,10 +48,10 @@ def test_samples_are_repeatable_per_seed_and_named_for_download(client):
     other = client.predict(*LINEUP, 6, 43, api_name="/samples")
     name = Path(first).name
     assert "samples" in name and "seed42" in name and name.endswith(".png")
-    assert np.array_equal(_pixels(first), _pixels(again))
-    assert not np.array_equal(_pixels(first), _pixels(other))
-    alone = _rgb(client.predict("mnist", 2, ["mnist-vae-z2"], 6, 42, api_name="/samples"))
-    three = _rgb(first)
+    assert np.array_equal(grey(first), grey(again))
+    assert not np.array_equal(grey(first), grey(other))
+    alone = rgb(client.predict("mnist", 2, ["mnist-vae-z2"], 6, 42, api_name="/samples"))
+    three = rgb(first)
     assert three.shape[1] > 2 * alone.shape[1]
     h, w = alone.shape[:2]
     assert np.array_equal(three[:h, -w:], alone)  # the VAE decodes the same draws in any lineup
@@ -91,24 +59,30 @@ def test_samples_are_repeatable_per_seed_and_named_for_download(client):
 
 def test_decode_at_draws_a_2d_spot_and_explains_larger_spaces(client, zoo):
     here = client.predict(*LINEUP, "mnist-vae-z2", 0.5, -1.0, api_name="/decode_at")
-    assert np.array_equal(_rgb(here), panels.decode_point(zoo.entries["mnist-vae-z2"], 0.5, -1.0))
+    assert np.array_equal(rgb(here), panels.decode_point(zoo.entries["mnist-vae-z2"], 0.5, -1.0))
     elsewhere = client.predict(*LINEUP, "mnist-vae-z2", -2.0, 1.5, api_name="/decode_at")
-    assert not np.array_equal(_rgb(here), _rgb(elsewhere))
+    assert not np.array_equal(rgb(here), rgb(elsewhere))
     names = ["mnist-ae-z16", "mnist-vae-z16"]
     message = client.predict("mnist", 16, names, "mnist-vae-z16", 0.5, -1.0, api_name="/decode_at")
-    assert Path(message).suffix == ".png" and _rgb(message).shape[0] > 40  # a picture that says why
+    assert Path(message).suffix == ".png" and rgb(message).shape[0] > 40  # a picture that says why
     assert Path(message).name != Path(here).name
 
 
-@pytest.mark.parametrize("endpoint,args,message", [
-    ("/select", (*LINEUP, 10**6), r"image index 1000000 is out of range: it must be between 0 and 9999"),
-    ("/traverse", (*LINEUP, 10**6, "selected", *ZEROS), r"image index 1000000 is out of range"),
-    ("/samples", ("mnist", 2, ["mnist-vae-z2", "nope"], 6, 1),
-     r"no model named 'nope' for mnist at latent size 2; choose from mnist-pca-z2, mnist-ae-z2, mnist-vae-z2"),
-    ("/traverse", ("mnist", 2, ["mnist-vae-z16"], 0, "selected", *ZEROS), r"no model named 'mnist-vae-z16'"),
-    ("/decode_at", (*LINEUP, "mnist-vae-z2", "abc", 0.0), r"x must be a number, got 'abc'"),
-    ("/decode_at", (*LINEUP, "mnist-vae-z16", 0.0, 0.0), r"no model named 'mnist-vae-z16' in this lineup"),
-])
+@pytest.mark.parametrize(
+    "endpoint,args,message",
+    [
+        ("/select", (*LINEUP, 10**6), r"image index 1000000 is out of range: it must be between 0 and 9999"),
+        ("/traverse", (*LINEUP, 10**6, "selected", *ZEROS), r"image index 1000000 is out of range"),
+        (
+            "/samples",
+            ("mnist", 2, ["mnist-vae-z2", "nope"], 6, 1),
+            r"no model named 'nope' for mnist at latent size 2; choose from mnist-pca-z2, mnist-ae-z2, mnist-vae-z2",
+        ),
+        ("/traverse", ("mnist", 2, ["mnist-vae-z16"], 0, "selected", *ZEROS), r"no model named 'mnist-vae-z16'"),
+        ("/decode_at", (*LINEUP, "mnist-vae-z2", "abc", 0.0), r"x must be a number, got 'abc'"),
+        ("/decode_at", (*LINEUP, "mnist-vae-z16", 0.0, 0.0), r"no model named 'mnist-vae-z16' in this lineup"),
+    ],
+)
 def test_bad_values_get_the_apps_own_message(client, endpoint, args, message):
     with pytest.raises(Exception, match=message) as error:
         client.predict(*args, api_name=endpoint)
@@ -130,14 +104,24 @@ def test_a_beta_variant_can_be_chosen_at_k16(client, zoo):
     assert np.array_equal(pictures["mnist-vae-z16-beta4"], panels.slider_image(beta, 3, [1.0, *ZEROS[1:]]))
     assert not np.array_equal(pictures["mnist-vae-z16"], pictures["mnist-vae-z16-beta4"])
     grid = client.predict("mnist", 16, ["mnist-vae-z16-beta4"], 4, 0, api_name="/samples")
-    assert _rgb(grid).shape[1] > 4 * 28
+    assert rgb(grid).shape[1] > 4 * 28
 
 
 def test_traverse_is_registered_once(client):
     endpoints = list(client.view_api(return_format="dict", print_info=False)["named_endpoints"])
     assert [e for e in endpoints if e.startswith("/traverse")] == ["/traverse"]
-    for name in ("/select", "/decode_at", "/samples", "/manifolds", "/interpolate", "/reconstruct",
-                 "/traversal_gif", "/maps", "/encode_upload", "/encode_drawing"):
+    for name in (
+        "/select",
+        "/decode_at",
+        "/samples",
+        "/manifolds",
+        "/interpolate",
+        "/reconstruct",
+        "/traversal_gif",
+        "/maps",
+        "/encode_upload",
+        "/encode_drawing",
+    ):
         assert name in endpoints
 
 
@@ -150,20 +134,20 @@ def test_select_interpolate_and_reconstruct(client, zoo):
     lineup = zoo.lineup(*LINEUP)
     selected = client.predict(*LINEUP, 5, api_name="/select")
     expected = panels.selection(lineup.models, lineup.images.images, 5, lineup.images.originals)
-    assert np.array_equal(_rgb(selected), expected)
-    three = _pixels(client.predict(*LINEUP, 0, 1, 8, api_name="/interpolate"))
-    one = _pixels(client.predict("mnist", 2, ["mnist-vae-z2"], 0, 1, 8, api_name="/interpolate"))
+    assert np.array_equal(rgb(selected), expected)
+    three = grey(client.predict(*LINEUP, 0, 1, 8, api_name="/interpolate"))
+    one = grey(client.predict("mnist", 2, ["mnist-vae-z2"], 0, 1, 8, api_name="/interpolate"))
     assert three.shape[0] > one.shape[0] > 2 * 28
     reconstructions = client.predict(*LINEUP, 3, api_name="/reconstruct")
     assert "seed3" in Path(reconstructions).name
-    assert np.array_equal(_pixels(reconstructions), _pixels(client.predict(*LINEUP, 3, api_name="/reconstruct")))
-    assert not np.array_equal(_pixels(reconstructions), _pixels(client.predict(*LINEUP, 4, api_name="/reconstruct")))
+    assert np.array_equal(grey(reconstructions), grey(client.predict(*LINEUP, 3, api_name="/reconstruct")))
+    assert not np.array_equal(grey(reconstructions), grey(client.predict(*LINEUP, 4, api_name="/reconstruct")))
 
 
 def test_manifolds_for_2d_lineups_only(client):
     three = client.predict(*LINEUP, 10, api_name="/manifolds")
     one = client.predict("mnist", 2, ["mnist-ae-z2"], 10, api_name="/manifolds")
-    assert "manifolds" in Path(three).name and _rgb(three).shape[1] > 2 * _rgb(one).shape[1]
+    assert "manifolds" in Path(three).name and rgb(three).shape[1] > 2 * rgb(one).shape[1]
     hidden = client.predict("mnist", 16, ["mnist-vae-z16"], 10, api_name="/manifolds")
     assert not isinstance(hidden, str)  # no picture at k = 16 (the section is hidden)
 
@@ -190,8 +174,8 @@ def test_maps_spec_points_and_sprite_are_served(client, live_app, zoo):
         data = httpx.get(live_app + figure["data"]).raise_for_status().content
         n = len(entry.labels)
         assert figure["n"] == n and len(data) == 12 * n
-        assert np.array_equal(np.frombuffer(data[:8 * n], "<f4").reshape(n, 2), entry.z[:, :2].numpy())
-        assert np.array_equal(np.frombuffer(data[8 * n:], "<i4"), entry.labels.numpy())
+        assert np.array_equal(np.frombuffer(data[: 8 * n], "<f4").reshape(n, 2), entry.z[:, :2].numpy())
+        assert np.array_equal(np.frombuffer(data[8 * n :], "<i4"), entry.labels.numpy())
     sprite = httpx.get(live_app + spec["sprite"]["url"]).raise_for_status()
     assert sprite.content.startswith(b"\x89PNG")
     wide = client.predict("mnist", 16, ["mnist-vae-z16"], "pca", 0, api_name="/maps")
@@ -209,4 +193,4 @@ def test_an_uploaded_png_is_encoded_by_every_model(client, zoo, tmp_path):
     lineup = zoo.lineup(*LINEUP)
     x = prepare_upload(np.asarray(Image.open(path).convert("RGBA")), lineup.image_shape, "digit")
     _, expected = panels.encode_yours(lineup.models, x, "your upload")
-    assert np.array_equal(_rgb(picture), expected)
+    assert np.array_equal(rgb(picture), expected)

@@ -30,8 +30,9 @@ ZEROS = [0.0] * MAX_AXES
 def call(base: str, api_name: str, data=None, body: str | None = None) -> tuple[str, object]:
     """POST raw JSON to /gradio_api/call/<api_name> and read the result: ("complete", data) or ("error", message)."""
     body = body if body is not None else json.dumps({"data": data})
-    reply = httpx.post(f"{base}/gradio_api/call/{api_name}", content=body, timeout=60,
-                       headers={"content-type": "application/json"})
+    reply = httpx.post(
+        f"{base}/gradio_api/call/{api_name}", content=body, timeout=60, headers={"content-type": "application/json"}
+    )
     if reply.status_code == 422:  # refused by the route itself (malformed JSON or no "data" list)
         return "error", f"422: {reply.json()['detail'][0]['msg']}"
     if reply.status_code != 200:
@@ -75,8 +76,11 @@ API_CASES = [
     ("samples", L + [1000, 1], r"greater than maximum value"),
     ("traverse", L + [0, "selected", "abc", *ZEROS[1:]], r"axis 1 must be a number, got 'abc'"),
     ("traverse", L + [0, "selected", None, *ZEROS[1:]], r"axis 1 must be a number, got None"),
-    ("traverse", json.dumps({"data": L + [0, "selected"]})[:-2] + ", NaN" + ", 0" * (MAX_AXES - 1) + "]}",
-     r"slider 1 must be a number between -3 and 3, got nan"),
+    (
+        "traverse",
+        json.dumps({"data": L + [0, "selected"]})[:-2] + ", NaN" + ", 0" * (MAX_AXES - 1) + "]}",
+        r"slider 1 must be a number between -3 and 3, got nan",
+    ),
     ("traverse", L + [0, "selected", 1e6, *ZEROS[1:]], r"greater than maximum value"),
     ("traverse", L + [0, "sideways", *ZEROS], r"not in the list of choices"),
     ("traverse", L + [0, "selected"], r"this call takes 13 values"),
@@ -97,25 +101,35 @@ API_CASES = [
     ("encode_drawing", L + ["hello"], r"No drawing received: draw on the pad"),
     ("encode_drawing", L + [12], r"No drawing received"),
     ("encode_drawing", L + ["data:image/png;base64,@@@not base64@@@"], r"picture's data is damaged"),
-    ("encode_drawing", L + ["data:image/png;base64," + base64.b64encode(b"%PDF-1.4 not a png").decode()],
-     r"not a picture this app reads"),
+    (
+        "encode_drawing",
+        L + ["data:image/png;base64," + base64.b64encode(b"%PDF-1.4 not a png").decode()],
+        r"not a picture this app reads",
+    ),
     ("encode_drawing", L + ["data:image/png;base64," + "A" * (15 * 2**20)], r"larger than 10 MB"),
     ("encode_upload", L + [None], r"No picture received"),
     ("encode_upload", L + ["/etc/passwd"], r"must be a file uploaded to this server first"),
     ("encode_upload", L + [5], r"must be a file uploaded to this server first"),
-    ("encode_upload", L + [{"path": "/etc/passwd", "meta": {"_type": "gradio.FileData"}}],
-     r"not uploaded by a user"),
-    ("encode_upload", L + [{"path": str(REPO / "app.py"), "meta": {"_type": "gradio.FileData"}}],
-     r"not uploaded by a user"),
-    ("encode_upload", L + [{"path": "https://example.com/huge.png", "meta": {"_type": "gradio.FileData"}}],
-     r"uploaded to this server first .* not a web address"),  # the server would download it, unbounded
-    ("encode_upload", L + [{"path": None, "url": "http://10.0.0.1/x.png", "meta": {"_type": "gradio.FileData"}}],
-     r"not a web address"),
+    ("encode_upload", L + [{"path": "/etc/passwd", "meta": {"_type": "gradio.FileData"}}], r"not uploaded by a user"),
+    (
+        "encode_upload",
+        L + [{"path": str(REPO / "app.py"), "meta": {"_type": "gradio.FileData"}}],
+        r"not uploaded by a user",
+    ),
+    (
+        "encode_upload",
+        L + [{"path": "https://example.com/huge.png", "meta": {"_type": "gradio.FileData"}}],
+        r"uploaded to this server first .* not a web address",
+    ),  # the server would download it, unbounded
+    (
+        "encode_upload",
+        L + [{"path": None, "url": "http://10.0.0.1/x.png", "meta": {"_type": "gradio.FileData"}}],
+        r"not a web address",
+    ),
 ]
 
 
-@pytest.mark.parametrize("endpoint,data,message", API_CASES,
-                         ids=[f"{i}-{case[0]}" for i, case in enumerate(API_CASES)])
+@pytest.mark.parametrize("endpoint,data,message", API_CASES, ids=[f"{i}-{case[0]}" for i, case in enumerate(API_CASES)])
 def test_bad_api_values_get_a_short_message_of_the_apps_own(live_app, endpoint, data, message):
     import re
 
@@ -145,6 +159,7 @@ def _bomb_png(side: int = 12000) -> bytes:
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
     header = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
 
@@ -185,8 +200,7 @@ def test_no_upload_raises_the_servers_memory_by_300_mb():
 
 
 def test_the_upload_route_refuses_files_over_the_size_limit(live_app):
-    reply = httpx.post(f"{live_app}/gradio_api/upload", files={"files": ("big.png", b"\0" * (11 * 2**20))},
-                       timeout=60)
+    reply = httpx.post(f"{live_app}/gradio_api/upload", files={"files": ("big.png", b"\0" * (11 * 2**20))}, timeout=60)
     assert reply.status_code == 413, reply.status_code
 
 
@@ -221,15 +235,18 @@ def _pixels(file_data: dict) -> np.ndarray:
         return np.asarray(image.convert("L"))
 
 
-@pytest.mark.parametrize("path", [
-    "/etc/passwd",
-    str(REPO / "app.py"),
-    str(REPO / "checkpoints" / "mnist-vae-z2" / "checkpoint.json"),
-    str(REPO / ".cache" / "explorer" / ".." / ".." / "app.py"),
-    str(REPO / ".cache" / "explorer" / "%2e%2e" / "%2e%2e" / "app.py"),
-    "..%2f..%2f..%2fetc%2fpasswd",
-    "~/.bashrc",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/etc/passwd",
+        str(REPO / "app.py"),
+        str(REPO / "checkpoints" / "mnist-vae-z2" / "checkpoint.json"),
+        str(REPO / ".cache" / "explorer" / ".." / ".." / "app.py"),
+        str(REPO / ".cache" / "explorer" / "%2e%2e" / "%2e%2e" / "app.py"),
+        "..%2f..%2f..%2fetc%2fpasswd",
+        "~/.bashrc",
+    ],
+)
 def test_file_routes_refuse_paths_outside_the_apps_folders(live_app, path):
     reply = httpx.get(f"{live_app}/gradio_api/file={path}", timeout=30)
     assert reply.status_code in (403, 404), (reply.status_code, reply.text[:100])

@@ -29,6 +29,7 @@ from browser import (
     wait_for_maps,
     wait_for_src,
 )
+from helpers import live_pictures
 from PIL import Image
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -73,9 +74,10 @@ def test_click_a_point_rings_it_in_every_map_above_the_points(page, client, shot
     next_frames(page)
     # The ring's black outline is visible on screen around the point (not hidden under the points).
     shot = np.asarray(Image.open(io.BytesIO(page.screenshot())).convert("L")).astype(int)
-    Image.fromarray(shot[int(y) - 40:int(y) + 40, int(x) - 40:int(x) + 40].astype(np.uint8)).resize((320, 320)).save(
-        shots / "ring-crop.png")
-    yy, xx = np.mgrid[0:shot.shape[0], 0:shot.shape[1]]
+    Image.fromarray(shot[int(y) - 40 : int(y) + 40, int(x) - 40 : int(x) + 40].astype(np.uint8)).resize(
+        (320, 320)
+    ).save(shots / "ring-crop.png")
+    yy, xx = np.mgrid[0 : shot.shape[0], 0 : shot.shape[1]]
     ring = np.abs(np.hypot(xx - x, yy - y) - 13) < 2.5
     assert (shot[ring] < 60).mean() > 0.6, "the selection ring is hidden under the points"
     expected = client.predict("mnist", 2, MNIST, index, api_name="/select")
@@ -104,8 +106,6 @@ def test_clicking_empty_space_marks_it_and_decodes_it(page, client):
 
 
 def test_dragging_a_slider_ends_on_the_servers_exact_picture(page, client, shots):
-    from test_app_api import live_pictures
-
     tab(page, "Traversal")
     page.wait_for_selector("#le-axis-0 input[type=range]")
     frames_before = page.evaluate(f"{LIVE}.state.frames")
@@ -114,8 +114,9 @@ def test_dragging_a_slider_ends_on_the_servers_exact_picture(page, client, shots
     value = float(page.input_value("#le-axis-0 input[type=number]"))
     assert value > 1.0
     index = int(page.input_value("#le-index input"))
-    expected = live_pictures(client.predict("mnist", 2, MNIST, index, "selected", value, *[0.0] * (MAX_AXES - 1),
-                                            api_name="/traverse"))
+    expected = live_pictures(
+        client.predict("mnist", 2, MNIST, index, "selected", value, *[0.0] * (MAX_AXES - 1), api_name="/traverse")
+    )
     for name in MNIST:
         src = page.evaluate(f"document.querySelector('#le-live figure[data-model=\"{name}\"] img').src")
         assert np.array_equal(pixels_from_page(page, src)[..., 0], expected[name]), name
@@ -147,9 +148,12 @@ def test_reset_brings_back_the_start_pictures(page):
     figures = "[...document.querySelectorAll('#le-live figure img')].map(i => i.src)"
     page.get_by_role("button", name="Reset sliders to 0").click()
     page.wait_for_function("document.querySelector('#le-axis-0 input[type=range]').value === '0'", timeout=10_000)
-    page.wait_for_function(f"{LIVE}.state.spec && [...document.querySelectorAll('#le-live figure')].every(f => "
-                           "f.querySelector('canvas').hidden && f.querySelector('img').complete && "
-                           "f.querySelector('img').naturalWidth)", timeout=10_000)  # the server's start frame
+    page.wait_for_function(
+        f"{LIVE}.state.spec && [...document.querySelectorAll('#le-live figure')].every(f => "
+        "f.querySelector('canvas').hidden && f.querySelector('img').complete && "
+        "f.querySelector('img').naturalWidth)",
+        timeout=10_000,
+    )  # the server's start frame
     start = page.evaluate(figures)
     drag_slider(page, 0, [0.5 - 0.03 * s for s in range(1, 12)])
     page.wait_for_function(f"JSON.stringify({figures}) !== JSON.stringify({start!r})", timeout=10_000)
@@ -168,8 +172,9 @@ def test_no_mnist_frame_shows_during_a_faces_drag(page):
     drag_slider(page, 1, [0.5 + 0.03 * s for s in range(1, 10)])
     choose_dataset(page, "faces")  # straight after the drag, while MNIST frames may still be in flight
     wait_for_maps(page, "faces/")
-    page.wait_for_function("[...document.querySelectorAll('#le-live figure img')].every(i => i.naturalWidth === 64)",
-                           timeout=10_000)
+    page.wait_for_function(
+        "[...document.querySelectorAll('#le-live figure img')].every(i => i.naturalWidth === 64)", timeout=10_000
+    )
     page.evaluate(SAMPLE_LIVE)
     drag_slider(page, 0, [0.5 - 0.03 * s for s in range(1, 14)])
     page.wait_for_function("[...document.querySelectorAll('#le-live canvas')].every(c => c.hidden)", timeout=10_000)
@@ -211,16 +216,16 @@ def test_one_bad_value_only_affects_its_own_panel(page):
     tab(page, "Sampling")
     page.wait_for_function("document.querySelector('#le-samples img')?.src.includes('faces')", timeout=20_000)
     tab(page, "Traversal")
-    page.wait_for_function("[...document.querySelectorAll('#le-live figure img')].every(i => i.naturalWidth === 64)",
-                           timeout=10_000)
+    page.wait_for_function(
+        "[...document.querySelectorAll('#le-live figure img')].every(i => i.naturalWidth === 64)", timeout=10_000
+    )
     errors = page.evaluate("""() => [...document.querySelectorAll('.error')].filter(e => e.offsetParent)
                                      .map(e => e.closest('[id]')?.id)""")
     assert errors in ([], [None]) or all(e in (None, "le-interpolation") for e in errors), errors
     tab(page, "Interpolation")
     end.fill("3")  # fixing the value brings the panel back
     end.press("Enter")
-    page.wait_for_function("document.querySelector('#le-interpolation img')?.src.includes('faces-k')",
-                           timeout=20_000)
+    page.wait_for_function("document.querySelector('#le-interpolation img')?.src.includes('faces-k')", timeout=20_000)
 
 
 def test_webgl_contexts_stay_flat_over_many_switches(browser_context, live_app):
@@ -277,17 +282,25 @@ def test_k16_click_on_empty_space_explains_itself_and_hides_the_manifold(page):
 def test_every_tab_shows_its_main_pictures_without_scrolling(browser_context, live_app, shots, size):
     page = open_page(browser_context, live_app)
     page.set_viewport_size({"width": size[0], "height": size[1]})
-    main = {"Latent map": "#le-maps", "Traversal": "#le-live", "Sampling": "#le-samples img",
-            "Interpolation": "#le-interpolation img", "Reconstruction": "#le-reconstruction img",
-            "Insights": "#le-curves"}
+    main = {
+        "Latent map": "#le-maps",
+        "Traversal": "#le-live",
+        "Sampling": "#le-samples img",
+        "Interpolation": "#le-interpolation img",
+        "Reconstruction": "#le-reconstruction img",
+        "Insights": "#le-curves",
+    }
     for control in ("#le-dataset", "#le-k", "#le-models", "#le-index"):  # the header fits: nothing off-screen
         box = page.locator(control).bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= size[0] + 1, f"{control} is off-screen: {box}"
     for name, selector in main.items():
         tab(page, name)
-        page.wait_for_function(f"(() => {{ const e = document.querySelector('{selector}'); "
-                               "return e && e.getBoundingClientRect().height > 50 && "
-                               "(e.tagName !== 'IMG' || e.naturalWidth > 0); })()", timeout=20_000)
+        page.wait_for_function(
+            f"(() => {{ const e = document.querySelector('{selector}'); "
+            "return e && e.getBoundingClientRect().height > 50 && "
+            "(e.tagName !== 'IMG' || e.naturalWidth > 0); })()",
+            timeout=20_000,
+        )
         pictures_loaded(page)
         bottom = page.evaluate(f"document.querySelector('{selector}').getBoundingClientRect().bottom")
         assert bottom <= size[1] + 1, f"{name}: the main picture ends at {bottom:.0f} px, below the window"

@@ -80,15 +80,19 @@ def test_a_sweep_trains_live_and_a_dot_opens_its_model_in_the_latent_map(page, c
     page.wait_for_function("document.querySelector('#le-sweep-epochs input[type=range]').value === '2'")
     page.evaluate("() => { window.leTrainAt = performance.now(); document.querySelector('#le-sweep-train').click(); }")
     # Live: the curves get their first points while the sweep still trains.
-    page.wait_for_function(f"{CURVES}?.layout?.meta?.sweep === 'mnist-run1' && {CURVES}.data.some(t => t.x.length)",
-                           timeout=30_000, polling="raf")
+    page.wait_for_function(
+        f"{CURVES}?.layout?.meta?.sweep === 'mnist-run1' && {CURVES}.data.some(t => t.x.length)",
+        timeout=30_000,
+        polling="raf",
+    )
     first_point = page.evaluate("performance.now() - window.leTrainAt") / 1000
     status = page.evaluate(STATUS)
     assert status.startswith(("Training", "Starting")), status
     print(f"\nfirst live curve point {first_point:.2f} s after pressing Train")
     assert first_point < 6, f"the first curve point took {first_point:.1f} s"
-    page.wait_for_function(f"{CURVES}.data.filter(t => t.mode && t.mode.startsWith('lines') && t.x.length > 2).length"
-                           " >= 4", timeout=60_000)  # 2 models x 2 terms, growing
+    page.wait_for_function(
+        f"{CURVES}.data.filter(t => t.mode && t.mode.startsWith('lines') && t.x.length > 2).length >= 4", timeout=60_000
+    )  # 2 models x 2 terms, growing
     page.screenshot(path=str(shots / "compare-training-1280x720.png"))
     page.wait_for_function(f"{STATUS}.startsWith('Done')", timeout=120_000, polling=250)
     # The grid and the rate-distortion plane now show the new sweep.
@@ -99,8 +103,9 @@ def test_a_sweep_trains_live_and_a_dot_opens_its_model_in_the_latent_map(page, c
     assert not list((root / "page-sweeps").glob(".*.partial"))  # no hidden training folder left
     page.get_by_role("tab", name="Rate–distortion").click()
     page.wait_for_function(f"{PLANE}?.data?.some(t => (t.customdata || []).includes('{names[1]}'))", timeout=10_000)
-    page.wait_for_function(f"{PLANE}._fullLayout && Math.abs({PLANE}._fullLayout.width - {PLANE}.clientWidth) <= 1",
-                           timeout=10_000)  # laid out in its box
+    page.wait_for_function(
+        f"{PLANE}._fullLayout && Math.abs({PLANE}._fullLayout.width - {PLANE}.clientWidth) <= 1", timeout=10_000
+    )  # laid out in its box
     x, y = page.evaluate(f"""() => {{
       const gd = {PLANE}, layout = gd._fullLayout, box = gd.getBoundingClientRect();
       const trace = gd.data.find(t => (t.customdata || []).includes('{names[1]}'));
@@ -128,8 +133,10 @@ def test_the_finished_comparison_at_1920x1080(page, shots):
     page.locator("#le-sweep-shown input").click()
     page.get_by_role("option", name=COMMITTED, exact=True).click()
     page.wait_for_function(f"document.querySelector('#le-sweep-grid .le-sg')?.dataset.sweep === '{COMMITTED}'")
-    page.wait_for_function("document.querySelector('#le-sweep-grid .le-sg-grid').getBoundingClientRect().bottom "
-                           "<= innerHeight + 2", timeout=10_000)
+    page.wait_for_function(
+        "document.querySelector('#le-sweep-grid .le-sg-grid').getBoundingClientRect().bottom <= innerHeight + 2",
+        timeout=10_000,
+    )
     pictures_loaded(page)
     page.screenshot(path=str(shots / "compare-1920x1080.png"))
     page.set_viewport_size({"width": 1280, "height": 720})

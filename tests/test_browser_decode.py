@@ -14,7 +14,6 @@ import torch
 from browser import local_context
 
 from explorer.core.entries import MAX_AXES, slider_code, slider_map
-from explorer.core.store import Store
 from explorer.page.assets import Assets
 from training import ModelConfig, build_model
 
@@ -35,28 +34,34 @@ def page(live_app):
         yield page
 
 
-@pytest.fixture(scope="module")
-def zoo(data_dir):
-    return Store.load(REPO / "checkpoints", data_dir)
-
-
 def test_every_zoo_decoder_runs_in_the_page_as_on_the_server(page, zoo):
     assets = Assets(REPO / ".cache" / "explorer")  # the folder the live app serves
     assert len(zoo.entries) >= 17
     for entry in zoo.entries.values():
         url, ops = assets.decoder(entry)
-        codes = torch.stack([slider_code(entry, 3, [1.5, -0.5]), slider_code(entry, None, [-2.0, 1.0]),
-                             torch.randn(entry.latent_dim, generator=torch.Generator().manual_seed(0)) * 2])
+        codes = torch.stack(
+            [
+                slider_code(entry, 3, [1.5, -0.5]),
+                slider_code(entry, None, [-2.0, 1.0]),
+                torch.randn(entry.latent_dim, generator=torch.Generator().manual_seed(0)) * 2,
+            ]
+        )
         server = entry.decode(codes).flatten(1).numpy()
         for code, expected in zip(codes.tolist(), server):
             decoded = np.array(page.evaluate(RUN, [ops, url, code]))
             np.testing.assert_allclose(decoded, expected, atol=2e-5, rtol=0, err_msg=entry.name)
 
 
-@pytest.mark.parametrize("config", [dict(kind="vae", backbone="conv", image_shape=(1, 64, 64), latent_dim=16),
-                                    dict(kind="ae", backbone="conv", image_shape=(2, 28, 20), hidden_dim=16),
-                                    dict(kind="vae", backbone="conv", image_shape=(3, 32, 32), hidden_dim=16),
-                                    dict(kind="ae"), dict(kind="pca", latent_dim=3)])
+@pytest.mark.parametrize(
+    "config",
+    [
+        dict(kind="vae", backbone="conv", image_shape=(1, 64, 64), latent_dim=16),
+        dict(kind="ae", backbone="conv", image_shape=(2, 28, 20), hidden_dim=16),
+        dict(kind="vae", backbone="conv", image_shape=(3, 32, 32), hidden_dim=16),
+        dict(kind="ae"),
+        dict(kind="pca", latent_dim=3),
+    ],
+)
 def test_decoders_of_any_shape_run_in_the_page_as_in_torch(page, config):
     torch.manual_seed(0)
     model = build_model(ModelConfig(**config)).eval()
@@ -99,5 +104,5 @@ def test_the_pages_plotly_adapter_reads_a_plot_as_drawn(page):
     assert found["drawn"] and found["size"] == {"width": 400, "height": 300}
     assert found["area"] == {"left": 50, "top": 30, "width": 330, "height": 230}
     assert found["drag"] == pytest.approx([50, 30, 330, 230], abs=1)  # the plot area plotly drew
-    assert found["corner"] == pytest.approx([330, 230], abs=0.5)       # (10, 0): the area's bottom right
-    assert found["back"] == pytest.approx([5.0, 2.5], abs=0.01)        # its middle
+    assert found["corner"] == pytest.approx([330, 230], abs=0.5)  # (10, 0): the area's bottom right
+    assert found["back"] == pytest.approx([5.0, 2.5], abs=0.01)  # its middle

@@ -16,8 +16,14 @@ from browser import ARGS, CHROMIUM, MAPS, next_frames, require_chromium, wait_fo
 from explorer.core.lessons import read_lesson
 
 LESSON = Path(__file__).resolve().parent.parent / "lessons" / "why-vaes-sample-well.toml"
-TAB_TITLES = {"latent_map": "Latent map", "traversal": "Traversal", "sampling": "Sampling",
-              "interpolation": "Interpolation", "reconstruction": "Reconstruction", "insights": "Insights"}
+TAB_TITLES = {
+    "latent_map": "Latent map",
+    "traversal": "Traversal",
+    "sampling": "Sampling",
+    "interpolation": "Interpolation",
+    "reconstruction": "Reconstruction",
+    "insights": "Insights",
+}
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +44,9 @@ def fresh_page(browser, url: str, width: int = 1280, height: int = 720):
     context.grant_permissions(["clipboard-read", "clipboard-write"])
     page = context.new_page()
     page.goto(url)
-    page.wait_for_function("(document.querySelector('#le-maps .le-maps')?.dataset.drawn || '').length > 0",
-                           timeout=60_000)
+    page.wait_for_function(
+        "(document.querySelector('#le-maps .le-maps')?.dataset.drawn || '').length > 0", timeout=60_000
+    )
     return page
 
 
@@ -57,8 +64,11 @@ def header(page) -> dict:
 
 def wait_for_step(page, number: int, revealed: bool):
     answered = str(revealed).lower()
-    page.wait_for_function(f"""(() => {{ const t = document.querySelector('#le-lesson-text')?.textContent || '';
-        return t.includes('Step {number} of') && t.includes('Answer:') === {answered}; }})()""", timeout=20_000)
+    page.wait_for_function(
+        f"""(() => {{ const t = document.querySelector('#le-lesson-text')?.textContent || '';
+        return t.includes('Step {number} of') && t.includes('Answer:') === {answered}; }})()""",
+        timeout=20_000,
+    )
 
 
 def test_the_lesson_walked_end_to_end_sets_each_steps_page(browser, live_app, shots):
@@ -73,12 +83,17 @@ def test_the_lesson_walked_end_to_end_sets_each_steps_page(browser, live_app, sh
             wait_for_step(page, number, revealed)
             state = lesson.state(number, revealed)
             wait_for_maps(page, f"{state['dataset']}/{state['k']}/")
-            page.wait_for_function(f"document.querySelector('[role=tab][aria-selected=true]').textContent.trim() "
-                                   f"=== {TAB_TITLES[state['tab']]!r}", timeout=20_000)
+            page.wait_for_function(
+                f"document.querySelector('[role=tab][aria-selected=true]').textContent.trim() "
+                f"=== {TAB_TITLES[state['tab']]!r}",
+                timeout=20_000,
+            )
             models = ",".join(sorted(state["models"]))
-            page.wait_for_function(f"{MAPS}.models().slice().sort().join() === {models!r} && "
-                                   f"document.querySelectorAll('#le-models .token').length === {len(state['models'])}",
-                                   timeout=20_000)
+            page.wait_for_function(
+                f"{MAPS}.models().slice().sort().join() === {models!r} && "
+                f"document.querySelectorAll('#le-models .token').length === {len(state['models'])}",
+                timeout=20_000,
+            )
             next_frames(page)
             shown = header(page)
             assert shown["dataset"] == state["dataset"] and shown["k"] == state["k"]
@@ -143,8 +158,9 @@ def test_a_copied_link_reopens_the_same_page_in_a_fresh_browser(browser, live_ap
     assert again.evaluate(f"{MAPS}.layers()") == [["samples"], ["samples"], ["samples"]]
     again.get_by_role("tab", name="Sampling").click()
     assert again.get_by_label("seed", exact=True).input_value() == "7"
-    again.wait_for_function("document.querySelector('#le-samples img')?.getAttribute('src')?.includes('seed7')",
-                            timeout=20_000)
+    again.wait_for_function(
+        "document.querySelector('#le-samples img')?.getAttribute('src')?.includes('seed7')", timeout=20_000
+    )
     assert restored_s < 30  # a generous bound on a shared machine: benchmarks/bench_page.py measures it
     again.context.close()
 
@@ -160,16 +176,22 @@ def test_a_link_with_a_bad_field_opens_the_rest_and_says_what_it_left_out(browse
 
 def test_each_layer_toggles_in_the_page_and_presenter_mode_enlarges_the_type(browser, live_app, shots):
     page = fresh_page(browser, live_app)
-    names = {"prior N(0, I)": "prior", "the sampling grid": "samples", "prior holes": "holes",
-             "decoder nonsense": "quality"}
+    names = {
+        "prior N(0, I)": "prior",
+        "the sampling grid": "samples",
+        "prior holes": "holes",
+        "decoder nonsense": "quality",
+    }
     for label, name in names.items():
         on = name in page.evaluate(f"{MAPS}.layers()")[0]
         page.locator("#le-layers label", has_text=label).click()
-        page.wait_for_function(f"{MAPS}.layers().every(l => l.includes({name!r}) === {str(not on).lower()})",
-                               timeout=30_000)
+        page.wait_for_function(
+            f"{MAPS}.layers().every(l => l.includes({name!r}) === {str(not on).lower()})", timeout=30_000
+        )
         page.locator("#le-layers label", has_text=label).click()
-        page.wait_for_function(f"{MAPS}.layers().every(l => l.includes({name!r}) === {str(on).lower()})",
-                               timeout=30_000)
+        page.wait_for_function(
+            f"{MAPS}.layers().every(l => l.includes({name!r}) === {str(on).lower()})", timeout=30_000
+        )
     size = page.evaluate("parseFloat(getComputedStyle(document.querySelector('[role=tab]')).fontSize)")
     page.locator("#le-presenter").click()
     page.wait_for_function("document.body.classList.contains('le-presenter')", timeout=15_000)

@@ -10,12 +10,28 @@ from urllib.parse import urlencode
 import pytest
 from browser import TOASTS, choose_dataset, local_context, tab, wait_for_maps
 
-EVIL = {"form": '<form id="le-evil-form"><input id="le-evil-input" name="password"></form>',
-        "img": '<img id="le-evil-img" src="/gradio_api/file=nothing">', "a": '<a id="le-evil-a" href="//x">x</a>',
-        "b": '<b id="le-evil-b">bold</b>'}
+EVIL = {
+    "form": '<form id="le-evil-form"><input id="le-evil-input" name="password"></form>',
+    "img": '<img id="le-evil-img" src="/gradio_api/file=nothing">',
+    "a": '<a id="le-evil-a" href="//x">x</a>',
+    "b": '<b id="le-evil-b">bold</b>',
+}
 INJECTED = "#le-evil-form, #le-evil-input, #le-evil-img, #le-evil-a, #le-evil-b"
-FIELDS = ["dataset", "k", "models", "tab", "image", "seed", "layers", "view", "axes", "lesson", "step", "revealed",
-          "presenter"]
+FIELDS = [
+    "dataset",
+    "k",
+    "models",
+    "tab",
+    "image",
+    "seed",
+    "layers",
+    "view",
+    "axes",
+    "lesson",
+    "step",
+    "revealed",
+    "presenter",
+]
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +47,7 @@ def _open(context, url: str, maps: str):
     return page
 
 
-@pytest.mark.parametrize("group", [FIELDS[i:i + 3] for i in range(0, len(FIELDS), 3)] + [["unknown"]])
+@pytest.mark.parametrize("group", [FIELDS[i : i + 3] for i in range(0, len(FIELDS), 3)] + [["unknown"]])
 def test_markup_in_a_links_fields_and_names_is_shown_as_text_and_adds_no_element(context, live_app, group):
     pairs = []
     for i, field in enumerate(group):
@@ -46,8 +62,9 @@ def test_markup_in_a_links_fields_and_names_is_shown_as_text_and_adds_no_element
 
 
 def test_a_link_naming_a_lesson_the_app_lacks_opens_the_rest_of_the_link(context, live_app):
-    page = _open(context, f"{live_app}/?lesson=no-such-lesson&k=16&models=mnist-vae-z16&tab=sampling",
-                 "mnist/16/mnist-vae-z16")
+    page = _open(
+        context, f"{live_app}/?lesson=no-such-lesson&k=16&models=mnist-vae-z16&tab=sampling", "mnist/16/mnist-vae-z16"
+    )
     page.wait_for_function(f"({TOASTS}).includes('no-such-lesson')", timeout=20_000)
     assert "a lesson this app does not have" in page.evaluate(TOASTS)
     assert page.locator("#le-samples img").is_visible()  # the sampling tab, drawn

@@ -16,8 +16,13 @@ from training.checkpoint import META_FILE, save_checkpoint
 
 def _meta(name="x"):
     """The fields a checkpoint must hold besides its model and files (what the app reads)."""
-    return {"name": name, "dataset": {"name": "mnist", "label_name": "digit", "class_names": list("0123456789")},
-            "metrics": {"mse_per_pixel": 0.05}, "curves": {}, "training_seconds": 1.0}
+    return {
+        "name": name,
+        "dataset": {"name": "mnist", "label_name": "digit", "class_names": list("0123456789")},
+        "metrics": {"mse_per_pixel": 0.05},
+        "curves": {},
+        "training_seconds": 1.0,
+    }
 
 
 def _save(path, model, dtype=torch.float32, name="x"):
@@ -143,11 +148,14 @@ def test_a_huge_config_is_refused_from_the_weights_header_before_any_model_is_bu
     path = _save(tmp_path / "c", vae)
     _edit_meta(path, lambda meta: meta["model"].update(hidden_dim=10_000_000))  # 31 GB if it were built
     monkeypatch.setattr(checkpoint, "build_model", lambda config: pytest.fail(f"built {config}"))
-    with pytest.raises(CheckpointError, match=r"weights-\w+.safetensors: tensor '[\w.]+' has shape \([\d, ]+\), "
-                                              r"the config in checkpoint.json needs \([\d, ]*10000000"):
+    with pytest.raises(
+        CheckpointError,
+        match=r"weights-\w+.safetensors: tensor '[\w.]+' has shape \([\d, ]+\), "
+        r"the config in checkpoint.json needs \([\d, ]*10000000",
+    ):
         load_checkpoint(path)
-    _edit_meta(path, lambda meta: meta["model"].update(hidden_dim=10 ** 12))
-    with pytest.raises(CheckpointError, match="hidden_dim must be a whole number from 1 to"):
+    _edit_meta(path, lambda meta: meta["model"].update(hidden_dim=10**12))
+    with pytest.raises(CheckpointError, match="hidden_dim 1000000000000 is out of range: it must be between 1 and"):
         load_checkpoint(path)
 
 
@@ -156,6 +164,7 @@ def _delete(*keys):
         for key in keys[:-1]:
             meta = meta[key]
         del meta[keys[-1]]
+
     return edit
 
 
@@ -164,27 +173,42 @@ def _set(value, *keys):
         for key in keys[:-1]:
             meta = meta[key]
         meta[keys[-1]] = value
+
     return edit
 
 
-@pytest.mark.parametrize("edit,message", [
-    (_delete("dataset"), "missing 'dataset'"), (_delete("dataset", "name"), "missing 'dataset.name'"),
-    (_delete("name"), "missing 'name'"), (_set(5, "name"), "'name' must be a string"),
-    (_set("../up", "name"), "plain folder name"), (_delete("files"), "missing 'files.weights'"),
-    (_set(3, "files"), "'files' must be an object"), (_set("../w.safetensors", "files", "weights"), "in the folder"),
-    (_delete("sha256"), "missing 'sha256'"), (_set({}, "sha256"), "'sha256' has no SHA-256 hex digest"),
-    (_set([], "model"), "'model' must be an object"), (_set(2.5, "model", "latent_dim"), "latent_dim"),
-    (_set("2", "model", "latent_dim"), "latent_dim"), (_set([1, 28], "model", "image_shape"), "image_shape"),
-    (_set("gan", "model", "kind"), "model kind"), (_set(1, "model", "depth"), "unexpected keyword"),
-    (_delete("metrics"), "missing 'metrics'"), (_delete("metrics", "mse_per_pixel"), "metrics.mse_per_pixel"),
-    (_set(float("nan"), "metrics", "mse_per_pixel"), "'metrics.mse_per_pixel' must be finite numbers"),
-    (_set([0.1], "metrics", "kl_per_dim"), "has 1 values, the model has 3"),
-    (_set(2.0, "metrics", "iw_nll"), "missing 'metrics.iw_samples'"),
-    (_set("0123456789", "dataset", "class_names"), "'dataset.class_names' must be null or a list of strings"),
-    (_set(7, "dataset", "label_name"), "'dataset.label_name' must be a string"),
-    (_set({"test_kl": [1.0]}, "curves"), "curves.test_recon"), (_set({"test_recon": ["x"]}, "curves"), "curves"),
-    (_delete("training_seconds"), "missing 'training_seconds'"), (_set(None, "training_seconds"), "training_seconds"),
-])
+@pytest.mark.parametrize(
+    "edit,message",
+    [
+        (_delete("dataset"), "missing 'dataset'"),
+        (_delete("dataset", "name"), "missing 'dataset.name'"),
+        (_delete("name"), "missing 'name'"),
+        (_set(5, "name"), "'name' must be a string"),
+        (_set("../up", "name"), "plain folder name"),
+        (_delete("files"), "missing 'files.weights'"),
+        (_set(3, "files"), "'files' must be an object"),
+        (_set("../w.safetensors", "files", "weights"), "in the folder"),
+        (_delete("sha256"), "missing 'sha256'"),
+        (_set({}, "sha256"), "'sha256' has no SHA-256 hex digest"),
+        (_set([], "model"), "'model' must be an object"),
+        (_set(2.5, "model", "latent_dim"), "latent_dim"),
+        (_set("2", "model", "latent_dim"), "latent_dim"),
+        (_set([1, 28], "model", "image_shape"), "image_shape"),
+        (_set("gan", "model", "kind"), "model kind"),
+        (_set(1, "model", "depth"), "unexpected keyword"),
+        (_delete("metrics"), "missing 'metrics'"),
+        (_delete("metrics", "mse_per_pixel"), "metrics.mse_per_pixel"),
+        (_set(float("nan"), "metrics", "mse_per_pixel"), "'metrics.mse_per_pixel' must be finite numbers"),
+        (_set([0.1], "metrics", "kl_per_dim"), "has 1 values, the model has 3"),
+        (_set(2.0, "metrics", "iw_nll"), "missing 'metrics.iw_samples'"),
+        (_set("0123456789", "dataset", "class_names"), "'dataset.class_names' must be null or a list of strings"),
+        (_set(7, "dataset", "label_name"), "'dataset.label_name' must be a string"),
+        (_set({"test_kl": [1.0]}, "curves"), "curves.test_recon"),
+        (_set({"test_recon": ["x"]}, "curves"), "curves"),
+        (_delete("training_seconds"), "missing 'training_seconds'"),
+        (_set(None, "training_seconds"), "training_seconds"),
+    ],
+)
 def test_a_checkpoint_json_without_what_the_app_reads_is_refused_naming_the_key(tmp_path, vae, edit, message):
     path = _save(tmp_path / "c", vae)
     _edit_meta(path, edit)
@@ -193,27 +217,29 @@ def test_a_checkpoint_json_without_what_the_app_reads_is_refused_naming_the_key(
             load(path)
 
 
-@pytest.mark.parametrize("change,message", [
-    (dict(z=torch.full((10, 3), float("nan"))), "'z' contains NaN or infinity"),
-    (dict(z=torch.zeros(10, 3, dtype=torch.int64)), "'z' missing or not (N, 3) floats"),
-    (dict(z=torch.zeros(10, 2)), "'z' missing or not (N, 3) floats"),
-    (dict(z=torch.zeros(0, 3), labels=torch.zeros(0, dtype=torch.int64)), "with N >= 1"),
-    (dict(labels=torch.zeros(10)), "'labels' missing or not 10 integers"),
-    (dict(labels=torch.zeros(9, dtype=torch.int64)), "'labels' missing or not 10 integers"),
-    (dict(labels=torch.arange(10) + 1), "'labels' outside 0..9"),
-    (dict(labels=torch.arange(10) - 1), "'labels' outside 0..9"),
-    (dict(view_pca=torch.zeros(10, 3)), "'view_pca' is not (10, 2) floats"),
-    (dict(view_umap=torch.full((10, 2), float("inf"))), "'view_umap' contains NaN or infinity"),
-    (dict(view_pca_components=torch.zeros(2, 4)), "'view_pca_components' is not (2, 3) floats"),
-])
+@pytest.mark.parametrize(
+    "change,message",
+    [
+        (dict(z=torch.full((10, 3), float("nan"))), "'z' contains NaN or infinity"),
+        (dict(z=torch.zeros(10, 3, dtype=torch.int64)), "'z' missing or not (N, 3) floats"),
+        (dict(z=torch.zeros(10, 2)), "'z' missing or not (N, 3) floats"),
+        (dict(z=torch.zeros(0, 3), labels=torch.zeros(0, dtype=torch.int64)), "with N >= 1"),
+        (dict(labels=torch.zeros(10)), "'labels' missing or not 10 integers"),
+        (dict(labels=torch.zeros(9, dtype=torch.int64)), "'labels' missing or not 10 integers"),
+        (dict(labels=torch.arange(10) + 1), "'labels' outside 0..9"),
+        (dict(labels=torch.arange(10) - 1), "'labels' outside 0..9"),
+        (dict(view_pca=torch.zeros(10, 3)), "'view_pca' is not (10, 2) floats"),
+        (dict(view_umap=torch.full((10, 2), float("inf"))), "'view_umap' contains NaN or infinity"),
+        (dict(view_pca_components=torch.zeros(2, 4)), "'view_pca_components' is not (2, 3) floats"),
+    ],
+)
 def test_latent_codes_that_the_app_cannot_show_are_refused(tmp_path, vae, change, message):
     path = _save(tmp_path / "c", vae)
     _replace_latents(path, {"z": torch.randn(10, 3), "labels": torch.arange(10), **change})
     with pytest.raises(CheckpointError, match=re.escape(message)):
         load_checkpoint(path)
     with pytest.raises(CheckpointError, match=re.escape(message)):  # and a save never writes them
-        save_checkpoint(tmp_path / "new", vae, _meta(), {"z": torch.randn(10, 3), "labels": torch.arange(10),
-                                                         **change})
+        save_checkpoint(tmp_path / "new", vae, _meta(), {"z": torch.randn(10, 3), "labels": torch.arange(10), **change})
     assert not (tmp_path / "new").exists()
 
 
@@ -311,9 +337,15 @@ def test_a_save_removes_temporary_files_of_dead_writers_and_waits_for_a_live_one
     assert load_metadata(path)["name"] == "third"
 
 
-@pytest.mark.parametrize("text,message", [(b"[" * 100_000, "not valid JSON"), (b"\xff\xfe{}", "not valid JSON"),
-                                          (b'{"format": ' + b"9" * 5000 + b"}", "not valid JSON"),
-                                          (b"[1, 2]", "not a Latent Explorer checkpoint")])
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        (b"[" * 100_000, "not valid JSON"),
+        (b"\xff\xfe{}", "not valid JSON"),
+        (b'{"format": ' + b"9" * 5000 + b"}", "not valid JSON"),
+        (b"[1, 2]", "not a Latent Explorer checkpoint"),
+    ],
+)
 def test_hostile_checkpoint_json_gives_one_clear_error(tmp_path, vae, text, message):
     path = _save(tmp_path / "c", vae)
     (path / META_FILE).write_bytes(text)

@@ -14,9 +14,15 @@ from training import DatasetMissingError, load_dataset
 from training.data import olivetti_faces
 
 
-@pytest.mark.parametrize("name,n_train,n_test,shape", [
-    ("mnist", 60000, 10000, (1, 28, 28)), ("fashion-mnist", 60000, 10000, (1, 28, 28)),
-    ("faces", 320, 80, (1, 64, 64)), ("frey", 1768, 197, (1, 28, 20))])
+@pytest.mark.parametrize(
+    "name,n_train,n_test,shape",
+    [
+        ("mnist", 60000, 10000, (1, 28, 28)),
+        ("fashion-mnist", 60000, 10000, (1, 28, 28)),
+        ("faces", 320, 80, (1, 64, 64)),
+        ("frey", 1768, 197, (1, 28, 20)),
+    ],
+)
 def test_datasets_load_as_tensors(data_dir, name, n_train, n_test, shape):
     train, test, info = load_dataset(name, data_dir, download=False)
     assert (len(train), len(test)) == (n_train, n_test)
@@ -42,9 +48,23 @@ def test_missing_dataset_offline_names_folder_and_files(tmp_path, name):
 
 
 def test_cli_reports_missing_dataset_without_traceback(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "training", "train", "--data-dir", str(tmp_path),
-                             "--no-download", "--epochs", "1", "--out-dir", str(tmp_path / "out")],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "training",
+            "train",
+            "--data-dir",
+            str(tmp_path),
+            "--no-download",
+            "--epochs",
+            "1",
+            "--out-dir",
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and "MNIST/raw/train-images-idx3-ubyte" in result.stderr
 
@@ -71,9 +91,14 @@ class _Exploit:
         return os.system, ("touch pwned",)
 
 
-@pytest.mark.parametrize("damage,why", [(lambda good: good[:len(good) // 2], "truncated"),
-                                        (lambda good: b"not zlib at all", "error"),
-                                        (lambda good: good + b"junk", "followed by other data")])
+@pytest.mark.parametrize(
+    "damage,why",
+    [
+        (lambda good: good[: len(good) // 2], "truncated"),
+        (lambda good: b"not zlib at all", "error"),
+        (lambda good: good + b"junk", "followed by other data"),
+    ],
+)
 def test_a_damaged_olivetti_file_says_to_delete_it(tmp_path, data_dir, damage, why):
     (tmp_path / "olivetti_py3.pkz").write_bytes(damage((data_dir / "olivetti_py3.pkz").read_bytes()))
     with pytest.raises(DatasetMissingError, match=why) as info:

@@ -29,8 +29,12 @@ def versions():
     for seed, name in enumerate("abc"):
         torch.manual_seed(seed)
         model = build_model(ModelConfig(kind="ae", latent_dim=3, hidden_dim=256))  # 1.6 MB of weights
-        meta = {"name": name, "dataset": {"name": "mnist", "class_names": list("0123456789")},
-                "metrics": {"mse_per_pixel": 0.1 + seed}, "training_seconds": 1.0}
+        meta = {
+            "name": name,
+            "dataset": {"name": "mnist", "class_names": list("0123456789")},
+            "metrics": {"mse_per_pixel": 0.1 + seed},
+            "training_seconds": 1.0,
+        }
         found[name] = (model, meta, {"z": torch.randn(500, 3), "labels": torch.randint(0, 10, (500,))})
     return found
 

@@ -25,8 +25,11 @@ def readme_commands() -> list[str]:
 def test_the_readme_gives_two_commands_and_ci_runs_the_test_command():
     run, test = readme_commands()
     assert run == "bash scripts/run" and test == "bash scripts/test"
-    ci = [line.strip() for line in REPO.joinpath(".ci/run").read_text().splitlines()
-          if line.strip() and not line.startswith("#")]
+    ci = [
+        line.strip()
+        for line in REPO.joinpath(".ci/run").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     assert ci[-1] == test
 
 
@@ -40,8 +43,14 @@ def test_the_run_command_starts_a_fresh_clone_without_data_or_network(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LATENT_EXPLORER", "GRADIO_"))}
     env.update(HOME=str(tmp_path), LATENT_EXPLORER_OFFLINE="1")  # no network: nothing to download
     run = readme_commands()[0]
-    server = subprocess.Popen(["bash", "-c", f"{run} --port {port}"], cwd=clone, env=env, text=True,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        ["bash", "-c", f"{run} --port {port}"],
+        cwd=clone,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline, lines = time.time() + 300, []
         while time.time() < deadline:

@@ -43,7 +43,14 @@ def test_blocks_preprocess_data_is_the_async_step_that_check_calls_wraps():
     assert demo.preprocess_data.__name__ == "checked"
 
 
-@pytest.mark.parametrize("value,hidden", [({"path": "/tmp/x/.secret.png"}, True), ({"orig_name": ".a.png"}, True),
-                                          ({"path": "/tmp/x/a.png", "orig_name": "a.png"}, False), ("a", False)])
+@pytest.mark.parametrize(
+    "value,hidden",
+    [
+        ({"path": "/tmp/x/.secret.png"}, True),
+        ({"orig_name": ".a.png"}, True),
+        ({"path": "/tmp/x/a.png", "orig_name": "a.png"}, False),
+        ("a", False),
+    ],
+)
 def test_an_upload_whose_name_starts_with_a_dot_is_recognised(value, hidden):
     assert adapter._hidden_name(value) is hidden

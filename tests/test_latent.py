@@ -73,8 +73,11 @@ def test_projection_views():
     assert torch.equal(latent.project(z, "dims", {}), z[:, :2])
     one_d = latent.project(z[:, :1], "dims", {})
     assert one_d.shape == (50, 2) and torch.equal(one_d[:, 1], torch.zeros(50))
-    views = {"view_pca_mean": z.mean(0), "view_pca_components": torch.eye(4)[:2],
-             "view_umap": torch.arange(100.0).view(50, 2)}
+    views = {
+        "view_pca_mean": z.mean(0),
+        "view_pca_components": torch.eye(4)[:2],
+        "view_umap": torch.arange(100.0).view(50, 2),
+    }
     torch.testing.assert_close(latent.project(z, "pca", views), (z - z.mean(0))[:, :2])
     # A stored code is placed at (about) its own UMAP position when its neighbours are itself.
     placed = latent.project(z[:3], "umap", views, stored_z=z, neighbours=1)

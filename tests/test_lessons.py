@@ -18,10 +18,23 @@ LESSON = REPO / "lessons" / "why-vaes-sample-well.toml"
 
 # ---- the link -----------------------------------------------------------------------------------------------
 
+
 def test_a_link_reads_back_what_was_written():
-    state = {"dataset": "mnist", "k": 16, "models": ["mnist-ae-z16", "mnist-vae-z16-beta0.5"], "tab": "sampling",
-             "image": 7, "seed": 3, "layers": [], "view": "pca", "axes": [1.5, 0.0, -2.25], "lesson": "why",
-             "step": 2, "revealed": True, "presenter": False}
+    state = {
+        "dataset": "mnist",
+        "k": 16,
+        "models": ["mnist-ae-z16", "mnist-vae-z16-beta0.5"],
+        "tab": "sampling",
+        "image": 7,
+        "seed": 3,
+        "layers": [],
+        "view": "pca",
+        "axes": [1.5, 0.0, -2.25],
+        "lesson": "why",
+        "step": 2,
+        "revealed": True,
+        "presenter": False,
+    }
     text = query_string(state)
     assert "models=mnist-ae-z16,mnist-vae-z16-beta0.5" in text and "layers=&" in text
     again, notes = read_state(dict(parse_qsl(text, keep_blank_values=True)))
@@ -29,8 +42,19 @@ def test_a_link_reads_back_what_was_written():
 
 
 def test_a_bad_or_unknown_field_is_left_out_with_a_note_and_the_rest_kept():
-    state, notes = read_state({"dataset": "mnist", "k": "two", "tab": "nowhere", "axes": "9", "image": "-1",
-                               "layers": "prior,glitter", "models": "../../etc", "colour": "red", "seed": "5"})
+    state, notes = read_state(
+        {
+            "dataset": "mnist",
+            "k": "two",
+            "tab": "nowhere",
+            "axes": "9",
+            "image": "-1",
+            "layers": "prior,glitter",
+            "models": "../../etc",
+            "colour": "red",
+            "seed": "5",
+        }
+    )
     assert state == {"dataset": "mnist", "seed": 5}
     assert len(notes) == 7
     assert any("latent size k must be a whole number" in n for n in notes)
@@ -40,6 +64,7 @@ def test_a_bad_or_unknown_field_is_left_out_with_a_note_and_the_rest_kept():
 
 
 # ---- lessons as data -----------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def zoo_models() -> dict:
@@ -62,25 +87,25 @@ def test_the_shipped_lesson_has_six_steps_that_name_real_models(zoo_models):
 STEP = "title = 'x'\n[[steps]]\ntitle='a'\nquestion='b'\nanswer='c'\n"  # a lesson of one step, so far
 
 
-@pytest.mark.parametrize("text, message", [
-    ("title = 'x'", "at least one [[steps]]"),
-    ("steps = 3", "give the lesson a title"),
-    (STEP + "page={k=2}", "say which dataset"),
-    (STEP + "page={dataset='mnist', tab='maps'}",
-     "step 1, page: tab must be one of"),
-    ("title = 'x'\n[[steps]]\ntitle='a'\nquestion=''\nanswer='c'\npage={dataset='mnist'}", "give the step a question"),
-    (STEP + "hint='d'\npage={dataset='mnist'}",
-     "unknown field(s) hint"),
-    (STEP + "page={dataset='mnist', models=['mnist-vae-z9']}",
-     "no model 'mnist-vae-z9'"),
-    (STEP + "page={dataset='mnist', k=16, models=['mnist-vae-z2']}",
-     "is a mnist model with k = 2"),
-    (STEP + "page={dataset='mnist', step=2}",
-     "step belongs to a link"),
-    ("title = 'x\n", "not readable as TOML"),
-])
-def test_a_lesson_with_a_mistake_is_refused_naming_the_file_the_step_and_the_field(tmp_path, zoo_models, text,
-                                                                                   message):
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("title = 'x'", "at least one [[steps]]"),
+        ("steps = 3", "give the lesson a title"),
+        (STEP + "page={k=2}", "say which dataset"),
+        (STEP + "page={dataset='mnist', tab='maps'}", "step 1, page: tab must be one of"),
+        (
+            "title = 'x'\n[[steps]]\ntitle='a'\nquestion=''\nanswer='c'\npage={dataset='mnist'}",
+            "give the step a question",
+        ),
+        (STEP + "hint='d'\npage={dataset='mnist'}", "unknown field(s) hint"),
+        (STEP + "page={dataset='mnist', models=['mnist-vae-z9']}", "no model 'mnist-vae-z9'"),
+        (STEP + "page={dataset='mnist', k=16, models=['mnist-vae-z2']}", "is a mnist model with k = 2"),
+        (STEP + "page={dataset='mnist', step=2}", "step belongs to a link"),
+        ("title = 'x\n", "not readable as TOML"),
+    ],
+)
+def test_a_lesson_with_a_mistake_is_refused_naming_the_file_the_step_and_the_field(tmp_path, zoo_models, text, message):
     path = tmp_path / "mine.toml"
     path.write_text(text)
     with pytest.raises(LessonError) as error:
@@ -97,6 +122,7 @@ def test_a_broken_lesson_is_skipped_and_the_good_ones_kept(tmp_path, zoo_models)
 
 # ---- the lesson's claims are the zoo's numbers --------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def zoo():
     return Store.load(REPO / "checkpoints")
@@ -110,20 +136,21 @@ def test_the_lessons_numbers_are_the_zoos(zoo):
     """Every number the lesson's answers state, computed from the committed checkpoints."""
     text = LESSON.read_text()
     ae2, vae2 = zoo.entries["mnist-ae-z2"], zoo.entries["mnist-vae-z2"]
-    assert round(100 * _inside(ae2.z, 2.0)) == 15 and "15%" in text       # codes inside N(0, I)'s 2-sigma ring
+    assert round(100 * _inside(ae2.z, 2.0)) == 15 and "15%" in text  # codes inside N(0, I)'s 2-sigma ring
     assert round(100 * _inside(vae2.z, 2.0)) == 72 and "72%" in text
-    assert float(ae2.z[:, 1].min()) < -40 and "−45" in text              # "down to about −45"
+    assert float(ae2.z[:, 1].min()) < -40 and "−45" in text  # "down to about −45"
 
     def hole_mass(entry) -> float:
         xs, ys = entry.layer_grid
         return float(entry.prior_holes.sum() * (xs[1] - xs[0]) * (ys[1] - ys[0]))
+
     assert 0.2 < hole_mass(vae2) < 0.3 and "a quarter" in text
     assert 0.75 < hole_mass(ae2) < 0.85 and "80%" in text
 
     ae16 = zoo.entries["mnist-ae-z16"]
     assert float(ae16.z.norm(dim=1).min()) > 6 and "no AE code lies within distance 6 of 0" in text
     draws = torch.randn(4096, 16, generator=torch.Generator().manual_seed(0))
-    assert float((draws.norm(dim=1) < 6).float().mean()) > 0.99                # "while nearly every draw does"
+    assert float((draws.norm(dim=1) < 6).float().mean()) > 0.99  # "while nearly every draw does"
     spread = float(ae16.z.std(0).mean())
     assert 3.5 < spread < 4.5 and "about four times wider" in text
 

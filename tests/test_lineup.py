@@ -24,7 +24,7 @@ def _file(url: str) -> Path:
     """The file behind an asset URL."""
     prefix = "/gradio_api/file="
     assert url.startswith(prefix)
-    path = Path(url[len(prefix):])
+    path = Path(url[len(prefix) :])
     assert path.is_file()
     return path
 
@@ -36,7 +36,7 @@ def _places(picture: np.ndarray, tile: np.ndarray) -> list[tuple[int, int]]:
     found = []
     for top in range(windows.shape[0]):
         for left in np.flatnonzero((windows[top] == tile).all(axis=(1, 2))):
-            if (picture[top:top + h, left:left + w] == tile[..., None]).all():
+            if (picture[top : top + h, left : left + w] == tile[..., None]).all():
                 found.append((top, int(left)))
     return found
 
@@ -54,6 +54,7 @@ def _spy_decode(monkeypatch, entry: ModelEntry) -> list[torch.Tensor]:
 
 
 # ---- the store and its lineups ------------------------------------------------------------------------
+
 
 def test_store_groups_models_and_beta_variants_in_lineup_order(store):
     assert store.errors == []
@@ -85,27 +86,38 @@ def test_a_names_list_picks_exactly_those_models_in_display_order(store):
     assert lineup.info["class_names"] == [str(d) for d in range(10)]
 
 
-@pytest.mark.parametrize("dataset,k,names,message", [
-    ("cifar", 2, None, r"unknown dataset 'cifar'; choose one of mnist"),
-    (None, 2, None, r"unknown dataset None"),
-    (["mnist"], 2, None, r"unknown dataset \['mnist'\]"),
-    ("mnist", 7, None, r"no mnist models with latent size 7; available: \[2, 3\]"),
-    ("mnist", "abc", None, r"latent size must be a whole number, got 'abc'"),
-    ("mnist", None, None, r"latent size must be a whole number: the box is empty or not a number"),
-    ("mnist", [2], None, r"latent size must be a whole number"),
-    ("mnist", 2, ["mnist-vae-z9"], (r"no model named 'mnist-vae-z9' for mnist at latent size 2; "
-                                    r"choose from mnist-pca-z2, mnist-ae-z2, mnist-vae-z2, mnist-vae-z2-beta4")),
-    ("mnist", 2, ["mnist-vae-z2", "mnist-vae-z3"], r"no model named 'mnist-vae-z3'"),  # another latent size
-    ("mnist", 2, [1, 2], r"models must be a list of model names"),
-    ("mnist", 2, 5, r"models must be a list of model names, got 5"),
-    ("mnist", 2, {"mnist-vae-z2": 1}, r"models must be a list of model names"),
-])
+@pytest.mark.parametrize(
+    "dataset,k,names,message",
+    [
+        ("cifar", 2, None, r"unknown dataset 'cifar'; choose one of mnist"),
+        (None, 2, None, r"unknown dataset None"),
+        (["mnist"], 2, None, r"unknown dataset \['mnist'\]"),
+        ("mnist", 7, None, r"no mnist models with latent size 7; available: \[2, 3\]"),
+        ("mnist", "abc", None, r"latent size must be a whole number, got 'abc'"),
+        ("mnist", None, None, r"latent size must be a whole number: the box is empty or not a number"),
+        ("mnist", [2], None, r"latent size must be a whole number"),
+        (
+            "mnist",
+            2,
+            ["mnist-vae-z9"],
+            (
+                r"no model named 'mnist-vae-z9' for mnist at latent size 2; "
+                r"choose from mnist-pca-z2, mnist-ae-z2, mnist-vae-z2, mnist-vae-z2-beta4"
+            ),
+        ),
+        ("mnist", 2, ["mnist-vae-z2", "mnist-vae-z3"], r"no model named 'mnist-vae-z3'"),  # another latent size
+        ("mnist", 2, [1, 2], r"models must be a list of model names"),
+        ("mnist", 2, 5, r"models must be a list of model names, got 5"),
+        ("mnist", 2, {"mnist-vae-z2": 1}, r"models must be a list of model names"),
+    ],
+)
 def test_lineup_refuses_bad_values_with_a_helpful_message(store, dataset, k, names, message):
     with pytest.raises(InputError, match=message):
         store.lineup(dataset, k, names)
 
 
 # ---- each kind's rules ----------------------------------------------------------------------------------
+
 
 def test_vae_starts_at_the_prior_and_ae_and_pca_at_their_codes(store):
     pca, ae, vae = store.lineup("mnist", 2).models
@@ -153,6 +165,7 @@ def test_vae_axes_are_ranked_by_kl_per_dimension(store):
 
 
 # ---- panels -------------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("index", [7, None])
 def test_slider_code_starts_at_the_start_code_and_moves_one_axis(store, index):
@@ -226,17 +239,20 @@ def test_pictures_grow_with_the_number_of_models(store):
     three = store.lineup("mnist", 2, K2)
     x = three.images.images
     one = store.lineup("mnist", 2, ["mnist-vae-z2"])
-    for draw, fewer in ((lambda m: panels.interpolation(m, x, 0, 1, 6), two),
-                        (lambda m: panels.reconstructions(m, x, [0, 1, 2, 3], True), two),
-                        (lambda m: panels.selection(m, x, 5, True), one)):  # two pictures a row
+    for draw, fewer in (
+        (lambda m: panels.interpolation(m, x, 0, 1, 6), two),
+        (lambda m: panels.reconstructions(m, x, [0, 1, 2, 3], True), two),
+        (lambda m: panels.selection(m, x, 5, True), one),
+    ):  # two pictures a row
         small, large = draw(fewer.models), draw(three.models)
         assert small.dtype == large.dtype == np.uint8 and small.ndim == large.ndim == 3
         assert large.shape[0] > small.shape[0]
         assert large.shape[1] >= small.shape[1]
     # Interpolation: a linear and a spherical row per model; reconstructions: a row per model + originals.
     row = 28 * 3 + 6
-    assert (panels.interpolation(three.models, x, 0, 1, 6).shape[0]
-            - panels.interpolation(two.models, x, 0, 1, 6).shape[0]) == 2 * row
+    assert (
+        panels.interpolation(three.models, x, 0, 1, 6).shape[0] - panels.interpolation(two.models, x, 0, 1, 6).shape[0]
+    ) == 2 * row
 
 
 def test_a_drawn_digit_is_encoded_by_every_model(store):
@@ -271,8 +287,10 @@ def test_uploads_are_prepared_like_the_dataset():
 
 # ---- values from the page or the API ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("value", [True, False, None, float("nan"), float("inf"), -float("inf"), "abc", [3], {},
-                                   2.5, "2.5", -1, 11, "11"])
+
+@pytest.mark.parametrize(
+    "value", [True, False, None, float("nan"), float("inf"), -float("inf"), "abc", [3], {}, 2.5, "2.5", -1, 11, "11"]
+)
 def test_whole_number_refuses_what_is_not_a_whole_number_in_range(value):
     with pytest.raises(InputError, match="image index"):
         whole_number(value, 0, 10, "image index")
@@ -302,14 +320,15 @@ def test_real_number_accepts_finite_numbers_in_range():
 
 # ---- static files for the page ------------------------------------------------------------------------------
 
+
 def test_map_points_binary_round_trips(store, assets):
     entry = store.entries["mnist-vae-z3"]
     url, xy = assets.map_points(entry, "pca")
     data = _file(url).read_bytes()
     n = len(entry.labels)
     assert len(data) == n * 2 * 4 + n * 4
-    stored_xy = np.frombuffer(data[:n * 8], "<f4").reshape(n, 2)
-    labels = np.frombuffer(data[n * 8:], "<i4")
+    stored_xy = np.frombuffer(data[: n * 8], "<f4").reshape(n, 2)
+    labels = np.frombuffer(data[n * 8 :], "<i4")
     assert np.array_equal(stored_xy, latent.map_coordinates(entry.z, "pca", entry.latents).numpy())
     assert np.array_equal(stored_xy, xy)
     assert np.array_equal(labels, entry.labels.numpy())
@@ -325,8 +344,9 @@ def _decoder_entry(kind: str, **config) -> ModelEntry:
     model = build_model(ModelConfig(kind=kind, **config)).eval()
     meta = {"model": model.config.to_dict(), "metrics": {}, "dataset": {"name": "test"}}
     entry_type = {"ae": AEEntry, "vae": VAEEntry}[kind]
-    return entry_type(f"test-{kind}", meta, model, {"z": torch.randn(5, model.latent_dim),
-                                                    "labels": torch.zeros(5, dtype=torch.long)})
+    return entry_type(
+        f"test-{kind}", meta, model, {"z": torch.randn(5, model.latent_dim), "labels": torch.zeros(5, dtype=torch.long)}
+    )
 
 
 @pytest.mark.parametrize("name", ["mnist-vae-z2", "mnist-pca-z3", "conv"])
@@ -364,8 +384,12 @@ def test_a_model_that_cannot_export_has_no_decoder_file(assets):
         def export_decoder(self):
             raise NotImplementedError
 
-    entry = AEEntry("opaque", {"model": {"latent_dim": 2}, "dataset": {"name": "test"}}, Opaque(),
-                    {"z": torch.zeros(3, 2), "labels": torch.zeros(3)})
+    entry = AEEntry(
+        "opaque",
+        {"model": {"latent_dim": 2}, "dataset": {"name": "test"}},
+        Opaque(),
+        {"z": torch.zeros(3, 2), "labels": torch.zeros(3)},
+    )
     assert assets.decoder(entry) is None and not list(assets.folder.glob("decoder-*"))
 
 
@@ -377,11 +401,12 @@ def test_sprite_sheet_holds_every_test_image(store, assets):
         pixels = np.asarray(sheet.convert("L"))
     assert pixels.shape == (3 * 28, 100 * 28)
     i = 123  # tile i sits at (i % columns, i // columns)
-    tile = pixels[(i // 100) * 28:(i // 100 + 1) * 28, (i % 100) * 28:(i % 100 + 1) * 28]
+    tile = pixels[(i // 100) * 28 : (i // 100 + 1) * 28, (i % 100) * 28 : (i % 100 + 1) * 28]
     assert np.array_equal(tile, to_uint8(lineup.images.images[i]))
 
 
 # ---- map templates -----------------------------------------------------------------------------------------
+
 
 def test_mnist_map_has_a_trace_per_class_then_the_overlays(store):
     """One trace per class, then the marks; every layer the map can draw is sent beside them, hidden unless
@@ -392,14 +417,19 @@ def test_mnist_map_has_a_trace_per_class_then_the_overlays(store):
     traces = figure["traces"]
     assert [t["le"] for t in traces[:10]] == [{"points": c} for c in range(10)]
     assert [t["name"] for t in traces[:10]] == [str(c) for c in range(10)]
-    assert [t["le"] for t in traces[10:]] == [{"overlay": "selected"}, {"overlay": "yours"}, {"overlay": "posterior"},
-                                              {"overlay": "spot"}]
+    assert [t["le"] for t in traces[10:]] == [
+        {"overlay": "selected"},
+        {"overlay": "yours"},
+        {"overlay": "posterior"},
+        {"overlay": "spot"},
+    ]
     assert [t["name"] for t in traces[10:]] == ["selected", "your image", "posterior", "clicked spot"]
     assert [i["le"] for i in figure["images"]] == ["holes"]  # quality: only once computed, or asked for
     assert [(n, line["visible"]) for n, line in figure["lines"].items()] == [("prior", False)]
     assert not figure["images"][0]["visible"]
-    shown = plots.latent_map(entry, "dims", "/p.bin", info["class_names"], "digit", layers=["quality", "prior"],
-                             samples=torch.zeros(4, 2))
+    shown = plots.latent_map(
+        entry, "dims", "/p.bin", info["class_names"], "digit", layers=["quality", "prior"], samples=torch.zeros(4, 2)
+    )
     assert {i["le"]: i["visible"] for i in shown["images"]} == {"holes": False, "quality": True}
     assert {n: line["visible"] for n, line in shown["lines"].items()} == {"prior": True, "samples": False}
     assert figure["palette"] is None and len(figure["legend"]) == 10 and figure["n"] == 300
@@ -423,6 +453,7 @@ def test_many_classes_share_one_trace_with_a_palette(store):
 
 
 # ---- drawing ---------------------------------------------------------------------------------------------------
+
 
 def test_the_shipped_font_draws_beta():
     assert images.FONT_FILE.is_file()
@@ -449,6 +480,7 @@ def test_hstack_pads_to_the_tallest_picture():
 
 
 # ---- offline and broken zoos --------------------------------------------------------------------------------
+
 
 def test_offline_app_runs_from_checkpoints_alone(tiny_zoo, tmp_path):
     store = Store.load(tiny_zoo, data_dir=tmp_path / "no-data")

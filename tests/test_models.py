@@ -20,13 +20,15 @@ def test_pca_matches_scikit_learn(mnist):
     assert model.decode(model.encode(test.images[:5])).min() >= 0  # decode clamps to [0, 1]
 
 
-@pytest.mark.parametrize("backbone,shape", [("mlp", (1, 28, 28)), ("conv", (1, 28, 28)),
-                                            ("conv", (1, 64, 64)), ("conv", (1, 28, 20))])
+@pytest.mark.parametrize(
+    "backbone,shape", [("mlp", (1, 28, 28)), ("conv", (1, 28, 28)), ("conv", (1, 64, 64)), ("conv", (1, 28, 20))]
+)
 @pytest.mark.parametrize("kind", ["ae", "vae"])
 @pytest.mark.parametrize("latent_dim", [1, 3])
 def test_shapes_and_ranges(kind, backbone, shape, latent_dim):
-    model = build_model(ModelConfig(kind=kind, image_shape=shape, latent_dim=latent_dim, backbone=backbone,
-                                    hidden_dim=32)).eval()
+    model = build_model(
+        ModelConfig(kind=kind, image_shape=shape, latent_dim=latent_dim, backbone=backbone, hidden_dim=32)
+    ).eval()
     x = torch.rand(5, *shape)
     z = model.encode(x)
     assert z.shape == (5, latent_dim)
@@ -58,8 +60,9 @@ def test_beta_scales_only_the_kl_term():
     torch.testing.assert_close(a["loss"], a["recon"] + a["kl"])
 
 
-@pytest.mark.parametrize("bad", [dict(kind="gan"), dict(latent_dim=0), dict(backbone="resnet"),
-                                 dict(likelihood="poisson"), dict(beta=-1.0)])
+@pytest.mark.parametrize(
+    "bad", [dict(kind="gan"), dict(latent_dim=0), dict(backbone="resnet"), dict(likelihood="poisson"), dict(beta=-1.0)]
+)
 def test_config_rejects_bad_values(bad):
     with pytest.raises(ValueError):
         ModelConfig(**bad)

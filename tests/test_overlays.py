@@ -20,9 +20,9 @@ def test_prior_holes_are_zero_where_codes_are_dense_and_positive_in_an_empty_par
     xs, ys = latent.density_grid((-3.0, 3.0, -3.0, 3.0), 61)  # centres -2.95 ... 2.95, 0 in the middle
     holes = latent.prior_holes(codes, torch.zeros(2), torch.ones(2), xs, ys)
     at = lambda x, y: holes[int(torch.argmin((ys - y).abs())), int(torch.argmin((xs - x).abs()))]  # noqa: E731
-    assert float(at(1.0, 0.0)) == 0.0                       # dense codes: no hole
+    assert float(at(1.0, 0.0)) == 0.0  # dense codes: no hole
     assert float(at(-1.0, 0.0)) > 0.5 * float(holes.max())  # the prior's mass left of 0 has no codes
-    assert float(at(-1.0, 0.0)) < 1 / (2 * torch.pi)         # never more than the prior itself
+    assert float(at(-1.0, 0.0)) < 1 / (2 * torch.pi)  # never more than the prior itself
     assert float(holes.min()) >= 0.0
 
 
@@ -30,10 +30,10 @@ def test_the_posterior_ellipse_is_exp_half_logvar_around_the_mean():
     mean, logvar = torch.tensor([0.5, -1.0]), torch.tensor([-2.0, 0.4])
     std = logvar.mul(0.5).exp()
     path = latent.ellipse(mean, std, points=8)
-    torch.testing.assert_close(path[0], mean + torch.tensor([std[0], 0.0]))    # angle 0: along z1
+    torch.testing.assert_close(path[0], mean + torch.tensor([std[0], 0.0]))  # angle 0: along z1
     torch.testing.assert_close(path[2], mean + torch.tensor([0.0, std[1]]), atol=1e-6, rtol=0)  # 90 degrees
     u = (path - mean) / std
-    torch.testing.assert_close(u.norm(dim=1), torch.ones(len(path)))          # every point on the 1-sigma contour
+    torch.testing.assert_close(u.norm(dim=1), torch.ones(len(path)))  # every point on the 1-sigma contour
     torch.testing.assert_close(latent.ellipse(mean, std, 2.0) - mean, 2 * (latent.ellipse(mean, std) - mean))
 
 
@@ -44,8 +44,8 @@ def test_a_vae_entry_gives_its_encoders_std_for_the_ellipse():
     vae = store.entries["mnist-vae-z2"]
     x = vae.decode(vae.z[:3])
     _, logvar = vae.model.posterior(x)
-    torch.testing.assert_close(vae.posterior_std(x), logvar.mul(0.5).exp())
-    assert store.entries["mnist-ae-z2"].posterior_std(x) is None
+    torch.testing.assert_close(vae.posterior(x).std, logvar.mul(0.5).exp())
+    assert store.entries["mnist-ae-z2"].posterior(x) is None
 
 
 def test_the_cycle_error_is_near_zero_on_the_codes_of_a_well_fit_model_and_large_off_the_data(mnist):
@@ -76,8 +76,10 @@ def test_layers_are_drawn_under_the_points_and_only_where_they_make_sense():
     ae2, ae16 = store.entries["mnist-ae-z2"], store.entries["mnist-ae-z16"]
     every = ["prior", "holes", "quality"]
     figure = latent_map(ae2, "dims", "u", None, "digit", layers=every)
-    assert [(i["le"], i["layer"], i["visible"]) for i in figure["images"]] == [("holes", "below", True),
-                                                                                ("quality", "below", True)]
+    assert [(i["le"], i["layer"], i["visible"]) for i in figure["images"]] == [
+        ("holes", "below", True),
+        ("quality", "below", True),
+    ]
     holes = figure["images"][0]
     with Image.open(io.BytesIO(base64.b64decode(holes["source"].split(",", 1)[1]))) as image:
         alpha = np.asarray(image)[..., 3]
@@ -91,7 +93,7 @@ def test_layers_are_drawn_under_the_points_and_only_where_they_make_sense():
     wide = latent_map(ae16, "dims", "u", None, "digit", layers=every)
     assert list(wide["lines"]) == ["prior"] and wide["images"] == []  # k = 16: the rings of the first two dims
     pca = latent_map(ae16, "pca", "u", None, "digit", layers=every)
-    assert pca["images"] == [] and pca["lines"] == {}                   # nothing on a PCA-of-z view
+    assert pca["images"] == [] and pca["lines"] == {}  # nothing on a PCA-of-z view
 
 
 def test_kl_bars_follow_the_sliders_and_count_the_active_units():
@@ -104,7 +106,7 @@ def test_kl_bars_follow_the_sliders_and_count_the_active_units():
     figure = kl_bars(lineup.models, 8)
     assert [t["name"] for t in figure["data"]] == ["VAE", "VAE β=4"]  # the AE has no KL
     for trace, entry in zip(figure["data"], lineup.models[1:]):
-        assert trace["y"] == sorted(trace["y"], reverse=True)            # slider order: most-used first
+        assert trace["y"] == sorted(trace["y"], reverse=True)  # slider order: most-used first
         assert trace["text"][:8] == [f"z{d + 1}" for d in entry.axes(8)]
         active = active_units(entry.importance)
         assert f"{entry.label} {active} of 16 active" in figure["layout"]["title"]["text"]
@@ -128,5 +130,5 @@ def test_code_spread_sets_each_dimensions_codes_against_the_sampling_gaussian():
     pca_band = [s for s in figure["layout"]["shapes"] if s["xref"] == "x"][0]
     assert abs(pca_band["y1"] - 1.96 * float(lineup.models[0].prior()[1][0])) < 1e-5  # PCA: its own scores
     span = lambda trace: [hi - lo for lo, hi in zip(trace["lowerfence"], trace["upperfence"])]  # noqa: E731
-    assert min(span(ae)) > 2 * 3.92       # the AE's codes spread over twice the band in every dimension
-    assert max(span(vae)) < 1.25 * 3.92   # the VAE's fill about the band the samples are drawn from
+    assert min(span(ae)) > 2 * 3.92  # the AE's codes spread over twice the band in every dimension
+    assert max(span(vae)) < 1.25 * 3.92  # the VAE's fill about the band the samples are drawn from

@@ -29,7 +29,7 @@ def _edit(folder: Path, change) -> None:
 @pytest.fixture(scope="module")
 def odd_zoo(tmp_path_factory, data_dir):
     """Two committed MNIST checkpoints, three broken copies, and a model trained with --test-subset 100."""
-    from training import TrainConfig, train
+    from training import ModelConfig, TrainConfig, train
 
     root = tmp_path_factory.mktemp("odd-zoo")
     for name in GOOD:
@@ -41,9 +41,21 @@ def odd_zoo(tmp_path_factory, data_dir):
     _edit(broken[1], lambda m: m.pop("dataset"))
     weights = next(broken[2].glob("weights-*.safetensors"))
     weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])  # half-copied from a USB stick
-    train(TrainConfig(model="ae", latent_dim=2, hidden_dim=32, epochs=1, train_subset=2000, test_subset=100,
-                      umap=False, device="cpu", name="mnist-ae-z2-subset100"), root, data_dir, download=False,
-          progress=False)
+    train(
+        TrainConfig(
+            model=ModelConfig(kind="ae", latent_dim=2, hidden_dim=32),
+            epochs=1,
+            train_subset=2000,
+            test_subset=100,
+            umap=False,
+            device="cpu",
+            name="mnist-ae-z2-subset100",
+        ),
+        root,
+        data_dir,
+        download=False,
+        progress=False,
+    )
     return root
 
 
@@ -123,8 +135,14 @@ def _free_port() -> int:
 
 
 def _app(*args, env=None, timeout=120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(REPO / "app.py"), *args], capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, **(env or {})}, cwd=REPO)
+    return subprocess.run(
+        [sys.executable, str(REPO / "app.py"), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        cwd=REPO,
+    )
 
 
 def test_a_busy_port_gives_one_clear_line(tmp_path):
@@ -138,13 +156,16 @@ def test_a_busy_port_gives_one_clear_line(tmp_path):
     assert f"port {port} is in use" in result.stderr and f"--port {port + 1}" in result.stderr
 
 
-@pytest.mark.parametrize("args,message", [
-    (["--port", "abc"], "'abc' is not a port number"),
-    (["--port", "70000"], "port 70000 is out of range"),
-    (["--device", "banana"], "'banana' is not a device"),
-    (["--host", "no.such.host.invalid"], "unknown host"),
-    (["--frobnicate"], "unrecognized arguments: --frobnicate"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--port", "abc"], "'abc' is not a port number"),
+        (["--port", "70000"], "port 70000 is out of range"),
+        (["--device", "banana"], "'banana' is not a device"),
+        (["--host", "no.such.host.invalid"], "unknown host"),
+        (["--frobnicate"], "unrecognized arguments: --frobnicate"),
+    ],
+)
 def test_command_line_mistakes_get_one_line_and_exit_2(args, message, tmp_path):
     result = _app(*args, "--checkpoints", str(tmp_path))
     assert result.returncode == 2 and message in result.stderr, result.stderr
@@ -155,8 +176,14 @@ def test_gradio_server_port_is_honoured_and_an_empty_folder_still_starts(tmp_pat
     """With no checkpoints at all the page explains what to do; GRADIO_SERVER_PORT picks the port."""
     port = _free_port()
     env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1"}
-    server = subprocess.Popen([sys.executable, str(REPO / "app.py"), "--checkpoints", str(tmp_path)], cwd=REPO,
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server = subprocess.Popen(
+        [sys.executable, str(REPO / "app.py"), "--checkpoints", str(tmp_path)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         line = server.stdout.readline()
         assert f"http://127.0.0.1:{port}" in line, line

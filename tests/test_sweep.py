@@ -6,24 +6,27 @@ import threading
 
 import pytest
 import torch
+from helpers import small_sweep
 
-from training import ModelConfig, build_model, list_checkpoints, load_checkpoint, train
+from training import ModelConfig, TrainConfig, build_model, list_checkpoints, load_checkpoint, train
 from training.__main__ import main
 from training.batched import StackedVAE
-from training.sweep import SweepCancelled, SweepConfig, default_grid, train_sweep
+from training.sweep import SweepCancelled, default_grid, train_sweep
 from training.train import NonFiniteLossError
-
-TINY = dict(hidden_dim=32, train_subset=300, test_subset=100, device="cpu")  # 3 steps per epoch, the last of 44
 
 
 def test_each_model_trains_as_train_would_alone(data_dir):
     # Two betas x two latent sizes in one batch; over 2 epochs the k = 2 and k = 3 models see different batches.
-    config = SweepConfig(betas=(0.5, 4.0), latent_dims=(2, 3), epochs=2, **TINY)
+    config = small_sweep((0.5, 4.0), (2, 3), 2)
     events = []
     result = train_sweep(config, None, data_dir, download=False, progress=events.append, report_seconds=0)
     assert result.path is None and [c.name for c in result.checkpoints] == [r.run_name for r in config.runs()]
-    assert [c.name for c in result.checkpoints] == ["mnist-vae-b0.5-z2", "mnist-vae-b0.5-z3",
-                                                    "mnist-vae-b4-z2", "mnist-vae-b4-z3"]
+    assert [c.name for c in result.checkpoints] == [
+        "mnist-vae-b0.5-z2",
+        "mnist-vae-b0.5-z3",
+        "mnist-vae-b4-z2",
+        "mnist-vae-b4-z3",
+    ]
     for run, batched in zip(config.runs(), result.checkpoints):
         alone = train(run, None, data_dir, download=False, progress=False)
         for key, tensor in alone.model.state_dict().items():
@@ -84,10 +87,11 @@ def test_a_cancel_from_the_progress_callback_writes_nothing(tmp_path, data_dir, 
         if event["event"] == when:
             cancel.set()
 
-    config = SweepConfig(betas=(1.0, 2.0), latent_dims=(2,), epochs=2, **TINY)
+    config = small_sweep((1.0, 2.0), (2,), 2)
     with pytest.raises(SweepCancelled, match="nothing was written"):
-        train_sweep(config, tmp_path / "sweep", data_dir, download=False, progress=progress, cancel=cancel,
-                    report_seconds=0)
+        train_sweep(
+            config, tmp_path / "sweep", data_dir, download=False, progress=progress, cancel=cancel, report_seconds=0
+        )
     assert seen[-1] == when and seen.count(when) == 1  # stopped at the next step, test batch or evaluation
     assert list(tmp_path.rglob("*")) == []  # no checkpoint folder, checkpoint.json, summary or temporary file
 
@@ -103,7 +107,7 @@ def test_a_diverged_model_is_left_out_and_the_others_saved(tmp_path, data_dir, m
         return out
 
     monkeypatch.setattr(StackedVAE, "loss", loss)
-    config = SweepConfig(betas=(1.0, 2.0), latent_dims=(2,), epochs=1, **TINY)
+    config = small_sweep((1.0, 2.0), (2,), 1)
     result = train_sweep(config, tmp_path, data_dir, download=False)
     assert [c.name for c in result.checkpoints] == ["mnist-vae-b1-z2"]
     assert [p.name for p in list_checkpoints(tmp_path)] == ["mnist-vae-b1-z2"]
@@ -114,20 +118,53 @@ def test_a_diverged_model_is_left_out_and_the_others_saved(tmp_path, data_dir, m
 
 
 def test_a_sweep_where_every_model_diverges_raises_and_writes_nothing(tmp_path, data_dir):
-    config = SweepConfig(betas=(1.0,), latent_dims=(2, 3), epochs=1, lr=1e30, **TINY)
+    config = small_sweep((1.0,), (2, 3), 1, lr=1e30)
     with pytest.raises(NonFiniteLossError, match="every model of the sweep diverged"):
         train_sweep(config, tmp_path / "sweep", data_dir, download=False)
     assert list(tmp_path.iterdir()) == []
 
 
-CLI_SWEEP = ["sweep", "--betas", "1", "4", "--latent-dims", "2", "3", "--epochs", "1", "--hidden-dim", "32",
-             "--train-subset", "256", "--test-subset", "100", "--device", "cpu", "--quiet", "--no-download"]
+CLI_SWEEP = [
+    "sweep",
+    "--betas",
+    "1",
+    "4",
+    "--latent-dims",
+    "2",
+    "3",
+    "--epochs",
+    "1",
+    "--hidden-dim",
+    "32",
+    "--train-subset",
+    "256",
+    "--test-subset",
+    "100",
+    "--device",
+    "cpu",
+    "--quiet",
+    "--no-download",
+]
 
 
 def test_sweep_cli_writes_checkpoints_the_explorer_loads_and_a_summary(tmp_path, data_dir, capsys):
     out = tmp_path / "grid"
-    assert main([*CLI_SWEEP, "--data-dir", str(data_dir), "--out-dir", str(out), "--name", "grid",
-                 "--weight-dtype", "float16"]) == 0
+    assert (
+        main(
+            [
+                *CLI_SWEEP,
+                "--data-dir",
+                str(data_dir),
+                "--out-dir",
+                str(out),
+                "--name",
+                "grid",
+                "--weight-dtype",
+                "float16",
+            ]
+        )
+        == 0
+    )
     assert f"wrote 4 checkpoints and {out / 'sweep.json'}" in capsys.readouterr().out
     names = ["grid-b1-z2", "grid-b1-z3", "grid-b4-z2", "grid-b4-z3"]
     assert [p.name for p in list_checkpoints(out)] == names
@@ -150,13 +187,25 @@ def test_sweep_cli_writes_checkpoints_the_explorer_loads_and_a_summary(tmp_path,
     assert not list(out.rglob("*.tmp"))
 
 
-@pytest.mark.parametrize("args,field", [
-    (["--betas", "-1"], "beta"), (["--betas", "nan"], "beta"), (["--betas", "1", "1"], "betas"),
-    (["--betas", "0.1", "0.1000000001"], "names"), (["--latent-dims", "0"], "latent_dim"),
-    (["--latent-dims", "2", "2"], "latent_dims"), (["--epochs", "0"], "epochs"), (["--name", "../evil"], "name"),
-    (["--device", "gpu"], "device"), (["--weight-dtype", "int8"], "weight_dtype"), (["--dataset", "cifar"], "dataset"),
-    (["--lr", "-1"], "lr"), (["--train-subset", "0"], "train_subset"),
-    (["--betas", *map(str, range(11)), "--latent-dims", *map(str, range(1, 11))], "110 models")])
+@pytest.mark.parametrize(
+    "args,field",
+    [
+        (["--betas", "-1"], "beta"),
+        (["--betas", "nan"], "beta"),
+        (["--betas", "1", "1"], "betas"),
+        (["--betas", "0.1", "0.1000000001"], "names"),
+        (["--latent-dims", "0"], "latent_dim"),
+        (["--latent-dims", "2", "2"], "latent_dims"),
+        (["--epochs", "0"], "epochs"),
+        (["--name", "../evil"], "name"),
+        (["--device", "gpu"], "device"),
+        (["--weight-dtype", "int8"], "weight_dtype"),
+        (["--dataset", "cifar"], "dataset"),
+        (["--lr", "-1"], "lr"),
+        (["--train-subset", "0"], "train_subset"),
+        (["--betas", *map(str, range(11)), "--latent-dims", *map(str, range(1, 11))], "110 models"),
+    ],
+)
 def test_sweep_cli_refuses_bad_values_with_one_line_and_exit_code_2(tmp_path, capsys, args, field):
     assert main([*CLI_SWEEP, "--out-dir", str(tmp_path / "out"), *args]) == 2
     err = capsys.readouterr().err
@@ -167,7 +216,7 @@ def test_sweep_cli_refuses_bad_values_with_one_line_and_exit_code_2(tmp_path, ca
 def test_default_grid_is_the_full_grid_on_a_gpu_and_a_small_one_on_the_cpu(monkeypatch):
     cpu = default_grid("cpu")
     assert cpu.note and len(cpu.betas) * len(cpu.latent_dims) < 35 and cpu.train_subset
-    assert cpu.config(dataset="mnist", device="cpu").runs()[0].train_subset == cpu.train_subset
+    assert cpu.config(TrainConfig(device="cpu")).runs()[0].train_subset == cpu.train_subset
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     full = default_grid("auto")
     assert (full.betas, full.latent_dims, full.epochs) == ((0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0), (2, 4, 8, 16, 32), 5)

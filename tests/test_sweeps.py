@@ -8,6 +8,7 @@ import threading
 import time
 
 import pytest
+from helpers import small_sweep
 
 from explorer.core.inputs import InputError
 from explorer.core.jobs import (
@@ -34,9 +35,8 @@ from explorer.core.sweeps import (
     sweep_config,
 )
 from explorer.views import sweep_grid, sweep_views
-from training.sweep import SweepCancelled, SweepConfig, train_sweep
+from training.sweep import SweepCancelled, train_sweep
 
-TINY = dict(hidden_dim=32, train_subset=300, test_subset=100, device="cpu")
 CPU = limits_for("cpu", 300, 100)
 
 
@@ -44,8 +44,7 @@ CPU = limits_for("cpu", 300, 100)
 def tiny_sweep(tmp_path_factory, data_dir):
     """A finished sweep of 2 betas x latent sizes 2 and 5 (the zoo has k = 2 and 3, not 5)."""
     out = tmp_path_factory.mktemp("sweeps") / "tiny"
-    train_sweep(SweepConfig(betas=(0.5, 4.0), latent_dims=(2, 5), epochs=1, name="tiny", **TINY), out, data_dir,
-                download=False)
+    train_sweep(small_sweep((0.5, 4.0), (2, 5), 1, "tiny"), out, data_dir, download=False)
     return out
 
 
@@ -93,12 +92,12 @@ def test_broken_or_unfinished_sweeps_are_skipped_with_a_reason(root, data_dir):
     sweeps = root / "sweeps"
     shutil.copytree(sweeps / "tiny", sweeps / ".tiny2.partial")  # a run killed before its rename: never read
     shutil.copytree(sweeps / "tiny", sweeps / "unfinished")
-    (sweeps / "unfinished" / "sweep.json").unlink()                # no commit point: not a sweep (yet)
+    (sweeps / "unfinished" / "sweep.json").unlink()  # no commit point: not a sweep (yet)
     shutil.copytree(sweeps / "tiny", sweeps / "edited")
     summary = json.loads((sweeps / "edited" / "sweep.json").read_text())
     summary["models"][0].pop("kl_per_dim")
     (sweeps / "edited" / "sweep.json").write_text(json.dumps(summary))
-    shutil.copytree(sweeps / "tiny", sweeps / "twin")               # a copy claiming tiny's models
+    shutil.copytree(sweeps / "tiny", sweeps / "twin")  # a copy claiming tiny's models
     store = Store.load(root, data_dir)
     assert list(store.sweeps) == ["tiny"]
     assert set(store.skipped) == {"sweeps/edited", "sweeps/twin"}
@@ -124,24 +123,29 @@ def test_read_sweep_says_what_is_wrong(tmp_path, tiny_sweep):
         read_sweep(tmp_path)
 
 
-@pytest.mark.parametrize("args,message", [
-    (("cifar", [1], [2], 5), r"dataset must be one of mnist, got 'cifar'"),
-    (("mnist", [], [2], 5), r"choose at least one of the β values"),
-    (("mnist", [1], [], 5), r"choose at least one of the latent sizes"),
-    (("mnist", ["abc"], [2], 5), r"β must be a number between 0.01 and 100, got 'abc'"),
-    (("mnist", [1e9], [2], 5), r"β must be a number between 0.01 and 100"),
-    (("mnist", [float("nan")], [2], 5), r"β must be a number"),
-    (("mnist", [1, 1.0], [2], 5), r"β values must not repeat a value"),
-    (("mnist", [1], [0], 5), r"latent size k 0 is out of range: it must be between 1 and 64"),
-    (("mnist", [1], ["two"], 5), r"latent size k must be a whole number, got 'two'"),
-    (("mnist", [1], [2.5], 5), r"latent size k must be a whole number, got 2.5"),
-    (("mnist", "1, 4", 2, 5), r"latent sizes must be a list, got 2"),
-    (("mnist", [1], [2], "abc"), r"epochs must be a whole number, got 'abc'"),
-    (("mnist", [1], [2], 0), r"epochs 0 is out of range"),
-    (("mnist", list(range(1, 12)), list(range(1, 11)), 1), r"110 models is more than 100"),
-    (("mnist", [0.1, 0.25, 0.5, 1, 2, 4, 8], [2, 4, 8, 16, 32], 5),
-     r"7 β × 5 k = 35 models × 5 epochs is too much for one sweep on this CPU \(at most 120 model-epochs\)"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (("cifar", [1], [2], 5), r"dataset must be one of mnist, got 'cifar'"),
+        (("mnist", [], [2], 5), r"choose at least one of the β values"),
+        (("mnist", [1], [], 5), r"choose at least one of the latent sizes"),
+        (("mnist", ["abc"], [2], 5), r"β must be a number between 0.01 and 100, got 'abc'"),
+        (("mnist", [1e9], [2], 5), r"β must be a number between 0.01 and 100"),
+        (("mnist", [float("nan")], [2], 5), r"β must be a number"),
+        (("mnist", [1, 1.0], [2], 5), r"β values must not repeat a value"),
+        (("mnist", [1], [0], 5), r"latent size k 0 is out of range: it must be between 1 and 64"),
+        (("mnist", [1], ["two"], 5), r"latent size k must be a whole number, got 'two'"),
+        (("mnist", [1], [2.5], 5), r"latent size k must be a whole number, got 2.5"),
+        (("mnist", "1, 4", 2, 5), r"latent sizes must be a list, got 2"),
+        (("mnist", [1], [2], "abc"), r"epochs must be a whole number, got 'abc'"),
+        (("mnist", [1], [2], 0), r"epochs 0 is out of range"),
+        (("mnist", list(range(1, 12)), list(range(1, 11)), 1), r"110 models is more than 100"),
+        (
+            ("mnist", [0.1, 0.25, 0.5, 1, 2, 4, 8], [2, 4, 8, 16, 32], 5),
+            r"7 β × 5 k = 35 models × 5 epochs is too much for one sweep on this CPU \(at most 120 model-epochs\)",
+        ),
+    ],
+)
 def test_a_request_with_bad_values_gets_one_short_message(args, message):
     with pytest.raises(InputError, match=message):
         check_request(*args, datasets=["mnist"], limits=CPU)
@@ -151,7 +155,7 @@ def test_a_request_is_normalised_into_the_sweep_the_app_trains(tmp_path):
     dataset, betas, dims, epochs = check_request("mnist", "4 0.25, 1", ["8", 2], 5.0, ["mnist"], CPU)
     assert (betas, dims, epochs) == ([0.25, 1.0, 4.0], [2, 8], 5)
     config = sweep_config(dataset, betas, dims, epochs, name="mnist-run1", device="cpu", limits=CPU)
-    assert (config.train_subset, config.test_subset, config.weight_dtype) == (300, 100, "float16")
+    assert (config.base.train_subset, config.base.test_subset, config.base.weight_dtype) == (300, 100, "float16")
     assert [r.run_name for r in config.runs()][:2] == ["mnist-run1-b0.25-z2", "mnist-run1-b0.25-z8"]
     (tmp_path / "mnist-run1").mkdir()
     assert free_name(tmp_path, "mnist", {"mnist-run2"}) == "mnist-run3"
@@ -159,8 +163,9 @@ def test_a_request_is_normalised_into_the_sweep_the_app_trains(tmp_path):
 
 # ---- the job queue ----------------------------------------------------------------------------------------------
 
+
 def _config(name="q"):
-    return SweepConfig(betas=(1.0,), latent_dims=(2,), epochs=1, name=name, **TINY)
+    return small_sweep((1.0,), (2,), 1, name)
 
 
 class Gate:
@@ -192,8 +197,7 @@ def test_one_job_per_device_the_others_wait_in_line_in_order():
     third = queue.submit(_config("c"), "carol", gate)
     assert [queue.place(j) for j in (first, second, third)] == [0, 1, 2]
     assert second.state == third.state == WAITING and gate.started == ["a"]
-    assert progress_line(queue, third)[0] == ("Waiting: 2nd in line for the cpu (1 model); another sweep trains "
-                                              "first.")
+    assert progress_line(queue, third)[0] == ("Waiting: 2nd in line for the cpu (1 model); another sweep trains first.")
     with pytest.raises(JobRefused, match="your sweep is still waiting or training"):
         queue.submit(_config("b2"), "bob", gate)  # one job per user
     with pytest.raises(JobRefused, match="2 sweeps are waiting to train on this cpu already"):
@@ -213,6 +217,7 @@ def test_cancelling_a_running_job_stops_it_and_a_failure_does_not_stop_the_queue
 
     def broken(job):
         raise RuntimeError("dataset 'mnist' not found")
+
     failing = queue.submit(_config("b"), "bob", broken)
     queue.cancel(running)
     _until(lambda: failing.state == FAILED)
@@ -247,10 +252,11 @@ def test_a_real_job_trains_saves_and_adds_its_sweep_and_a_cancel_writes_nothing(
             if event["event"] == "epoch" and not stopped:
                 stopped.append(event["step"])
                 queue.cancel(job)
+
         job.record = spy
         return run(job)
-    job = queue.submit(SweepConfig(betas=(1.0, 4.0), latent_dims=(2,), epochs=3, name="stopped",
-                                   **TINY), "alice", cancel_after_epoch_1)
+
+    job = queue.submit(small_sweep((1.0, 4.0), (2,), 3, "stopped"), "alice", cancel_after_epoch_1)
     _until(lambda: not job.active, timeout=120)
     assert job.state == CANCELLED and "nothing was written" in job.message and stopped
     assert sorted(p.name for p in made.iterdir()) == [".used-names", "live"]  # no folder, hidden or not
@@ -259,15 +265,17 @@ def test_a_real_job_trains_saves_and_adds_its_sweep_and_a_cancel_writes_nothing(
 
 # ---- what the Compare tab draws ---------------------------------------------------------------------------------
 
+
 def test_the_views_draw_every_model_and_a_dot_names_its_model(root, data_dir):
     store = Store.load(root, data_dir)
     sweep = store.sweeps["tiny"]
     page = sweep_grid.results_grid(sweep, store.sweep_entries("tiny"), store.images("mnist").images[:10], "map")
     assert page.count('data-model="') == 4 and 'data-model="tiny-b4-z5"' in page and 'data-mode="map"' in page
-    assert page.count("<img class=\"m-samples\"") == 4 and page.count("<svg class=\"m-kl\"") == 4
+    assert page.count('<img class="m-samples"') == 4 and page.count('<svg class="m-kl"') == 4
     plane = sweep_views.rate_distortion(sweep)
-    dots = {name: (x, y) for t in plane["data"] if "customdata" in t
-            for name, x, y in zip(t["customdata"], t["x"], t["y"])}
+    dots = {
+        name: (x, y) for t in plane["data"] if "customdata" in t for name, x, y in zip(t["customdata"], t["x"], t["y"])
+    }
     assert set(dots) == {m["name"] for m in sweep.models}
     for m in sweep.models:
         assert dots[m["name"]] == (m["test_kl"], m["test_recon"])  # rate, distortion
@@ -280,6 +288,7 @@ def test_the_views_draw_every_model_and_a_dot_names_its_model(root, data_dir):
 
 
 # ---- sharing the machine -----------------------------------------------------------------------------------------
+
 
 def test_one_client_holds_at_most_its_share_of_the_queue_however_many_pages_it_opens():
     queue, gate = JobQueue("cpu", max_waiting=5), Gate()
@@ -326,11 +335,12 @@ def test_the_pages_sweeps_are_kept_within_their_disk_budget_and_the_committed_on
     assert "old" not in store.sweeps and not any(n.startswith("old-") for n in store.entries)
     assert free_name(made, "mnist", set()) == "mnist-run1"
     for name in ("mnist-run1", "mnist-run2"):  # given once, never again: a link to a removed sweep's model
-        remember_name(made, name)              # must not open another model under its name
+        remember_name(made, name)  # must not open another model under its name
     assert free_name(made, "mnist", set()) == "mnist-run3"
     assert (root / "sweeps" / "tiny" / "sweep.json").exists() and "tiny" in store.sweeps
     # The Compare tab opens on the committed sweep, not on the newest one someone made.
     from explorer.page.tabs.compare import default_sweep
+
     assert default_sweep(store) == "tiny"
 
 

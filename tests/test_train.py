@@ -7,19 +7,34 @@ import sys
 import pytest
 import torch
 
-from training import Autoencoder, TrainConfig, load_checkpoint, train
+from training import Autoencoder, ModelConfig, TrainConfig, load_checkpoint, train
 from training.__main__ import main
 from training.train import CheckpointExistsError, NonFiniteLossError
 
 
-@pytest.mark.parametrize("model,dataset,backbone", [("pca", "mnist", "mlp"), ("ae", "mnist", "mlp"),
-                                                    ("vae", "mnist", "mlp"), ("vae", "faces", "conv"),
-                                                    ("ae", "frey", "conv")])
+@pytest.mark.parametrize(
+    "model,dataset,backbone",
+    [
+        ("pca", "mnist", "mlp"),
+        ("ae", "mnist", "mlp"),
+        ("vae", "mnist", "mlp"),
+        ("vae", "faces", "conv"),
+        ("ae", "frey", "conv"),
+    ],
+)
 def test_smoke_train_writes_a_loadable_checkpoint(tmp_path, data_dir, model, dataset, backbone):
-    config = TrainConfig(dataset=dataset, model=model, latent_dim=3, backbone=backbone, hidden_dim=64,
-                         augment="hflip" if dataset == "faces" else "none",
-                         epochs=2, batch_size=32, train_subset=512, test_subset=200, iw_samples=5,
-                         umap=False, device="cpu")
+    config = TrainConfig(
+        dataset=dataset,
+        model=ModelConfig(kind=model, latent_dim=3, backbone=backbone, hidden_dim=64),
+        augment="hflip" if dataset == "faces" else "none",
+        epochs=2,
+        batch_size=32,
+        train_subset=512,
+        test_subset=200,
+        iw_samples=5,
+        umap=False,
+        device="cpu",
+    )
     checkpoint = train(config, tmp_path, data_dir, download=False, progress=False)
     loaded = load_checkpoint(tmp_path / config.run_name)
     metrics = loaded.meta["metrics"]
@@ -41,42 +56,83 @@ def test_smoke_train_writes_a_loadable_checkpoint(tmp_path, data_dir, model, dat
 
 
 def test_training_is_reproducible(tmp_path, data_dir):
-    config = TrainConfig(model="vae", latent_dim=2, hidden_dim=32, epochs=1, train_subset=256, test_subset=64,
-                         umap=False, device="cpu")
+    config = TrainConfig(
+        model=ModelConfig(kind="vae", latent_dim=2, hidden_dim=32),
+        epochs=1,
+        train_subset=256,
+        test_subset=64,
+        umap=False,
+        device="cpu",
+    )
     a = train(config, None, data_dir, download=False, progress=False)
     b = train(config, None, data_dir, download=False, progress=False)
     assert torch.equal(a.latents["z"], b.latents["z"])
 
 
 def test_kl_warmup_is_recorded_in_the_curves(data_dir):
-    config = TrainConfig(model="vae", latent_dim=2, hidden_dim=32, epochs=3, train_subset=256, test_subset=64,
-                         batch_size=64, kl_schedule="linear", warmup_epochs=2, umap=False, device="cpu")
+    config = TrainConfig(
+        model=ModelConfig(kind="vae", latent_dim=2, hidden_dim=32),
+        epochs=3,
+        train_subset=256,
+        test_subset=64,
+        batch_size=64,
+        kl_schedule="linear",
+        warmup_epochs=2,
+        umap=False,
+        device="cpu",
+    )
     curves = train(config, None, data_dir, download=False, progress=False).meta["curves"]
     assert curves["kl_weight"][0] < curves["kl_weight"][1] <= 1.0 == curves["kl_weight"][2]
 
 
-@pytest.mark.parametrize("bad,field", [
-    (dict(augment="rotate"), "augment"), (dict(kl_schedule="sawtooth"), "KL schedule"), (dict(epochs=-1), "epochs"),
-    (dict(weight_dtype="int8"), "weight_dtype"), (dict(epochs=0), "epochs"), (dict(epochs=1.5), "epochs"),
-    (dict(lr=0.0), "lr"), (dict(lr=float("nan")), "lr"), (dict(lr=float("inf")), "lr"), (dict(beta=-0.5), "beta"),
-    (dict(beta=float("nan")), "beta"), (dict(latent_dim=0), "latent_dim"), (dict(latent_dim=5000), "latent_dim"),
-    (dict(batch_size=0), "batch_size"), (dict(train_subset=0), "train_subset"), (dict(test_subset=0), "test_subset"),
-    (dict(hidden_dim=0), "hidden_dim"), (dict(hidden_dim=10_000_000), "parameters"), (dict(seed=-1), "seed"),
-    (dict(iw_samples=-1), "iw_samples"), (dict(gaussian_sigma=0.0), "gaussian_sigma"), (dict(device="gpu"), "device"),
-    (dict(dataset="cifar"), "dataset"), (dict(warmup_epochs=-1), "warmup_epochs"), (dict(kl_cycles=0), "kl_cycles"),
-    (dict(name="../evil"), "name"), (dict(name="/tmp/evil"), "name"), (dict(name="a\\b"), "name"),
-    (dict(name=""), "name"), (dict(name=".hidden"), "name"), (dict(name="a\nb"), "name"), (dict(name=".."), "name")])
+@pytest.mark.parametrize(
+    "bad,field",
+    [
+        (dict(augment="rotate"), "augment"),
+        (dict(kl_schedule="sawtooth"), "KL schedule"),
+        (dict(epochs=-1), "epochs"),
+        (dict(weight_dtype="int8"), "weight_dtype"),
+        (dict(epochs=0), "epochs"),
+        (dict(epochs=1.5), "epochs"),
+        (dict(lr=0.0), "lr"),
+        (dict(lr=float("nan")), "lr"),
+        (dict(lr=float("inf")), "lr"),
+        (dict(beta=-0.5), "beta"),
+        (dict(beta=float("nan")), "beta"),
+        (dict(latent_dim=0), "latent_dim"),
+        (dict(latent_dim=5000), "latent_dim"),
+        (dict(batch_size=0), "batch_size"),
+        (dict(train_subset=0), "train_subset"),
+        (dict(test_subset=0), "test_subset"),
+        (dict(hidden_dim=0), "hidden_dim"),
+        (dict(hidden_dim=10_000_000), "parameters"),
+        (dict(seed=-1), "seed"),
+        (dict(iw_samples=-1), "iw_samples"),
+        (dict(gaussian_sigma=0.0), "gaussian_sigma"),
+        (dict(device="gpu"), "device"),
+        (dict(dataset="cifar"), "dataset"),
+        (dict(warmup_epochs=-1), "warmup_epochs"),
+        (dict(kl_cycles=0), "kl_cycles"),
+        (dict(name="../evil"), "name"),
+        (dict(name="/tmp/evil"), "name"),
+        (dict(name="a\\b"), "name"),
+        (dict(name=""), "name"),
+        (dict(name=".hidden"), "name"),
+        (dict(name="a\nb"), "name"),
+        (dict(name=".."), "name"),
+    ],
+)
 def test_train_config_rejects_bad_values_naming_the_field(bad, field):
     with pytest.raises(ValueError, match=field):
-        TrainConfig(**bad)
+        TrainConfig.from_record(bad)  # flat, as records before the model was a config of its own
 
 
 def _diverging_loss(monkeypatch, after_calls: int):
     """Make the autoencoder's training loss NaN from its ``after_calls``-th training step on."""
     real_loss, calls = Autoencoder.loss, []
 
-    def loss(self, x, **kwargs):
-        out = real_loss(self, x, **kwargs)
+    def loss(self, x, y=None, **kwargs):
+        out = real_loss(self, x, y, **kwargs)
         calls.append(self.training)
         if sum(calls) >= after_calls:
             out["loss"] = out["loss"] * float("nan")
@@ -86,8 +142,16 @@ def _diverging_loss(monkeypatch, after_calls: int):
 
 
 def test_a_diverging_run_stops_with_a_clear_error_and_leaves_the_old_checkpoint(tmp_path, data_dir, monkeypatch):
-    config = TrainConfig(model="ae", latent_dim=2, hidden_dim=32, epochs=3, batch_size=64, train_subset=256,
-                         test_subset=64, umap=False, device="cpu", name="run")
+    config = TrainConfig(
+        model=ModelConfig(kind="ae", latent_dim=2, hidden_dim=32),
+        epochs=3,
+        batch_size=64,
+        train_subset=256,
+        test_subset=64,
+        umap=False,
+        device="cpu",
+        name="run",
+    )
     train(config, tmp_path, data_dir, download=False, progress=False)
     before = {p.name: p.read_bytes() for p in (tmp_path / "run").iterdir()}
     _diverging_loss(monkeypatch, after_calls=6)  # 4 steps per epoch: the 2nd step of epoch 2
@@ -99,8 +163,26 @@ def test_a_diverging_run_stops_with_a_clear_error_and_leaves_the_old_checkpoint(
     assert not (tmp_path / "fresh").exists()
 
 
-CLI_RUN = ["train", "--model", "ae", "--hidden-dim", "32", "--epochs", "1", "--batch-size", "64", "--train-subset",
-           "256", "--test-subset", "64", "--no-umap", "--device", "cpu", "--quiet", "--no-download"]
+CLI_RUN = [
+    "train",
+    "--model",
+    "ae",
+    "--hidden-dim",
+    "32",
+    "--epochs",
+    "1",
+    "--batch-size",
+    "64",
+    "--train-subset",
+    "256",
+    "--test-subset",
+    "64",
+    "--no-umap",
+    "--device",
+    "cpu",
+    "--quiet",
+    "--no-download",
+]
 
 
 def test_cli_reports_a_diverging_run_and_writes_nothing(tmp_path, data_dir, capsys):
@@ -111,10 +193,20 @@ def test_cli_reports_a_diverging_run_and_writes_nothing(tmp_path, data_dir, caps
     assert "Lower --lr" in err and not out.exists()
 
 
-@pytest.mark.parametrize("args,field", [(["--name", "../evil"], "name"), (["--name", "OUTSIDE"], "name"),
-                                        (["--lr", "nan"], "lr"), (["--lr", "-1"], "lr"), (["--epochs", "0"], "epochs"),
-                                        (["--latent-dim", "0"], "latent_dim"), (["--batch-size", "0"], "batch_size"),
-                                        (["--beta", "-1"], "beta"), (["--train-subset", "0"], "train_subset")])
+@pytest.mark.parametrize(
+    "args,field",
+    [
+        (["--name", "../evil"], "name"),
+        (["--name", "OUTSIDE"], "name"),
+        (["--lr", "nan"], "lr"),
+        (["--lr", "-1"], "lr"),
+        (["--epochs", "0"], "epochs"),
+        (["--latent-dim", "0"], "latent_dim"),
+        (["--batch-size", "0"], "batch_size"),
+        (["--beta", "-1"], "beta"),
+        (["--train-subset", "0"], "train_subset"),
+    ],
+)
 def test_cli_refuses_bad_arguments_with_one_line_and_exit_code_2(tmp_path, capsys, args, field):
     out, outside = tmp_path / "out", tmp_path.parent / f"{tmp_path.name}-evil"  # an absolute path beside it
     args = [str(outside) if a == "OUTSIDE" else a for a in args]
@@ -138,16 +230,46 @@ def test_training_package_does_not_import_gradio():
 
 
 def test_training_never_replaces_a_checkpoint_unless_asked(tmp_path, data_dir, capsys):
-    config = TrainConfig(model="pca", latent_dim=2, train_subset=256, test_subset=64, umap=False, device="cpu",
-                         name="kept")
+    config = TrainConfig(
+        model=ModelConfig(kind="pca", latent_dim=2),
+        train_subset=256,
+        test_subset=64,
+        umap=False,
+        device="cpu",
+        name="kept",
+    )
     train(config, tmp_path, data_dir, download=False, progress=False)
     before = {p.name: p.read_bytes() for p in (tmp_path / "kept").iterdir()}
     with pytest.raises(CheckpointExistsError, match=r"kept holds a checkpoint already .*--overwrite"):
-        train(dataclasses.replace(config, latent_dim=3), tmp_path, data_dir, download=False, progress=False)
+        train(
+            dataclasses.replace(config, model=dataclasses.replace(config.model, latent_dim=3)),
+            tmp_path,
+            data_dir,
+            download=False,
+            progress=False,
+        )
     assert {p.name: p.read_bytes() for p in (tmp_path / "kept").iterdir()} == before
     # The command line: one line, exit 2, nothing written; --overwrite replaces it.
-    args = ["train", "--model", "pca", "--latent-dim", "3", "--train-subset", "256", "--test-subset", "64",
-            "--no-umap", "--device", "cpu", "--quiet", "--no-download", "--name", "kept", "--out-dir", str(tmp_path)]
+    args = [
+        "train",
+        "--model",
+        "pca",
+        "--latent-dim",
+        "3",
+        "--train-subset",
+        "256",
+        "--test-subset",
+        "64",
+        "--no-umap",
+        "--device",
+        "cpu",
+        "--quiet",
+        "--no-download",
+        "--name",
+        "kept",
+        "--out-dir",
+        str(tmp_path),
+    ]
     assert main(args) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "--overwrite" in err and err.count("\n") == 1
@@ -176,9 +298,31 @@ def test_report_to_a_missing_readme_says_so_in_one_line(tmp_path, capsys):
 
 def test_a_sweep_whose_every_model_diverges_says_so(tmp_path, data_dir, capsys):
     out = tmp_path / "sweep"
-    code = main(["sweep", "--betas", "1e300", "--latent-dims", "2", "--epochs", "1", "--train-subset", "256",
-                 "--test-subset", "64", "--hidden-dim", "16", "--device", "cpu", "--quiet", "--no-download",
-                 "--data-dir", str(data_dir), "--out-dir", str(out)])
+    code = main(
+        [
+            "sweep",
+            "--betas",
+            "1e300",
+            "--latent-dims",
+            "2",
+            "--epochs",
+            "1",
+            "--train-subset",
+            "256",
+            "--test-subset",
+            "64",
+            "--hidden-dim",
+            "16",
+            "--device",
+            "cpu",
+            "--quiet",
+            "--no-download",
+            "--data-dir",
+            str(data_dir),
+            "--out-dir",
+            str(out),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and "every model of the sweep diverged" in err and "min()" not in err, err
     assert not out.exists()

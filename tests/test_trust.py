@@ -21,11 +21,14 @@ from explorer.page.guard import Guard
 from explorer.views.safe_html import emphasis, text
 
 MNIST = ["mnist-pca-z2", "mnist-ae-z2", "mnist-vae-z2"]
-PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000020000000208000000007e0e6a3e0000000d49444154789c6360"
-                    "60600000000400012a3b6d8e0000000049454e44ae426082")  # 2x2 grey
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000020000000208000000007e0e6a3e0000000d49444154789c6360"
+    "60600000000400012a3b6d8e0000000049454e44ae426082"
+)  # 2x2 grey
 
 
 # ---- the front door, as ASGI (fast, no server) -----------------------------------------------------------------
+
 
 def _guarded(limits: SharingLimits, names=frozenset({"samples"}), max_bytes: int = 1000):
     seen = []
@@ -35,6 +38,7 @@ def _guarded(limits: SharingLimits, names=frozenset({"samples"}), max_bytes: int
         seen.append(len(message.get("body", b"")))
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b"ok"})
+
     return Guard(inner, limits, max_bytes, lambda: set(names)), seen
 
 
@@ -43,6 +47,7 @@ def _post(app, path: str, files=None, content=None, client=("10.0.0.7", 5000), h
         transport = httpx.ASGITransport(app=app, client=client)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
             return await http.post(path, files=files, content=content, headers=headers)
+
     return asyncio.run(go())
 
 
@@ -50,8 +55,11 @@ def test_an_upload_request_carries_one_picture_of_bounded_size():
     app, seen = _guarded(SharingLimits())
     ok = _post(app, "/gradio_api/upload", files=[("files", ("a.png", PNG, "image/png"))])
     assert ok.status_code == 200 and seen == [int(ok.request.headers["content-length"])]
-    two = _post(app, "/gradio_api/upload", files=[("files", ("a.png", PNG, "image/png")),
-                                                   ("files", ("b.png", PNG, "image/png"))])
+    two = _post(
+        app,
+        "/gradio_api/upload",
+        files=[("files", ("a.png", PNG, "image/png")), ("files", ("b.png", PNG, "image/png"))],
+    )
     assert two.status_code == 413 and two.text == "at most 1 picture(s) in one upload; send them one at a time\n"
     big = _post(app, "/gradio_api/upload", files=[("files", ("a.png", b"x" * 70_000, "image/png"))])
     assert big.status_code == 413 and "up to 0 MB" not in big.text and len(seen) == 1  # Gradio never saw them
@@ -81,6 +89,7 @@ def test_unpublished_api_names_get_a_404_with_one_line():
 
 # ---- the live app --------------------------------------------------------------------------------------------------
 
+
 def test_the_live_app_has_its_front_door(live_app):
     for path in ("/gradio_api/api/nope", "/gradio_api/call/nope", "/gradio_api/api/after_lineup"):
         reply = httpx.post(live_app + path, json={"data": []})
@@ -105,13 +114,16 @@ def test_page_events_sent_data_that_is_not_an_object_get_the_apps_message(live_a
     assert len(handlers) >= 5
     for index in handlers:
         fn = live_demo.fns[index]
-        values = ["mnist", 2, MNIST][:len(fn.inputs)] + [None] * max(0, len(fn.inputs) - 3)
+        values = ["mnist", 2, MNIST][: len(fn.inputs)] + [None] * max(0, len(fn.inputs) - 3)
         session = f"trust{index}{abs(hash(json.dumps(data)))}"
-        join = httpx.post(f"{live_app}/gradio_api/queue/join", json={
-            "data": values, "event_data": data, "fn_index": index, "session_hash": session, "trigger_id": None})
+        join = httpx.post(
+            f"{live_app}/gradio_api/queue/join",
+            json={"data": values, "event_data": data, "fn_index": index, "session_hash": session, "trigger_id": None},
+        )
         assert join.status_code == 200, join.text
-        with httpx.stream("GET", f"{live_app}/gradio_api/queue/data", params={"session_hash": session},
-                          timeout=60) as events:
+        with httpx.stream(
+            "GET", f"{live_app}/gradio_api/queue/data", params={"session_hash": session}, timeout=60
+        ) as events:
             for line in events.iter_lines():
                 message = json.loads(line[5:]) if line.startswith("data:") else {}
                 if message.get("msg") == "process_completed":
@@ -123,6 +135,7 @@ def test_page_events_sent_data_that_is_not_an_object_get_the_apps_message(live_a
 
 
 # ---- text from outside, as the page shows it ---------------------------------------------------------------------
+
 
 def test_quoted_text_is_shown_as_itself_and_only_emphasis_is_kept():
     hostile = '<form action="//evil"><input name=password></form> [click](javascript:x) <img src=//evil>'

@@ -11,6 +11,21 @@ from .data import DATASETS, DatasetMissingError, load_dataset
 from .models import PCA, VAE, Autoencoder, LatentModel, ModelConfig, build_model
 from .train import TrainConfig, train
 
-__all__ = ["Autoencoder", "Checkpoint", "CheckpointError", "DATASETS", "DatasetMissingError", "LatentModel",
-           "ModelConfig", "PCA", "TrainConfig", "VAE", "build_model", "list_checkpoints", "load_checkpoint",
-           "load_dataset", "load_metadata", "train"]
+__all__ = [
+    "Autoencoder",
+    "Checkpoint",
+    "CheckpointError",
+    "DATASETS",
+    "DatasetMissingError",
+    "LatentModel",
+    "ModelConfig",
+    "PCA",
+    "TrainConfig",
+    "VAE",
+    "build_model",
+    "list_checkpoints",
+    "load_checkpoint",
+    "load_dataset",
+    "load_metadata",
+    "train",
+]

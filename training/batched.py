@@ -2,8 +2,9 @@
 and :func:`fit`, the loop that trains them as ``train`` trains one (the contract: :mod:`training.sweep`).
 
 The M nets are stacked along a leading model axis and run as four ``baddbmm`` calls per pass, so one
-forward, one backward and one optimizer step train them all. The math is the VAE's own
-(:meth:`training.models.VAE.loss`): per-image means of recon + kl_weight * beta * KL, one value per model.
+forward, one backward and one optimizer step train them all. The loss is the VAE's own, one definition
+(:func:`training.objectives.negative_elbo`, which :meth:`training.models.VAE.loss` calls too): per-image means of
+recon + kl_weight * beta * KL, one value per model; the noise enters q(z|x) through its one reparameterisation.
 
 Why written-out batched matmuls rather than ``torch.func`` (``stack_module_state`` + ``functional_call``
 + ``vmap``): vmap needs every model to have the same shapes, so models of different latent sizes need the
@@ -35,7 +36,7 @@ import time
 import torch
 
 from .models import VAE
-from .objectives import kl_per_dim, reconstruction_nll
+from .objectives import DiagonalGaussian, negative_elbo
 from .train import NonFiniteLossError, TrainConfig, _device_name
 
 KEYS = ("loss", "recon", "kl")
@@ -53,8 +54,8 @@ class StackedVAE:
 
     def __init__(self, models: list[VAE], device: torch.device | str = "cpu"):
         first = models[0].config
-        if any(not isinstance(m, VAE) or m.config.backbone != "mlp" for m in models):
-            raise ValueError("a stacked sweep trains MLP VAEs only (backbone='mlp')")
+        if any(type(m) is not VAE or m.config.backbone != "mlp" for m in models):  # not a subclass: a conditional
+            raise ValueError("a stacked sweep trains unconditional MLP VAEs only (backbone='mlp')")  # VAE needs y
         shared = ("image_shape", "hidden_dim", "likelihood", "gaussian_sigma")
         if any(getattr(m.config, f) != getattr(first, f) for m in models for f in shared):
             raise ValueError(f"stacked models must share {', '.join(shared)}")
@@ -100,16 +101,13 @@ class StackedVAE:
         flat = x.flatten(-3).expand(M, -1, -1)  # (M, B, D)
         h = torch.relu(torch.baddbmm(p[f"{ENCODER_IN}.bias"][:, None], flat, p[f"{ENCODER_IN}.weight"]))
         mu, logvar = torch.baddbmm(p[f"{ENCODER_OUT}.bias"][:, None], h, p[f"{ENCODER_OUT}.weight"]).chunk(2, -1)
-        mask = self.mask[:, None]                                # (M, 1, K)
-        mu, logvar = mu * mask, logvar * mask                    # (M, B, K): padded dims exactly 0
-        z = mu + noise * (0.5 * logvar).exp()
-        h = torch.relu(torch.baddbmm(p[f"{DECODER_IN}.bias"][:, None], z, p[f"{DECODER_IN}.weight"]))
+        mask = self.mask[:, None]  # (M, 1, K)
+        q = DiagonalGaussian(mu * mask, logvar * mask)  # (M, B, K): padded dims exactly 0
+        h = torch.relu(
+            torch.baddbmm(p[f"{DECODER_IN}.bias"][:, None], q.reparameterise(noise), p[f"{DECODER_IN}.weight"])
+        )
         logits = torch.baddbmm(p[f"{DECODER_OUT}.bias"][:, None], h, p[f"{DECODER_OUT}.weight"])  # (M, B, D)
-        recon = reconstruction_nll(logits.flatten(0, 1), flat.flatten(0, 1), self.likelihood, self.sigma)
-        recon = recon.view(M, -1).mean(1)                        # (M,)
-        per_dim = kl_per_dim(mu, logvar).mean(1)                 # (M, K)
-        kl = per_dim.sum(1)
-        return {"loss": recon + kl_weight * self.beta * kl, "recon": recon, "kl": kl, "kl_per_dim": per_dim}
+        return negative_elbo(logits, flat, q, self.beta, kl_weight, self.likelihood, self.sigma)
 
 
 def _linear_layout(stacked: torch.Tensor) -> torch.Tensor:
@@ -121,7 +119,7 @@ def _put(stacked: torch.Tensor, name: str, m: int, k: int, tensor: torch.Tensor)
     """Copy one model's ``tensor`` (latent size ``k``) into slot ``m`` of the ``stacked`` tensor ``name``."""
     if name.startswith(ENCODER_OUT):  # mu rows, then logvar rows: VAE.posterior's chunk(2)
         K = stacked.shape[1] // 2
-        stacked[m, :k], stacked[m, K:K + k] = tensor[:k], tensor[k:]
+        stacked[m, :k], stacked[m, K : K + k] = tensor[:k], tensor[k:]
     elif name == f"{DECODER_IN}.weight":
         stacked[m, :, :k] = tensor
     else:
@@ -132,82 +130,152 @@ def _take(stacked: torch.Tensor, name: str, m: int, k: int) -> torch.Tensor:
     """Model ``m``'s tensor ``name`` (latent size ``k``) out of ``stacked``: the inverse of :func:`_put`."""
     if name.startswith(ENCODER_OUT):
         K = stacked.shape[1] // 2
-        return torch.cat([stacked[m, :k], stacked[m, K:K + k]])
+        return torch.cat([stacked[m, :k], stacked[m, K : K + k]])
     if name == f"{DECODER_IN}.weight":
         return stacked[m, :, :k]
     return stacked[m]
 
 
-def fit(stack: StackedVAE, runs: list[TrainConfig], train_split, test_split, device, emit, cancel,
-         report_seconds: float, started: float) -> tuple[list[dict], dict[int, str]]:
+def fit(
+    stack: StackedVAE,
+    runs: list[TrainConfig],
+    train_split,
+    test_split,
+    device,
+    emit,
+    cancel,
+    report_seconds: float,
+    started: float,
+) -> tuple[list[dict], dict[int, str]]:
     """Train ``stack`` (the models of ``runs``, in order) as ``train``'s ``_fit`` trains each alone: constant
     KL weight, no augmentation, the data already on ``device``. Sends "start", "train" and "epoch" events to
     ``emit`` (layouts in :mod:`training.sweep`); raises :class:`SweepCancelled` once ``cancel.is_set()``.
     Returns each model's curves (``train``'s keys) and {model index: why it diverged}."""
-    run, count = runs[0], len(runs)
-    names = [r.run_name for r in runs]
-    groups = sorted(set(stack.latent_dims))  # one generator per latent size (see the module docstring)
-    group_of_model = torch.tensor([groups.index(k) for k in stack.latent_dims], device=device)  # (M,)
-    generators = [torch.Generator(device).manual_seed(run.seed) for _ in groups]
-    optimizer = torch.optim.Adam(stack.parameters(), lr=run.lr, fused=True)
-    n, batch_size = len(train_split), run.batch_size
-    steps_per_epoch = math.ceil(n / batch_size)
-    curves = [{f"{split}_{k}": [] for split in ("train", "test") for k in KEYS} | {"kl_weight": []}
-              for _ in runs]
+    run, names = runs[0], [r.run_name for r in runs]
+    steps = Steps(stack, run, train_split, device)
+    curves = [{f"{split}_{k}": [] for split in ("train", "test") for k in KEYS} | {"kl_weight": []} for _ in runs]
     diverged: dict[int, str] = {}
-    emit({"event": "start", "steps": steps_per_epoch * run.epochs, "steps_per_epoch": steps_per_epoch,
-          "epochs": run.epochs, "device": _device_name(device),
-          "models": [{"name": r.run_name, "beta": r.beta, "latent_dim": r.latent_dim} for r in runs]})
-    step, last_report = 0, time.perf_counter()
-    running, running_steps = torch.zeros(count, len(KEYS), device=device), 0
+    emit(
+        {
+            "event": "start",
+            "steps": steps.per_epoch * run.epochs,
+            "steps_per_epoch": steps.per_epoch,
+            "epochs": run.epochs,
+            "device": _device_name(device),
+            "models": [{"name": r.run_name, "beta": r.model.beta, "latent_dim": r.model.latent_dim} for r in runs],
+        }
+    )
+    report = Reports(names, steps.per_epoch, report_seconds, started, emit, device)
     for epoch in range(1, run.epochs + 1):
-        orders = torch.stack([torch.randperm(n, generator=g, device=device) for g in generators])  # (G, n)
-        sums = torch.zeros(count, len(KEYS), device=device)
-        losses = torch.empty(steps_per_epoch, count, device=device)  # checked once per epoch: no sync per step
-        for i in range(steps_per_epoch):
-            check_cancel(cancel, f"at step {step + 1}")
-            index = orders[:, i * batch_size:(i + 1) * batch_size][group_of_model]  # (M, B)
-            x = train_split.images[index]                                             # (M, B, C, H, W)
-            out = stack.loss(x, _noise(generators, groups, group_of_model, index.shape[1], stack.max_latent_dim))
-            optimizer.zero_grad(set_to_none=True)
-            out["loss"].sum().backward()  # each model's parameters get its own loss's gradient
-            optimizer.step()
-            values = torch.stack([out[k].detach() for k in KEYS], 1)  # (M, 3)
-            losses[i] = values[:, 0]
-            sums += values * index.shape[1]
-            running += values
-            running_steps, step = running_steps + 1, step + 1
-            if time.perf_counter() - last_report >= report_seconds:
-                means = (running / running_steps).tolist()
-                emit({"event": "train", "step": step, "epoch": step / steps_per_epoch,
-                      "seconds": time.perf_counter() - started,
-                      "models": [json_finite({"name": name, **dict(zip(KEYS, row))})
-                                 for name, row in zip(names, means)]})
-                running.zero_()
-                running_steps, last_report = 0, time.perf_counter()
-        test = _test_losses(stack, generators, groups, group_of_model, test_split, run.seed, cancel)
-        for m, (finite, train_means, test_means) in enumerate(zip(torch.isfinite(losses).all(0).tolist(),
-                                                                   (sums / n).tolist(), test)):
-            if m in diverged:
-                continue
-            if not finite:
-                i = int((~torch.isfinite(losses[:, m])).nonzero()[0])
-                diverged[m] = (f"training diverged: loss became {losses[i, m].item()} at epoch {epoch} step "
-                               f"{i + 1} of {steps_per_epoch}; nothing was saved. Lower --lr (now {run.lr:g})")
-            elif not all(map(math.isfinite, test_means)):
-                diverged[m] = f"training diverged: test loss became {test_means[0]} after epoch {epoch}"
-            else:
-                for k, train_value, test_value in zip(KEYS, train_means, test_means):
-                    curves[m][f"train_{k}"].append(train_value)
-                    curves[m][f"test_{k}"].append(test_value)
-                curves[m]["kl_weight"].append(1.0)
-        emit({"event": "epoch", "epoch": epoch, "step": step, "seconds": time.perf_counter() - started,
-              "models": [{"name": name, "diverged": diverged[m]} if m in diverged else
-                         {"name": name, **{k: v[-1] for k, v in curves[m].items() if k != "kl_weight"}}
-                         for m, name in enumerate(names)]})
-        if len(diverged) == count:
+        sums, losses = steps.epoch(cancel, report)
+        test = _test_losses(stack, steps.generators, steps.groups, steps.group_of_model, test_split, run.seed, cancel)
+        _record_epoch(curves, diverged, epoch, sums / len(train_split), losses, test, run.lr)
+        emit(
+            {
+                "event": "epoch",
+                "epoch": epoch,
+                "step": steps.done,
+                "seconds": time.perf_counter() - started,
+                "models": [
+                    {"name": name, "diverged": diverged[m]}
+                    if m in diverged
+                    else {"name": name, **{k: v[-1] for k, v in curves[m].items() if k != "kl_weight"}}
+                    for m, name in enumerate(names)
+                ],
+            }
+        )
+        if len(diverged) == len(runs):
             raise NonFiniteLossError(f"every model of the sweep diverged; nothing was saved. {diverged[0]}")
     return curves, diverged
+
+
+class Steps:
+    """The training steps of one sweep: each model's batches and noise from its latent size's generator (see the
+    module docstring), one fused Adam over the stacked tensors."""
+
+    def __init__(self, stack: StackedVAE, run: TrainConfig, train_split, device):
+        self.stack, self.images, self.batch_size = stack, train_split.images, run.batch_size
+        self.groups = sorted(set(stack.latent_dims))  # one generator per latent size
+        self.group_of_model = torch.tensor([self.groups.index(k) for k in stack.latent_dims], device=device)  # (M,)
+        self.generators = [torch.Generator(device).manual_seed(run.seed) for _ in self.groups]
+        self.optimizer = torch.optim.Adam(stack.parameters(), lr=run.lr, fused=True)
+        self.n, self.per_epoch, self.done = len(train_split), math.ceil(len(train_split) / run.batch_size), 0
+
+    def epoch(self, cancel, report) -> tuple[torch.Tensor, torch.Tensor]:
+        """One epoch: (per-model sums of [loss, recon, kl] over its images (M, 3), each step's losses (S, M))."""
+        device, count = self.images.device, len(self.stack)
+        orders = torch.stack([torch.randperm(self.n, generator=g, device=device) for g in self.generators])  # (G, n)
+        sums = torch.zeros(count, len(KEYS), device=device)
+        losses = torch.empty(self.per_epoch, count, device=device)  # checked once per epoch: no sync per step
+        for i in range(self.per_epoch):
+            check_cancel(cancel, f"at step {self.done + 1}")
+            index = orders[:, i * self.batch_size : (i + 1) * self.batch_size][self.group_of_model]  # (M, B)
+            values = self.step(index)
+            losses[i] = values[:, 0]
+            sums += values * index.shape[1]
+            self.done += 1
+            report.step(values, self.done)
+        return sums, losses
+
+    def step(self, index: torch.Tensor) -> torch.Tensor:
+        """One optimizer step on the images ``index`` (M, B) picks for each model: its [loss, recon, kl] (M, 3)."""
+        stack = self.stack
+        noise = _noise(self.generators, self.groups, self.group_of_model, index.shape[1], stack.max_latent_dim)
+        out = stack.loss(self.images[index], noise)  # images (M, B, C, H, W)
+        self.optimizer.zero_grad(set_to_none=True)
+        out["loss"].sum().backward()  # each model's parameters get its own loss's gradient
+        self.optimizer.step()
+        return torch.stack([out[k].detach() for k in KEYS], 1)
+
+
+class Reports:
+    """Running means of the training losses, sent as a "train" event every ``seconds``."""
+
+    def __init__(self, names, per_epoch: int, seconds: float, started: float, emit, device):
+        self.names, self.per_epoch, self.seconds, self.started, self.emit = names, per_epoch, seconds, started, emit
+        self.running, self.steps, self.last = torch.zeros(len(names), len(KEYS), device=device), 0, time.perf_counter()
+
+    def step(self, values: torch.Tensor, done: int) -> None:
+        self.running += values
+        self.steps += 1
+        if time.perf_counter() - self.last < self.seconds:
+            return
+        means = (self.running / self.steps).tolist()
+        self.emit(
+            {
+                "event": "train",
+                "step": done,
+                "epoch": done / self.per_epoch,
+                "seconds": time.perf_counter() - self.started,
+                "models": [json_finite({"name": name, **dict(zip(KEYS, row))}) for name, row in zip(self.names, means)],
+            }
+        )
+        self.running.zero_()
+        self.steps, self.last = 0, time.perf_counter()
+
+
+def _record_epoch(
+    curves, diverged: dict, epoch: int, train_means: torch.Tensor, losses: torch.Tensor, test, lr: float
+) -> None:
+    """Each model's epoch in its curves, or why it diverged (a non-finite step or test loss)."""
+    for m, (finite, train_row, test_row) in enumerate(
+        zip(torch.isfinite(losses).all(0).tolist(), train_means.tolist(), test)
+    ):
+        if m in diverged:
+            continue
+        if not finite:
+            i = int((~torch.isfinite(losses[:, m])).nonzero()[0])
+            diverged[m] = (
+                f"training diverged: loss became {losses[i, m].item()} at epoch {epoch} step {i + 1} of "
+                f"{len(losses)}; nothing was saved. Lower --lr (now {lr:g})"
+            )
+        elif not all(map(math.isfinite, test_row)):
+            diverged[m] = f"training diverged: test loss became {test_row[0]} after epoch {epoch}"
+        else:
+            for k, train_value, test_value in zip(KEYS, train_row, test_row):
+                curves[m][f"train_{k}"].append(train_value)
+                curves[m][f"test_{k}"].append(test_value)
+            curves[m]["kl_weight"].append(1.0)
 
 
 def _noise(generators, groups: list[int], group_of_model, batch: int, max_latent_dim: int) -> torch.Tensor:
@@ -221,15 +289,16 @@ def _noise(generators, groups: list[int], group_of_model, batch: int, max_latent
 
 
 @torch.no_grad()
-def _test_losses(stack: StackedVAE, generators, groups, group_of_model, test_split, seed: int, cancel,
-                 batch_size: int = 1000) -> list[list[float]]:
+def _test_losses(
+    stack: StackedVAE, generators, groups, group_of_model, test_split, seed: int, cancel, batch_size: int = 1000
+) -> list[list[float]]:
     """Per model, per-image test [loss, recon, kl] with beta = 1 (the negative ELBO), at a fixed seed: what
     ``train``'s ``_test_losses`` gives each model alone. The training generators are left as they are."""
     fresh = [torch.Generator(g.device).manual_seed(seed) for g in generators]
     sums = torch.zeros(len(stack), len(KEYS), dtype=torch.float64, device=group_of_model.device)
     for i in range(0, len(test_split), batch_size):
         check_cancel(cancel, "while testing")
-        x = test_split.images[i:i + batch_size]
+        x = test_split.images[i : i + batch_size]
         out = stack.loss(x, _noise(fresh, groups, group_of_model, len(x), stack.max_latent_dim))
         sums += torch.stack([out["recon"] + out["kl"], out["recon"], out["kl"]], 1).double() * len(x)
     return (sums / len(test_split)).tolist()
@@ -243,8 +312,10 @@ def check_cancel(cancel, where: str) -> None:
 
 def json_finite(values: dict) -> dict:
     """``values`` with every non-finite number replaced by None (JSON has no NaN)."""
+
     def clean(v):
         if isinstance(v, float) and not math.isfinite(v):
             return None
         return [clean(u) for u in v] if isinstance(v, list) else v
+
     return {k: clean(v) for k, v in values.items()}

@@ -47,10 +47,10 @@ except ImportError:  # Windows: saves are not serialised against each other
 FORMAT = "latent-explorer-checkpoint"
 FORMAT_VERSION = 1
 META_FILE = "checkpoint.json"
-MAX_META_BYTES = 16 << 20       # checkpoint.json (the zoo's are < 100 kB)
-MAX_DATA_BYTES = 1 << 30        # one safetensors file
-MAX_HEADER_BYTES = 1 << 20      # the JSON header of a safetensors file
-READ_ATTEMPTS = 10              # reads of checkpoint.json while newer saves keep removing the files it named
+MAX_META_BYTES = 16 << 20  # checkpoint.json (the zoo's are < 100 kB)
+MAX_DATA_BYTES = 1 << 30  # one safetensors file
+MAX_HEADER_BYTES = 1 << 20  # the JSON header of a safetensors file
+READ_ATTEMPTS = 10  # reads of checkpoint.json while newer saves keep removing the files it named
 FLOAT_DTYPES = {"F16", "BF16", "F32", "F64"}  # safetensors' names
 
 
@@ -71,6 +71,7 @@ class Checkpoint:
 
 # ---- writing -----------------------------------------------------------------------------------------
 
+
 @contextmanager
 def _save_lock(directory: Path):
     """An exclusive advisory lock on the folder itself (no lock file is left behind); released when the
@@ -86,8 +87,13 @@ def _save_lock(directory: Path):
         os.close(fd)
 
 
-def save_checkpoint(directory: str | os.PathLike, model: LatentModel, meta: dict,
-                    latents: dict[str, torch.Tensor], weight_dtype: torch.dtype = torch.float32) -> Path:
+def save_checkpoint(
+    directory: str | os.PathLike,
+    model: LatentModel,
+    meta: dict,
+    latents: dict[str, torch.Tensor],
+    weight_dtype: torch.dtype = torch.float32,
+) -> Path:
     """Write ``model`` (weights cast to ``weight_dtype``), ``latents`` and ``meta`` (JSON-serialisable)
     to ``directory`` atomically. ``meta`` must hold the fields :func:`load_metadata` requires ('name',
     'dataset', 'metrics', 'training_seconds'); format fields and file names are added. Everything is
@@ -102,9 +108,14 @@ def save_checkpoint(directory: str | os.PathLike, model: LatentModel, meta: dict
         data = st_save({k: v.detach().cpu().contiguous() for k, v in tensors.items()})
         digest = hashlib.sha256(data).hexdigest()
         files[role] = (f"{role}-{digest[:12]}.safetensors", digest, data)
-    record = {"format": FORMAT, "format_version": FORMAT_VERSION, **meta, "model": model.config.to_dict(),
-              "files": {role: name for role, (name, _, _) in files.items()},
-              "sha256": {name: digest for name, digest, _ in files.values()}}
+    record = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        **meta,
+        "model": model.config.to_dict(),
+        "files": {role: name for role, (name, _, _) in files.items()},
+        "sha256": {name: digest for name, digest, _ in files.values()},
+    }
     check_record(record, directory)
     check_latents({k: v.detach().cpu() for k, v in latents.items()}, record, directory)
     try:
@@ -134,6 +145,7 @@ def _remove_files(directory: Path, patterns: tuple[str, ...], keep: set[str] = f
 
 
 # ---- reading -----------------------------------------------------------------------------------------
+
 
 def _folder(directory: str | os.PathLike) -> Path:
     directory = Path(directory)
@@ -165,8 +177,9 @@ def load_metadata(directory: str | os.PathLike) -> dict:
     try:
         data = _read(path, MAX_META_BYTES)
     except FileNotFoundError:
-        raise CheckpointError(f"{path}: no checkpoint here (missing {META_FILE}); "
-                              "train one with `python -m training`") from None
+        raise CheckpointError(
+            f"{path}: no checkpoint here (missing {META_FILE}); train one with `python -m training`"
+        ) from None
     try:
         meta = json.loads(data)
     except (ValueError, RecursionError) as error:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
@@ -174,8 +187,10 @@ def load_metadata(directory: str | os.PathLike) -> dict:
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise CheckpointError(f"{path}: not a Latent Explorer checkpoint (format field missing or foreign)")
     if meta.get("format_version") != FORMAT_VERSION:
-        raise CheckpointError(f"{path}: format version {meta.get('format_version')!r} is not supported "
-                              f"(this code reads version {FORMAT_VERSION}); retrain it")
+        raise CheckpointError(
+            f"{path}: format version {meta.get('format_version')!r} is not supported "
+            f"(this code reads version {FORMAT_VERSION}); retrain it"
+        )
     check_record(meta, path)
     return meta
 
@@ -184,8 +199,9 @@ def _verified(directory: Path, meta: dict, role: str, data: bytes) -> Path:
     """The path of the ``role`` file, once its bytes ``data`` match the SHA-256 in ``meta``."""
     path = directory / meta["files"][role]
     if hashlib.sha256(data).hexdigest() != meta["sha256"][path.name]:
-        raise CheckpointError(f"{path}: contents do not match the SHA-256 in {META_FILE} "
-                              f"(truncated or corrupt); {RETRAIN}")
+        raise CheckpointError(
+            f"{path}: contents do not match the SHA-256 in {META_FILE} (truncated or corrupt); {RETRAIN}"
+        )
     return path
 
 
@@ -196,13 +212,15 @@ def _header(path: Path, data: bytes) -> dict[str, tuple[str, tuple[int, ...]]]:
     if not 2 <= size <= min(MAX_HEADER_BYTES, len(data) - 8):
         raise bad
     try:
-        header = json.loads(data[8:8 + size])
+        header = json.loads(data[8 : 8 + size])
         header.pop("__metadata__", None)
         tensors = {name: (entry["dtype"], tuple(entry["shape"])) for name, entry in header.items()}
     except (ValueError, RecursionError, AttributeError, TypeError, KeyError):
         raise bad from None
-    if not all(isinstance(dtype, str) and all(isinstance(s, int) and s >= 0 for s in shape)
-               for dtype, shape in tensors.values()):
+    if not all(
+        isinstance(dtype, str) and all(isinstance(s, int) and s >= 0 for s in shape)
+        for dtype, shape in tensors.values()
+    ):
         raise bad
     return tensors
 
@@ -222,12 +240,15 @@ def _load_weights(path: Path, data: bytes, meta: dict) -> LatentModel:
     found = _header(path, data)
     if set(found) != set(expected):
         missing, extra = sorted(set(expected) - set(found)), sorted(set(found) - set(expected))
-        raise CheckpointError(f"{path}: tensors do not match the config in {META_FILE} "
-                              f"(missing {missing[:3]}, unexpected {extra[:3]}); {RETRAIN}")
+        raise CheckpointError(
+            f"{path}: tensors do not match the config in {META_FILE} "
+            f"(missing {missing[:3]}, unexpected {extra[:3]}); {RETRAIN}"
+        )
     for key, (dtype, shape) in found.items():
         if shape != expected[key]:
-            raise CheckpointError(f"{path}: tensor {key!r} has shape {shape}, the config in {META_FILE} "
-                                  f"needs {expected[key]}; {RETRAIN}")
+            raise CheckpointError(
+                f"{path}: tensor {key!r} has shape {shape}, the config in {META_FILE} needs {expected[key]}; {RETRAIN}"
+            )
         if dtype not in FLOAT_DTYPES:
             raise CheckpointError(f"{path}: tensor {key!r} is {dtype}, not floating point; {RETRAIN}")
     state = _deserialize(path, data)
@@ -252,8 +273,9 @@ def _read_version(directory: Path, roles: tuple[str, ...]) -> tuple[dict, dict[s
     raise CheckpointError(f"{missing}: file named in {META_FILE} is missing; {RETRAIN}")
 
 
-def load_checkpoint(directory: str | os.PathLike, device: str | torch.device = "cpu",
-                    with_latents: bool = True) -> Checkpoint:
+def load_checkpoint(
+    directory: str | os.PathLike, device: str | torch.device = "cpu", with_latents: bool = True
+) -> Checkpoint:
     """Load and validate a checkpoint; the model is in eval mode, float32, on ``device``. Raises
     :class:`CheckpointError` (and nothing else about the files) when it cannot be used."""
     directory = _folder(directory)

@@ -1,4 +1,8 @@
-"""Datasets as whole tensors: images (N, 1, H, W) float32 in [0, 1] and labels (N,) int64.
+"""Datasets as whole tensors: images (N, C, H, W) float32 in [0, 1] and labels (N,) int64.
+
+Each dataset is one :class:`DatasetInfo` in :data:`DATASETS`: what it is (its image shape, channels included;
+what its labels mean; its class names; the files it reads) and its loader. Adding a dataset is adding one entry;
+a name that is not an entry is an error, never another dataset.
 
 Everything is read once through the standard loaders (torchvision for MNIST and Fashion-MNIST,
 scipy for Frey faces; Olivetti faces are downloaded by scikit-learn but read here without unpickling)
@@ -17,7 +21,8 @@ import os
 import pickle
 import pickletools
 import zlib
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -31,8 +36,18 @@ OLIVETTI_FILE = "olivetti_py3.pkz"  # where scikit-learn's fetch_olivetti_faces 
 OLIVETTI_BYTES = 400 * 4096
 
 MNIST_FILES = [f"{s}-{k}-idx{n}-ubyte" for s in ("train", "t10k") for k, n in (("images", 3), ("labels", 1))]
-FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                   "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+FASHION_CLASSES = [
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+]
 
 
 class DatasetMissingError(RuntimeError):
@@ -41,29 +56,29 @@ class DatasetMissingError(RuntimeError):
 
 @dataclass(frozen=True)
 class DatasetInfo:
-    """What a dataset is, without its pixels."""
+    """What a dataset is, and how to read it.
+
+    ``load(root, allowed, with_train) -> (train or None, test)`` reads it from the data directory ``root``,
+    downloading what is missing when ``allowed``, and skipping the training split where it can when not
+    ``with_train``; it raises :class:`DatasetMissingError` when the files are not there."""
 
     name: str
     image_shape: tuple[int, int, int]  # (C, H, W)
-    label_name: str                    # what the label means: "digit", "person", "frame", ...
-    class_names: list[str] | None      # None where labels are not classes (Frey: frame index)
-    expected_files: list[str]          # relative to the data directory, for error messages
+    label_name: str  # what the label means: "digit", "person", "frame", ...
+    class_names: list[str] | None  # None where labels are not classes (Frey: frame index)
+    expected_files: list[str]  # relative to the data directory, for error messages
+    load: Callable[[Path, bool, bool], tuple[Split | None, Split]] = field(repr=False, compare=False, default=None)
+    noun: str = "image"  # what one image is, for the page's words ("draw a digit")
 
-
-DATASETS: dict[str, DatasetInfo] = {
-    "mnist": DatasetInfo("mnist", (1, 28, 28), "digit", [str(d) for d in range(10)],
-                         [f"MNIST/raw/{f}" for f in MNIST_FILES]),
-    "fashion-mnist": DatasetInfo("fashion-mnist", (1, 28, 28), "class", FASHION_CLASSES,
-                                 [f"FashionMNIST/raw/{f}" for f in MNIST_FILES]),
-    "faces": DatasetInfo("faces", (1, 64, 64), "person", [f"person {p}" for p in range(40)],
-                         [OLIVETTI_FILE]),
-    "frey": DatasetInfo("frey", (1, 28, 20), "frame", None, ["frey_rawface.mat"]),
-}
+    @property
+    def n_classes(self) -> int:
+        """How many classes the labels name (0 where labels are not classes)."""
+        return len(self.class_names) if self.class_names else 0
 
 
 @dataclass
 class Split:
-    images: torch.Tensor  # (N, 1, H, W) float32 in [0, 1]
+    images: torch.Tensor  # (N, C, H, W) float32 in [0, 1]
     labels: torch.Tensor  # (N,) int64
 
     def __len__(self) -> int:
@@ -94,8 +109,9 @@ def load_test_split(name: str, data_dir=None, download: bool | None = None) -> t
     return test, info
 
 
-def load_dataset(name: str, data_dir=None, download: bool | None = None,
-                 with_train: bool = True) -> tuple[Split | None, Split, DatasetInfo]:
+def load_dataset(
+    name: str, data_dir=None, download: bool | None = None, with_train: bool = True
+) -> tuple[Split | None, Split, DatasetInfo]:
     """Load ``name`` as (train, test, info).
 
     ``with_train=False`` skips reading the training split where the format allows (train is None).
@@ -109,12 +125,7 @@ def load_dataset(name: str, data_dir=None, download: bool | None = None,
     root = resolve_data_dir(data_dir)
     allowed = download_allowed(download)
     try:
-        if name in ("mnist", "fashion-mnist"):
-            train, test = _load_torchvision(name, root, allowed, with_train)
-        elif name == "faces":
-            train, test = _load_olivetti(root, allowed)
-        else:
-            train, test = _load_frey(root, allowed)
+        train, test = info.load(root, allowed, with_train)
     except DatasetMissingError:
         raise
     except Exception as error:  # noqa: BLE001 -- the loaders raise many kinds (URLError, OSError...)
@@ -124,8 +135,11 @@ def load_dataset(name: str, data_dir=None, download: bool | None = None,
 
 def _missing(info: DatasetInfo, root: Path, allowed: bool, cause=None) -> DatasetMissingError:
     files = ", ".join(info.expected_files)
-    how = ("the download failed" + (f" ({type(cause).__name__}: {str(cause)[:120]})" if cause else "")
-           if allowed else "downloads are off")
+    how = (
+        "the download failed" + (f" ({type(cause).__name__}: {str(cause)[:120]})" if cause else "")
+        if allowed
+        else "downloads are off"
+    )
     return DatasetMissingError(
         f"dataset '{info.name}' not found in {root.resolve()} and {how}. "
         f"Expected: {files}. Copy the files there, or point --data-dir / ${DATA_ENV} at a folder "
@@ -133,10 +147,21 @@ def _missing(info: DatasetInfo, root: Path, allowed: bool, cause=None) -> Datase
     )
 
 
-def _load_torchvision(name: str, root: Path, allowed: bool, with_train: bool = True) -> tuple[Split | None, Split]:
+def _torchvision(name: str, class_name: str):
+    """A loader of the torchvision dataset ``class_name`` (MNIST-like: 60k/10k, 28x28 grey)."""
+
+    def load(root: Path, allowed: bool, with_train: bool = True) -> tuple[Split | None, Split]:
+        return _load_torchvision(name, class_name, root, allowed, with_train)
+
+    return load
+
+
+def _load_torchvision(
+    name: str, class_name: str, root: Path, allowed: bool, with_train: bool = True
+) -> tuple[Split | None, Split]:
     from torchvision import datasets
 
-    cls = datasets.MNIST if name == "mnist" else datasets.FashionMNIST
+    cls = getattr(datasets, class_name)
     info = DATASETS[name]
     if not allowed and not all((root / f).exists() for f in info.expected_files):
         raise _missing(info, root, allowed)
@@ -151,7 +176,7 @@ def _load_torchvision(name: str, root: Path, allowed: bool, with_train: bool = T
     return splits[0], splits[1]
 
 
-def _load_olivetti(root: Path, allowed: bool) -> tuple[Split, Split]:
+def _load_olivetti(root: Path, allowed: bool, with_train: bool = True) -> tuple[Split, Split]:
     images, labels = olivetti_faces(root, allowed)
     rng = np.random.default_rng(0)
     train_idx, test_idx = [], []
@@ -191,9 +216,12 @@ def read_olivetti_pkz(path: Path) -> np.ndarray:
     are parsed (``pickletools.genops``) and interpreted here as plain data, never executed. Anything
     else raises :class:`DatasetMissingError` saying to delete the file so that it is downloaded again.
     """
+
     def refuse(why: str) -> DatasetMissingError:
-        return DatasetMissingError(f"{path} is not scikit-learn's Olivetti faces file ({why}); delete it so "
-                                   f"that it is downloaded again, or copy a good {OLIVETTI_FILE} there")
+        return DatasetMissingError(
+            f"{path} is not scikit-learn's Olivetti faces file ({why}); delete it so "
+            f"that it is downloaded again, or copy a good {OLIVETTI_FILE} there"
+        )
 
     try:
         with path.open("rb") as f:
@@ -207,10 +235,14 @@ def read_olivetti_pkz(path: Path) -> np.ndarray:
     try:
         wrapper, end = _pickled_wrapper(data)
         state = wrapper["state"]
-        ok = (wrapper["class"] == ("global", "joblib.numpy_pickle", "NumpyArrayWrapper")
-              and state["subclass"] == ("global", "numpy", "ndarray")
-              and state["dtype"]["class"] == ("global", "numpy", "dtype") and state["dtype"]["args"][0] == "u1"
-              and state["shape"] == (400, 4096) and state["order"] == "C")
+        ok = (
+            wrapper["class"] == ("global", "joblib.numpy_pickle", "NumpyArrayWrapper")
+            and state["subclass"] == ("global", "numpy", "ndarray")
+            and state["dtype"]["class"] == ("global", "numpy", "dtype")
+            and state["dtype"]["args"][0] == "u1"
+            and state["shape"] == (400, 4096)
+            and state["order"] == "C"
+        )
         if ok and state.get("numpy_array_alignment_bytes") is not None:  # joblib >= 1.2 pads to align the array
             end += 1 + data[end]
     except (ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
@@ -266,7 +298,7 @@ def _pickled_wrapper(data: bytes) -> tuple[dict, int]:
     raise ValueError("no array data")
 
 
-def _load_frey(root: Path, allowed: bool) -> tuple[Split, Split]:
+def _load_frey(root: Path, allowed: bool, with_train: bool = True) -> tuple[Split, Split]:
     from scipy.io import loadmat
 
     path = root / "frey_rawface.mat"
@@ -281,3 +313,29 @@ def _load_frey(root: Path, allowed: bool) -> tuple[Split, Split]:
     labels = torch.arange(len(images))
     is_test = labels % 10 == 0
     return Split(images[~is_test], labels[~is_test]), Split(images[is_test], labels[is_test])
+
+
+DATASETS: dict[str, DatasetInfo] = {
+    "mnist": DatasetInfo(
+        "mnist",
+        (1, 28, 28),
+        "digit",
+        [str(d) for d in range(10)],
+        [f"MNIST/raw/{f}" for f in MNIST_FILES],
+        _torchvision("mnist", "MNIST"),
+        "digit",
+    ),
+    "fashion-mnist": DatasetInfo(
+        "fashion-mnist",
+        (1, 28, 28),
+        "class",
+        FASHION_CLASSES,
+        [f"FashionMNIST/raw/{f}" for f in MNIST_FILES],
+        _torchvision("fashion-mnist", "FashionMNIST"),
+        "piece of clothing",
+    ),
+    "faces": DatasetInfo(
+        "faces", (1, 64, 64), "person", [f"person {p}" for p in range(40)], [OLIVETTI_FILE], _load_olivetti, "face"
+    ),
+    "frey": DatasetInfo("frey", (1, 28, 20), "frame", None, ["frey_rawface.mat"], _load_frey, "face"),
+}

@@ -23,8 +23,9 @@ from .objectives import DiagonalGaussian, active_units, gaussian_log_density, re
 
 
 @torch.no_grad()
-def evaluate(model: LatentModel, test: Split, iw_samples: int = 0, seed: int = 0,
-             batch_size: int = 500) -> tuple[dict, torch.Tensor]:
+def evaluate(
+    model: LatentModel, test: Split, iw_samples: int = 0, seed: int = 0, batch_size: int = 500
+) -> tuple[dict, torch.Tensor]:
     """(a JSON-serialisable dict of the metrics above, the deterministic test codes (N, k))."""
     model.eval()
     device = test.images.device
@@ -34,20 +35,21 @@ def evaluate(model: LatentModel, test: Split, iw_samples: int = 0, seed: int = 0
     kl_dims = torch.zeros(model.latent_dim, dtype=torch.float64, device=device)
     mus = []
     for i in range(0, n, batch_size):
-        x = test.images[i:i + batch_size]
-        z = model.encode(x)
+        x = test.images[i : i + batch_size]
+        y = test.labels[i : i + batch_size] if model.conditional else None
+        z = model.encode(x, y)
         mus.append(z)
-        sums["sq"] += float((model.decode(z) - x).pow(2).sum())
+        sums["sq"] += float((model.decode(z, y) - x).pow(2).sum())
         if isinstance(model, VAE):
-            q = model.posterior(x)
-            sums["recon"] += float(_nll(model, q.sample(generator), x).sum())
+            q = model.posterior(x, y)
+            sums["recon"] += float(_nll(model, q.sample(generator), x, y).sum())
             per_dim = q.kl_per_dim()
             kl_dims += per_dim.double().sum(0)
             sums["kl"] += float(per_dim.sum())
             if iw_samples:
-                sums["iw"] += float(_iw_nll(model, x, q, iw_samples, generator).sum())
+                sums["iw"] += float(_iw_nll(model, x, y, q, iw_samples, generator).sum())
         elif not isinstance(model, PCA):
-            sums["recon"] += float(_nll(model, z, x).sum())
+            sums["recon"] += float(_nll(model, z, x, y).sum())
     codes = torch.cat(mus)
     pixels = math.prod(model.config.image_shape)
     metrics = {"mse_per_pixel": sums["sq"] / (n * pixels), "n_test": n}
@@ -66,17 +68,18 @@ def evaluate(model: LatentModel, test: Split, iw_samples: int = 0, seed: int = 0
     return metrics, codes
 
 
-def _nll(model, z, x):
-    return reconstruction_nll(model.decode_logits(z), x, model.config.likelihood, model.config.gaussian_sigma)
+def _nll(model, z, x, y=None):
+    return reconstruction_nll(model.decode_logits(z, y), x, model.config.likelihood, model.config.gaussian_sigma)
 
 
-def _iw_nll(model: VAE, x, q: DiagonalGaussian, samples: int, generator, chunk: int = 50) -> torch.Tensor:
-    """-log p(x) estimated with ``samples`` importance samples from q(z|x): (B,)."""
+def _iw_nll(model: VAE, x, y, q: DiagonalGaussian, samples: int, generator, chunk: int = 50) -> torch.Tensor:
+    """-log p(x) (-log p(x|y) for a conditional VAE) estimated with ``samples`` importance samples from q(z|x):
+    (B,)."""
     log_w = []
     for start in range(0, samples, chunk):
         s = min(chunk, samples - start)
         z = q.sample(generator, samples=s)  # (s, B, k)
-        log_px_z = -_nll(model, z.flatten(0, 1), x.repeat(s, 1, 1, 1)).view(s, -1)
+        log_px_z = -_nll(model, z.flatten(0, 1), x.repeat(s, 1, 1, 1), None if y is None else y.repeat(s)).view(s, -1)
         log_pz = gaussian_log_density(z, torch.zeros_like(z), torch.zeros_like(z))
         log_qz = q.log_density(z)
         log_w.append(log_px_z + log_pz - log_qz)
@@ -96,8 +99,11 @@ def latent_views(z: torch.Tensor, seed: int = 0, use_umap: bool = True) -> dict[
     z64 = z.double().cpu()
     mean = z64.mean(0)
     _, _, vt = torch.linalg.svd(z64 - mean, full_matrices=False)
-    views = {"view_pca": ((z64 - mean) @ vt[:2].T).float(), "view_pca_mean": mean.float(),
-             "view_pca_components": vt[:2].float()}
+    views = {
+        "view_pca": ((z64 - mean) @ vt[:2].T).float(),
+        "view_pca_mean": mean.float(),
+        "view_pca_components": vt[:2].float(),
+    }
     if use_umap:
         import umap  # slow to import; only needed here
 

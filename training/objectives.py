@@ -44,8 +44,9 @@ def reconstruction_nll(logits: torch.Tensor, x: torch.Tensor, likelihood: str, s
     raise ValueError(f"unknown likelihood {likelihood!r}; use 'bernoulli' or 'gaussian'")
 
 
-def kl_weight(schedule: str, step: int, total_steps: int, warmup_steps: int = 0,
-              cycles: int = 4, ratio: float = 0.5) -> float:
+def kl_weight(
+    schedule: str, step: int, total_steps: int, warmup_steps: int = 0, cycles: int = 4, ratio: float = 0.5
+) -> float:
     """The multiplier in [0, 1] applied to beta * KL at optimisation ``step`` (0-based).
 
     constant: 1. linear: step / warmup_steps, capped at 1. cyclical: ``cycles`` cycles over
@@ -79,6 +80,26 @@ def active_units(kl_per_dim) -> int:
     return int(sum(float(v) > ACTIVE_KL for v in kl_per_dim))
 
 
+def negative_elbo(
+    logits: torch.Tensor, x: torch.Tensor, q: DiagonalGaussian, beta, kl_weight: float, likelihood: str, sigma: float
+) -> dict[str, torch.Tensor]:
+    """The (beta-)VAE's loss, one definition for one model and for many trained as one (:mod:`training.batched`).
+
+    ``logits`` and ``x`` (*lead, D) are images flattened, ``q`` holds (*lead, k); the last lead dimension is the
+    batch (lead = (B,) for one model, (M, B) for M stacked models). Returns per-image means over the batch:
+    'recon' (-log p(x|z), *lead[:-1]), 'kl' (*lead[:-1]), 'kl_per_dim' (*lead[:-1], k), and 'loss' =
+    recon + kl_weight * beta * kl (beta a number, or one per model). Kingma & Welling (2013); Higgins et al.
+    (2017) for beta."""
+    recon = (
+        reconstruction_nll(logits.reshape(-1, logits.shape[-1]), x.reshape(-1, x.shape[-1]), likelihood, sigma)
+        .view(logits.shape[:-1])
+        .mean(-1)
+    )
+    per_dim = q.kl_per_dim().mean(-2)
+    kl = per_dim.sum(-1)
+    return {"loss": recon + kl_weight * beta * kl, "recon": recon, "kl": kl, "kl_per_dim": per_dim}
+
+
 class DiagonalGaussian(NamedTuple):
     """N(mean, diag exp(logvar)), the VAE's q(z|x); ``mean`` and ``logvar`` are (..., k).
 
@@ -99,7 +120,11 @@ class DiagonalGaussian(NamedTuple):
     def sample(self, generator: torch.Generator | None = None, samples: int | None = None) -> torch.Tensor:
         """Reparameterised draws, mean + eps * std: (..., k), or (samples, ..., k) when ``samples`` is given."""
         shape = self.mean.shape if samples is None else (samples, *self.mean.shape)
-        eps = torch.randn(shape, generator=generator, device=self.mean.device)
+        return self.reparameterise(torch.randn(shape, generator=generator, device=self.mean.device))
+
+    def reparameterise(self, eps: torch.Tensor) -> torch.Tensor:
+        """The draw for standard normal noise ``eps`` (broadcast against the mean): mean + eps * std. The one place
+        the project moves noise into q(z|x) (Kingma & Welling 2013, eq. 10)."""
         return self.mean + eps * self.std
 
     def kl_per_dim(self) -> torch.Tensor:

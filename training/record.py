@@ -40,8 +40,9 @@ def _get(record: dict, path: str, kinds, what: str, where):
 
 def _numbers(values, label: str, where, length: int | None = None) -> None:
     """``values`` is a list of finite numbers (of ``length`` when given)."""
-    if not isinstance(values, list) or not all(isinstance(v, int | float) and not isinstance(v, bool)
-                                               and math.isfinite(v) for v in values):
+    if not isinstance(values, list) or not all(
+        isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in values
+    ):
         raise CheckpointError(f"{where}: {label!r} must be finite numbers, got {values!r:.60}; {RETRAIN}")
     if length is not None and len(values) != length:
         raise CheckpointError(f"{where}: {label!r} has {len(values)} values, the model has {length}; {RETRAIN}")
@@ -53,7 +54,7 @@ def check_record(meta: dict, where) -> None:
     'dataset' ('name', optional 'label_name' and 'class_names'), 'metrics' ('mse_per_pixel', optional
     losses and per-dimension lists), optional 'curves' (lists of numbers) and 'training_seconds'."""
     try:
-        folder_name("name", _get(meta, "name", str, "a string", where))
+        folder_name(_get(meta, "name", str, "a string", where), "name")
         model = ModelConfig(**_get(meta, "model", dict, "an object", where))
     except CheckpointError:
         raise
@@ -73,8 +74,7 @@ def check_record(meta: dict, where) -> None:
     if "label_name" in dataset:
         _get(meta, "dataset.label_name", str, "a string", where)
     classes = dataset.get("class_names")
-    if classes is not None and not (isinstance(classes, list) and classes
-                                    and all(isinstance(c, str) for c in classes)):
+    if classes is not None and not (isinstance(classes, list) and classes and all(isinstance(c, str) for c in classes)):
         raise CheckpointError(f"{where}: 'dataset.class_names' must be null or a list of strings; {RETRAIN}")
 
     metrics = _get(meta, "metrics", dict, "an object", where)

@@ -17,8 +17,10 @@ def _fmt(value, digits: int = 4) -> str:
 
 def metrics_table(root: str | Path = "checkpoints") -> str:
     """A Markdown table, one row per checkpoint under ``root``."""
-    header = ("| checkpoint | model | k | β | test MSE / pixel | test loss (BCE+KL) | IW bound (k samples) "
-              "| active units | explained var. | train time |")
+    header = (
+        "| checkpoint | model | k | β | test MSE / pixel | test loss (BCE+KL) | IW bound (k samples) "
+        "| active units | explained var. | train time |"
+    )
     rows = [header, "|---|---|---|---|---|---|---|---|---|---|"]
     for path in list_checkpoints(root):
         meta = load_metadata(path)
@@ -29,9 +31,11 @@ def metrics_table(root: str | Path = "checkpoints") -> str:
         loss = f"{m['test_loss']:.2f}" if "test_loss" in m else "–"
         beta = _fmt(model["beta"], 3) if model["kind"] == "vae" else "–"
         method = model["backbone"] if model["kind"] != "pca" else "SVD"
-        rows.append(f"| `{meta['name']}` | {model['kind'].upper()} ({method}) "
-                    f"| {model['latent_dim']} | {beta} | {m['mse_per_pixel']:.4f} | {loss} | {iw} | {active} | {evr} "
-                    f"| {meta['training_seconds']:.0f} s |")
+        rows.append(
+            f"| `{meta['name']}` | {model['kind'].upper()} ({method}) "
+            f"| {model['latent_dim']} | {beta} | {m['mse_per_pixel']:.4f} | {loss} | {iw} | {active} | {evr} "
+            f"| {meta['training_seconds']:.0f} s |"
+        )
     return "\n".join(rows)
 
 
@@ -41,12 +45,15 @@ def update_readme(readme: str | Path = "README.md", root: str | Path = "checkpoi
     try:
         text = readme.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise ValueError(f"cannot read {readme} ({getattr(error, 'strerror', None) or error}); give --readme the "
-                         "path of the README to update") from None
+        raise ValueError(
+            f"cannot read {readme} ({getattr(error, 'strerror', None) or error}); give --readme the "
+            "path of the README to update"
+        ) from None
     if START not in text or END not in text:
         raise ValueError(f"{readme} has no {START} ... {END} markers")
-    new = re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: f"{START}\n{metrics_table(root)}\n{END}",
-                 text, flags=re.S)
+    new = re.sub(
+        re.escape(START) + ".*?" + re.escape(END), lambda _: f"{START}\n{metrics_table(root)}\n{END}", text, flags=re.S
+    )
     try:
         readme.write_text(new, encoding="utf-8")
     except OSError as error:

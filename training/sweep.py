@@ -42,7 +42,7 @@ import json
 import platform
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -50,8 +50,8 @@ import torch
 
 from .batched import StackedVAE, SweepCancelled, check_cancel, fit, json_finite
 from .checkpoint import Checkpoint, save_checkpoint
-from .checks import folder_name, one_of, real_number, whole_number
-from .data import DATASETS, load_dataset
+from .checks import folder_name, real_number, whole_number
+from .data import load_dataset
 from .files import write_atomic
 from .models import MAX_LATENT_DIM, build_model
 from .train import (
@@ -76,61 +76,73 @@ FULL_LATENT_DIMS = (2, 4, 8, 16, 32)
 
 @dataclass
 class SweepConfig:
-    """A grid of MLP beta-VAEs on one dataset: every beta in ``betas`` with every k in ``latent_dims``.
-    The other fields are ``TrainConfig``'s and apply to every model."""
+    """A grid of MLP beta-VAEs on one dataset: every beta in ``betas`` with every k in ``latent_dims``, each model
+    trained as ``base`` says (a :class:`TrainConfig` of an MLP VAE: its model's beta and latent size are the
+    grid's)."""
 
-    dataset: str = "mnist"
+    base: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=5, umap=False))  # UMAP views are slow
     betas: tuple[float, ...] = FULL_BETAS
     latent_dims: tuple[int, ...] = FULL_LATENT_DIMS
-    epochs: int = 5
-    hidden_dim: int = 400
-    batch_size: int = 128
-    lr: float = 1e-3
-    seed: int = 0
-    device: str = "auto"
-    train_subset: int | None = None
-    test_subset: int | None = None
-    iw_samples: int = 0
-    umap: bool = False                # UMAP views are slow; the PCA view is always there for k > 2
-    weight_dtype: str = "float32"     # float32 | float16
-    name: str | None = None           # checkpoint names "<name>-b<beta>-z<k>"; default "<dataset>-vae"
+    name: str | None = None  # checkpoint names "<name>-b<beta>-z<k>"; default "<dataset>-vae"
 
     def __post_init__(self):
         """Check the grid and build every model's ``TrainConfig`` (which checks the rest); a ``ValueError``
         names the field."""
-        one_of("dataset", self.dataset, tuple(DATASETS))
-        for field, check in (("betas", lambda b: real_number("beta", b, 0.0)),
-                             ("latent_dims", lambda k: whole_number("latent_dim", k, 1, MAX_LATENT_DIM))):
-            values = getattr(self, field)
+        if isinstance(self.base, dict):
+            self.base = TrainConfig.from_record(self.base)
+        if not isinstance(self.base, TrainConfig):
+            raise ValueError(f"base must be a TrainConfig, got {self.base!r}")
+        if self.base.model.kind != "vae" or self.base.model.backbone != "mlp":
+            raise ValueError("a sweep trains unconditional MLP VAEs: its base model must be kind 'vae', backbone 'mlp'")
+        for name, check in (
+            ("betas", lambda b: real_number(b, 0.0, what="beta")),
+            ("latent_dims", lambda k: whole_number(k, 1, MAX_LATENT_DIM, "latent_dim")),
+        ):
+            values = getattr(self, name)
             if not isinstance(values, list | tuple) or not values:
-                raise ValueError(f"{field} must be a non-empty list, got {values!r}")
+                raise ValueError(f"{name} must be a non-empty list, got {values!r}")
             values = tuple(map(check, values))
             if len(set(values)) != len(values):
-                raise ValueError(f"{field} must not repeat a value, got {list(values)}")
-            setattr(self, field, values)
+                raise ValueError(f"{name} must not repeat a value, got {list(values)}")
+            setattr(self, name, values)
         if len(self.betas) * len(self.latent_dims) > MAX_MODELS:
-            raise ValueError(f"betas x latent_dims is {len(self.betas) * len(self.latent_dims)} models, "
-                             f"more than {MAX_MODELS}; sweep fewer values")
+            raise ValueError(
+                f"betas x latent_dims is {len(self.betas) * len(self.latent_dims)} models, "
+                f"more than {MAX_MODELS}; sweep fewer values"
+            )
         if self.name is not None:
-            folder_name("name", self.name)
+            folder_name(self.name, "name")
         names = [run.run_name for run in self.runs()]
         if len(set(names)) != len(names):
-            raise ValueError(f"betas {list(self.betas)} give repeated checkpoint names; use betas that differ "
-                             "in their first 6 significant digits")
+            raise ValueError(
+                f"betas {list(self.betas)} give repeated checkpoint names; use betas that differ "
+                "in their first 6 significant digits"
+            )
 
     @property
     def sweep_name(self) -> str:
-        return self.name or f"{self.dataset}-vae"
+        return self.name or f"{self.base.dataset}-vae"
+
+    @property
+    def dataset(self) -> str:
+        return self.base.dataset
+
+    @property
+    def epochs(self) -> int:
+        return self.base.epochs
 
     def runs(self) -> list[TrainConfig]:
         """One ``TrainConfig`` per model, beta-major (all k of the first beta first): the ``train`` config
         that trains that model alone to the same weights."""
-        shared = {f: getattr(self, f) for f in ("dataset", "epochs", "hidden_dim", "batch_size", "lr", "seed",
-                                                "device", "train_subset", "test_subset", "iw_samples", "umap",
-                                                "weight_dtype")}
-        return [TrainConfig(model="vae", backbone="mlp", beta=beta, latent_dim=k,
-                            name=f"{self.sweep_name}-b{beta:g}-z{k}", **shared)
-                for beta in self.betas for k in self.latent_dims]
+        return [
+            replace(
+                self.base,
+                model=replace(self.base.model, beta=beta, latent_dim=k),
+                name=f"{self.sweep_name}-b{beta:g}-z{k}",
+            )
+            for beta in self.betas
+            for k in self.latent_dims
+        ]
 
 
 @dataclass(frozen=True)
@@ -144,10 +156,15 @@ class Grid:
     test_subset: int | None
     note: str
 
-    def config(self, **settings) -> SweepConfig:
-        """A :class:`SweepConfig` of this grid; ``settings`` are its other fields (dataset, device, ...)."""
-        return SweepConfig(betas=self.betas, latent_dims=self.latent_dims, epochs=self.epochs,
-                           train_subset=self.train_subset, test_subset=self.test_subset, **settings)
+    def config(self, base: TrainConfig | None = None, name: str | None = None) -> SweepConfig:
+        """A :class:`SweepConfig` of this grid over ``base`` (its epochs and subsets are the grid's)."""
+        base = replace(
+            base or SweepConfig.__dataclass_fields__["base"].default_factory(),
+            epochs=self.epochs,
+            train_subset=self.train_subset,
+            test_subset=self.test_subset,
+        )
+        return SweepConfig(base, self.betas, self.latent_dims, name)
 
 
 def default_grid(device: str | torch.device = "auto") -> Grid:
@@ -157,9 +174,14 @@ def default_grid(device: str | torch.device = "auto") -> Grid:
     TrainConfig(device=str(device))  # every run's check of the device name, and its message
     if resolve_device(str(device)).type == "cuda":
         return Grid(FULL_BETAS, FULL_LATENT_DIMS, 5, None, None, "")
-    return Grid((0.25, 1.0, 4.0, 8.0), (2, 8, 32), 5, 10_000, 2_000,
-                "CPU grid: 4 betas x 3 latent sizes on 10,000 training and 2,000 test images "
-                "(on a GPU: 7 x 5 on all 60,000)")
+    return Grid(
+        (0.25, 1.0, 4.0, 8.0),
+        (2, 8, 32),
+        5,
+        10_000,
+        2_000,
+        "CPU grid: 4 betas x 3 latent sizes on 10,000 training and 2,000 test images (on a GPU: 7 x 5 on all 60,000)",
+    )
 
 
 @dataclass
@@ -172,74 +194,60 @@ class SweepResult:
     checkpoints: list[Checkpoint]
 
 
-def train_sweep(config: SweepConfig, out_dir: str | Path | None, data_dir=None, download: bool | None = None,
-                progress: Callable[[dict], None] | None = None, cancel=None,
-                report_seconds: float = 1.0, overwrite: bool = False) -> SweepResult:
+def train_sweep(
+    config: SweepConfig,
+    out_dir: str | Path | None,
+    data_dir=None,
+    download: bool | None = None,
+    progress: Callable[[dict], None] | None = None,
+    cancel=None,
+    report_seconds: float = 1.0,
+    overwrite: bool = False,
+) -> SweepResult:
     """Train, evaluate and (unless ``out_dir`` is None) save every model of ``config`` (see the module
-    docstring for the contract). ``cancel`` is anything with ``is_set()`` (a ``threading.Event``).
-
-    Summary (``out_dir/sweep.json``): {"format", "format_version", "name", "dataset", "betas", "latent_dims",
-    "epochs", "settings" (the whole SweepConfig), "n_train", "n_test", "device", "training_seconds" (the
-    batched loop), "wall_seconds" (data loading to the last checkpoint written), "versions", "models": [{"name"
-    (= its checkpoint folder in out_dir), "beta", "latent_dim", "test_recon", "test_kl", "test_loss",
-    "mse_per_pixel", "active_units", "kl_per_dim" (k,), "curves" (as in its checkpoint), "seconds" (its share
-    of the training time plus its own evaluation)}], "diverged": [{"name", "beta", "latent_dim", "error"}]}.
-    A sweep already in ``out_dir`` is replaced only when ``overwrite``."""
+    docstring for the contract), then its summary ``out_dir/sweep.json`` (layout: :func:`_summary`). ``cancel``
+    is anything with ``is_set()`` (a ``threading.Event``). A sweep already in ``out_dir`` is replaced only when
+    ``overwrite``."""
     started = time.perf_counter()
     if out_dir is not None and not overwrite:
         refuse_existing(Path(out_dir))
-    device = resolve_device(config.device)
+    device = resolve_device(config.base.device)
     runs = config.runs()
     train_split, test_split, info = load_dataset(config.dataset, data_dir, download)
-    train_split = train_split.subset(config.train_subset).to(device)
-    test_split = test_split.subset(config.test_subset).to(device)
+    train_split = train_split.subset(config.base.train_subset).to(device)
+    test_split = test_split.subset(config.base.test_subset).to(device)
     models = []
     for run in runs:
         seed_everything(run.seed)
-        models.append(build_model(run.model_config()))
+        models.append(build_model(run.model))
     stack = StackedVAE(models, device)
     emit = progress or (lambda event: None)
 
     fit_started = time.perf_counter()
     curves, diverged = fit(stack, runs, train_split, test_split, device, emit, cancel, report_seconds, started)
     training_seconds = time.perf_counter() - fit_started
-
-    finished: list[tuple[int, Checkpoint, float]] = []  # (model index, checkpoint, seconds)
-    for m, run in enumerate(runs):
-        if m in diverged:
-            continue
-        check_cancel(cancel, "before evaluating every model")
-        evaluation_started = time.perf_counter()
-        model = stack.copy_to(m, models[m]).to(device)  # the trained weights, in the model train() builds
-        try:
-            checkpoint = finished_checkpoint(model, run, info, len(train_split), test_split, curves[m],
-                                             training_seconds / len(runs), device, out_dir)
-        except NonFiniteLossError as error:
-            diverged[m] = str(error)
-            continue
-        checkpoint.meta["sweep"] = {"name": config.sweep_name, "models": len(runs),
-                                    "training_seconds": seconds_taken(training_seconds)}
-        finished.append((m, checkpoint, training_seconds / len(runs) + time.perf_counter() - evaluation_started))
-        emit({"event": "evaluated", "name": run.run_name, "index": m, "count": len(runs),
-              "metrics": json_finite(checkpoint.meta["metrics"])})
-    if not finished:
-        raise NonFiniteLossError(f"every model of the sweep diverged; nothing was saved. {diverged[0]}")
+    data = (info, len(train_split), test_split)
+    finished = _evaluate(stack, models, runs, data, curves, diverged, training_seconds, config, out_dir, emit, cancel)
     check_cancel(cancel, "before saving")
 
     for _, checkpoint, _ in finished if out_dir is not None else ():
-        save_checkpoint(checkpoint.path, checkpoint.model, checkpoint.meta, checkpoint.latents,
-                        getattr(torch, config.weight_dtype))
-    summary = {"format": SUMMARY_FORMAT, "format_version": 1, "name": config.sweep_name,
-               "dataset": config.dataset, "betas": list(config.betas), "latent_dims": list(config.latent_dims),
-               "epochs": config.epochs, "settings": asdict(config), "n_train": len(train_split),
-               "n_test": len(test_split), "device": _device_name(device),
-               "training_seconds": seconds_taken(training_seconds),
-               "wall_seconds": seconds_taken(time.perf_counter() - started),
-               "versions": {"torch": torch.__version__, "python": platform.python_version(),
-                            "numpy": np.__version__},
-               "models": [_model_summary(runs[m], checkpoint.meta, seconds) for m, checkpoint, seconds in finished],
-               "diverged": [{"name": runs[m].run_name, "beta": runs[m].beta, "latent_dim": runs[m].latent_dim,
-                             "error": error} for m, error in sorted(diverged.items())]}
+        save_checkpoint(
+            checkpoint.path,
+            checkpoint.model,
+            checkpoint.meta,
+            checkpoint.latents,
+            getattr(torch, config.base.weight_dtype),
+        )
+    summary = _summary(
+        config,
+        runs,
+        finished,
+        diverged,
+        (len(train_split), len(test_split)),
+        device,
+        training_seconds,
+        time.perf_counter() - started,
+    )
     path = None
     if out_dir is not None:
         path = Path(out_dir) / SUMMARY_FILE
@@ -247,9 +255,101 @@ def train_sweep(config: SweepConfig, out_dir: str | Path | None, data_dir=None, 
     return SweepResult(summary, path, [checkpoint for _, checkpoint, _ in finished])
 
 
+def _evaluate(
+    stack, models, runs, data, curves, diverged, training_seconds, config, out_dir, emit, cancel
+) -> list[tuple[int, Checkpoint, float]]:
+    """Each trained model's checkpoint, built (not written) as ``train`` builds it: [(model index, checkpoint,
+    seconds: its share of the training time plus its own evaluation)]. A model whose test metrics are not finite
+    joins ``diverged``; if none is left, :class:`NonFiniteLossError`."""
+    info, n_train, test_split = data
+    device = test_split.images.device
+    finished = []
+    for m, run in enumerate(runs):
+        if m in diverged:
+            continue
+        check_cancel(cancel, "before evaluating every model")
+        evaluation_started = time.perf_counter()
+        model = stack.copy_to(m, models[m]).to(device)  # the trained weights, in the model train() builds
+        try:
+            checkpoint = finished_checkpoint(
+                model, run, info, n_train, test_split, curves[m], training_seconds / len(runs), device, out_dir
+            )
+        except NonFiniteLossError as error:
+            diverged[m] = str(error)
+            continue
+        checkpoint.meta["sweep"] = {
+            "name": config.sweep_name,
+            "models": len(runs),
+            "training_seconds": seconds_taken(training_seconds),
+        }
+        finished.append((m, checkpoint, training_seconds / len(runs) + time.perf_counter() - evaluation_started))
+        emit(
+            {
+                "event": "evaluated",
+                "name": run.run_name,
+                "index": m,
+                "count": len(runs),
+                "metrics": json_finite(checkpoint.meta["metrics"]),
+            }
+        )
+    if not finished:
+        raise NonFiniteLossError(f"every model of the sweep diverged; nothing was saved. {diverged[0]}")
+    return finished
+
+
+def _summary(
+    config: SweepConfig,
+    runs,
+    finished,
+    diverged: dict,
+    sizes: tuple[int, int],
+    device,
+    training_seconds: float,
+    wall_seconds: float,
+) -> dict:
+    """The sweep's summary (``sweep.json``): {"format", "format_version", "name", "dataset", "betas",
+    "latent_dims", "epochs", "settings" (the whole SweepConfig), "n_train", "n_test", "device", "training_seconds"
+    (the batched loop), "wall_seconds" (data loading to the last checkpoint written), "versions", "models":
+    [{"name" (= its checkpoint folder), "beta", "latent_dim", "test_recon", "test_kl", "test_loss",
+    "mse_per_pixel", "active_units", "kl_per_dim" (k,), "curves" (as in its checkpoint), "seconds" (its share of
+    the training time plus its own evaluation)}], "diverged": [{"name", "beta", "latent_dim", "error"}]}."""
+    return {
+        "format": SUMMARY_FORMAT,
+        "format_version": 1,
+        "name": config.sweep_name,
+        "dataset": config.dataset,
+        "betas": list(config.betas),
+        "latent_dims": list(config.latent_dims),
+        "epochs": config.epochs,
+        "settings": asdict(config),
+        "n_train": sizes[0],
+        "n_test": sizes[1],
+        "device": _device_name(device),
+        "training_seconds": seconds_taken(training_seconds),
+        "wall_seconds": seconds_taken(wall_seconds),
+        "versions": {"torch": torch.__version__, "python": platform.python_version(), "numpy": np.__version__},
+        "models": [_model_summary(runs[m], checkpoint.meta, seconds) for m, checkpoint, seconds in finished],
+        "diverged": [
+            {
+                "name": runs[m].run_name,
+                "beta": runs[m].model.beta,
+                "latent_dim": runs[m].model.latent_dim,
+                "error": error,
+            }
+            for m, error in sorted(diverged.items())
+        ],
+    }
+
+
 def _model_summary(run: TrainConfig, meta: dict, seconds: float) -> dict:
     metrics = meta["metrics"]
-    return {"name": run.run_name, "beta": run.beta, "latent_dim": run.latent_dim,
-            **{k: metrics[k] for k in ("test_recon", "test_kl", "test_loss", "mse_per_pixel", "active_units",
-                                       "kl_per_dim")},
-            "curves": meta["curves"], "seconds": seconds_taken(seconds)}
+    return {
+        "name": run.run_name,
+        "beta": run.model.beta,
+        "latent_dim": run.model.latent_dim,
+        **{
+            k: metrics[k] for k in ("test_recon", "test_kl", "test_loss", "mse_per_pixel", "active_units", "kl_per_dim")
+        },
+        "curves": meta["curves"],
+        "seconds": seconds_taken(seconds),
+    }

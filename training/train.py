@@ -10,7 +10,7 @@ import platform
 import random
 import re
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -21,78 +21,89 @@ from .checkpoint import Checkpoint, save_checkpoint
 from .checks import folder_name, one_of, real_number, whole_number
 from .data import DATASETS, load_dataset
 from .evaluate import evaluate, latent_views
-from .models import PCA, ModelConfig, build_model
+from .models import PCA, VAE, ModelConfig, build_model
 from .objectives import kl_weight
 
-MAX_STEPS = 1 << 30              # epochs, batch size, subsets, cycles: anything larger is a typo
-MAX_PARAMETERS = 500_000_000     # 2 GB of float32 weights (and again for gradients and each Adam moment)
+MAX_STEPS = 1 << 30  # epochs, batch size, subsets, cycles: anything larger is a typo
+MAX_PARAMETERS = 500_000_000  # 2 GB of float32 weights (and again for gradients and each Adam moment)
 
 
 @dataclass
 class TrainConfig:
-    """A training run. Model fields are passed to :class:`ModelConfig`; the rest drive the loop."""
+    """A training run: the dataset, the model to train (a :class:`ModelConfig`: its image shape and classes are the
+    dataset's), and how to train it. Every field is checked when the config is made (a ``ValueError`` names it)."""
 
-    dataset: str = "mnist"            # mnist | fashion-mnist | faces | frey
-    model: str = "vae"                # pca | ae | vae
-    latent_dim: int = 2
-    backbone: str = "mlp"             # mlp | conv
-    hidden_dim: int = 400
-    likelihood: str = "bernoulli"     # bernoulli | gaussian
-    gaussian_sigma: float = 0.1
-    beta: float = 1.0
-    kl_schedule: str = "constant"     # constant | linear | cyclical
-    warmup_epochs: float = 0.0        # linear schedule: epochs to reach full KL weight
-    kl_cycles: int = 4                # cyclical schedule: number of cycles
+    dataset: str = "mnist"  # a name of training.data.DATASETS
+    model: ModelConfig = field(default_factory=ModelConfig)
+    kl_schedule: str = "constant"  # constant | linear | cyclical
+    warmup_epochs: float = 0.0  # linear schedule: epochs to reach full KL weight
+    kl_cycles: int = 4  # cyclical schedule: number of cycles
     epochs: int = 10
     batch_size: int = 128
     lr: float = 1e-3
     seed: int = 0
-    device: str = "auto"              # auto | cpu | cuda
-    train_subset: int | None = None   # first N training images (tests, quick looks)
+    device: str = "auto"  # auto | cpu | cuda
+    train_subset: int | None = None  # first N training images (tests, quick looks)
     test_subset: int | None = None
-    iw_samples: int = 0               # importance samples for the IW bound (0: skip)
-    augment: str = "none"             # none | hflip (mirror a random half of each batch; for faces)
-    umap: bool = True                 # compute the UMAP view of latents when latent_dim > 2
-    weight_dtype: str = "float32"     # float32 | float16 (the committed zoo uses float16)
-    name: str | None = None           # checkpoint folder name; default "<dataset>-<model>-z<k>"
+    iw_samples: int = 0  # importance samples for the IW bound (0: skip)
+    augment: str = "none"  # none | hflip (mirror a random half of each batch; for faces)
+    umap: bool = True  # compute the UMAP view of latents when latent_dim > 2
+    weight_dtype: str = "float32"  # float32 | float16 (the committed zoo uses float16)
+    name: str | None = None  # checkpoint folder name; default "<dataset>-<kind>-z<k>"
 
     def __post_init__(self):
-        """Check every field, so the CLI and ``train(config)`` refuse bad values before any work is done;
-        a ``ValueError`` names the field."""
-        one_of("dataset", self.dataset, tuple(DATASETS))
+        """Check every field, so the CLI and ``train(config)`` refuse bad values before any work is done; the
+        model's image shape and number of classes are set from the dataset."""
+        one_of(self.dataset, tuple(DATASETS), "dataset")
+        if isinstance(self.model, dict):
+            self.model = ModelConfig(**self.model)
+        if not isinstance(self.model, ModelConfig):
+            raise ValueError(f"model must be a ModelConfig, got {self.model!r}")
+        info = DATASETS[self.dataset]
+        n_classes = info.n_classes if self.model.kind == "cvae" else 0
+        if self.model.kind == "cvae" and not n_classes:
+            raise ValueError(f"a conditional VAE needs labels that are classes; {self.dataset}'s are not")
+        self.model = replace(self.model, image_shape=info.image_shape, n_classes=n_classes)
         for name in ("epochs", "batch_size", "kl_cycles"):
-            whole_number(name, getattr(self, name), 1, MAX_STEPS)
+            whole_number(getattr(self, name), 1, MAX_STEPS, name)
         for name in ("train_subset", "test_subset"):
             if getattr(self, name) is not None:
-                whole_number(name, getattr(self, name), 1, MAX_STEPS)
-        whole_number("iw_samples", self.iw_samples, 0, 100_000)
-        whole_number("seed", self.seed, 0, 2**32 - 1)  # numpy's limit
-        self.lr = real_number("lr", self.lr, 0.0, above=True)
-        self.warmup_epochs = real_number("warmup_epochs", self.warmup_epochs, 0.0)
-        one_of("weight_dtype", self.weight_dtype, ("float32", "float16"))
-        one_of("augment", self.augment, ("none", "hflip"))
+                whole_number(getattr(self, name), 1, MAX_STEPS, name)
+        whole_number(self.iw_samples, 0, 100_000, "iw_samples")
+        whole_number(self.seed, 0, 2**32 - 1, "seed")  # numpy's limit
+        self.lr = real_number(self.lr, 0.0, what="lr", above=True)
+        self.warmup_epochs = real_number(self.warmup_epochs, 0.0, what="warmup_epochs")
+        one_of(self.weight_dtype, ("float32", "float16"), "weight_dtype")
+        one_of(self.augment, ("none", "hflip"), "augment")
         kl_weight(self.kl_schedule, 0, 1)  # raises on an unknown schedule
         if not isinstance(self.umap, bool):
             raise ValueError(f"umap must be True or False, got {self.umap!r}")
         if not isinstance(self.device, str) or not re.fullmatch(r"auto|cpu|mps|cuda(:\d+)?", self.device):
             raise ValueError(f"unknown device {self.device!r}; use auto, cpu or cuda (cuda:1 for a second GPU)")
         if self.name is not None:
-            folder_name("name", self.name)
-        with torch.device("meta"):  # checks the model fields and counts parameters without allocating them
-            parameters = sum(p.numel() for p in build_model(self.model_config()).state_dict().values())
+            folder_name(self.name, "name")
+        with torch.device("meta"):  # counts parameters without allocating them
+            parameters = sum(p.numel() for p in build_model(self.model).state_dict().values())
         if parameters > MAX_PARAMETERS:
-            raise ValueError(f"this model would have {parameters:.3g} parameters, more than {MAX_PARAMETERS:.3g}; "
-                             "lower --hidden-dim or --latent-dim")
-
-    def model_config(self) -> ModelConfig:
-        """The architecture this run trains (the image shape is the dataset's)."""
-        return ModelConfig(kind=self.model, image_shape=DATASETS[self.dataset].image_shape,
-                           latent_dim=self.latent_dim, backbone=self.backbone, hidden_dim=self.hidden_dim,
-                           likelihood=self.likelihood, gaussian_sigma=self.gaussian_sigma, beta=self.beta)
+            raise ValueError(
+                f"this model would have {parameters:.3g} parameters, more than {MAX_PARAMETERS:.3g}; "
+                "lower --hidden-dim or --latent-dim"
+            )
 
     @property
     def run_name(self) -> str:
-        return self.name or f"{self.dataset}-{self.model}-z{self.latent_dim}"
+        return self.name or f"{self.dataset}-{self.model.kind}-z{self.model.latent_dim}"
+
+    @classmethod
+    def from_record(cls, record: dict) -> TrainConfig:
+        """The config a checkpoint's ``train`` record holds; records before the model was a config of its own
+        held its fields beside the others (``model`` was the kind)."""
+        record = dict(record)
+        if not isinstance(record.get("model"), dict):
+            model_fields = {f.name for f in fields(ModelConfig)} - {"kind"}
+            model = {k: record.pop(k) for k in list(record) if k in model_fields}
+            record["model"] = {"kind": record.pop("model", "vae"), **model}
+        return cls(**record)
 
 
 class CheckpointExistsError(ValueError):
@@ -102,8 +113,10 @@ class CheckpointExistsError(ValueError):
 def refuse_existing(folder: Path, flag: str = "--overwrite") -> None:
     """Raise :class:`CheckpointExistsError` if ``folder`` holds a checkpoint (or a sweep's summary)."""
     if (folder / "checkpoint.json").exists() or (folder / "sweep.json").exists():
-        raise CheckpointExistsError(f"{folder} holds a checkpoint already (the committed zoo is read-only); train "
-                                    f"under another --name or --out-dir, or pass {flag} to replace it")
+        raise CheckpointExistsError(
+            f"{folder} holds a checkpoint already (the committed zoo is read-only); train "
+            f"under another --name or --out-dir, or pass {flag} to replace it"
+        )
 
 
 def seconds_taken(seconds: float) -> float:
@@ -129,8 +142,14 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def train(config: TrainConfig, out_dir: str | Path | None = "checkpoints", data_dir=None,
-          download: bool | None = None, progress: bool = True, overwrite: bool = False) -> Checkpoint:
+def train(
+    config: TrainConfig,
+    out_dir: str | Path | None = "checkpoints",
+    data_dir=None,
+    download: bool | None = None,
+    progress: bool = True,
+    overwrite: bool = False,
+) -> Checkpoint:
     """Train ``config``, evaluate on the test split and (unless ``out_dir`` is None) save
     ``out_dir/<run_name>``. Returns the checkpoint, model on the training device in eval mode.
 
@@ -145,7 +164,7 @@ def train(config: TrainConfig, out_dir: str | Path | None = "checkpoints", data_
     train_split, test_split, info = load_dataset(config.dataset, data_dir, download)
     train_split = train_split.subset(config.train_subset).to(device)
     test_split = test_split.subset(config.test_subset).to(device)
-    model = build_model(config.model_config()).to(device)
+    model = build_model(config.model).to(device)
 
     started = time.perf_counter()
     if isinstance(model, PCA):
@@ -155,16 +174,27 @@ def train(config: TrainConfig, out_dir: str | Path | None = "checkpoints", data_
         curves = _fit(model, config, train_split, test_split, device, progress)
     seconds = time.perf_counter() - started
 
-    checkpoint = finished_checkpoint(model, config, info, len(train_split), test_split, curves, seconds, device,
-                                     out_dir)
+    checkpoint = finished_checkpoint(
+        model, config, info, len(train_split), test_split, curves, seconds, device, out_dir
+    )
     if out_dir is not None:
-        save_checkpoint(checkpoint.path, model, checkpoint.meta, checkpoint.latents,
-                        getattr(torch, config.weight_dtype))
+        save_checkpoint(
+            checkpoint.path, model, checkpoint.meta, checkpoint.latents, getattr(torch, config.weight_dtype)
+        )
     return checkpoint
 
 
-def finished_checkpoint(model, config: TrainConfig, info, n_train: int, test_split, curves: dict, seconds: float,
-                        device: torch.device, out_dir: str | Path | None) -> Checkpoint:
+def finished_checkpoint(
+    model,
+    config: TrainConfig,
+    info,
+    n_train: int,
+    test_split,
+    curves: dict,
+    seconds: float,
+    device: torch.device,
+    out_dir: str | Path | None,
+) -> Checkpoint:
     """The checkpoint ``train`` saves for a trained ``model``, built but not written (``train`` and the sweep
     write it with :func:`save_checkpoint`): weights rounded to float16 when ``config`` asks for it, so the
     metrics describe what is saved; the test metrics and codes (N, k) with their 2-D views; the record.
@@ -175,21 +205,34 @@ def finished_checkpoint(model, config: TrainConfig, info, n_train: int, test_spl
             for tensor in model.state_dict().values():
                 if tensor.is_floating_point():
                     tensor.copy_(tensor.half().float())
-    metrics, z = evaluate(model, test_split, iw_samples=config.iw_samples if config.model == "vae" else 0,
-                          seed=config.seed)
+    metrics, z = evaluate(
+        model, test_split, iw_samples=config.iw_samples if isinstance(model, VAE) else 0, seed=config.seed
+    )
     z = z.cpu()
     bad = [k for k, v in metrics.items() if not all(map(math.isfinite, v if isinstance(v, list) else [v]))]
     if bad or not torch.isfinite(z).all():
         raise _diverged(f"the trained model gives non-finite {', '.join(bad) or 'codes'} on the test set", config)
-    latents = {"z": z.float(), "labels": test_split.labels.cpu(),
-               **latent_views(z, seed=config.seed, use_umap=config.umap)}
-    meta = {"name": config.run_name, "train": asdict(config),
-            "dataset": {"name": info.name, "label_name": info.label_name, "class_names": info.class_names,
-                        "n_train": n_train, "n_test": len(test_split)},
-            "metrics": metrics, "curves": curves, "training_seconds": seconds_taken(seconds),
-            "device": _device_name(device),
-            "versions": {"torch": torch.__version__, "python": platform.python_version(),
-                         "numpy": np.__version__}}
+    latents = {
+        "z": z.float(),
+        "labels": test_split.labels.cpu(),
+        **latent_views(z, seed=config.seed, use_umap=config.umap),
+    }
+    meta = {
+        "name": config.run_name,
+        "train": asdict(config),
+        "dataset": {
+            "name": info.name,
+            "label_name": info.label_name,
+            "class_names": info.class_names,
+            "n_train": n_train,
+            "n_test": len(test_split),
+        },
+        "metrics": metrics,
+        "curves": curves,
+        "training_seconds": seconds_taken(seconds),
+        "device": _device_name(device),
+        "versions": {"torch": torch.__version__, "python": platform.python_version(), "numpy": np.__version__},
+    }
     return Checkpoint(Path(out_dir or ".") / config.run_name, meta, model, latents)
 
 
@@ -200,7 +243,7 @@ def _fit(model, config: TrainConfig, train_split, test_split, device, progress: 
     steps_per_epoch = math.ceil(n / config.batch_size)
     total_steps = steps_per_epoch * config.epochs
     warmup_steps = int(config.warmup_epochs * steps_per_epoch)
-    keys = ("loss", "recon", "kl") if model.kind == "vae" else ("loss", "recon")
+    keys = ("loss", "recon", "kl") if isinstance(model, VAE) else ("loss", "recon")
     curves = {f"{split}_{k}": [] for split in ("train", "test") for k in keys}
     curves["kl_weight"] = []
     step = 0
@@ -213,12 +256,13 @@ def _fit(model, config: TrainConfig, train_split, test_split, device, progress: 
             losses = torch.empty(steps_per_epoch, device=device)  # checked once per epoch: no sync per step
             weight = 1.0
             for i in range(steps_per_epoch):
-                x = train_split.images[order[i * config.batch_size:(i + 1) * config.batch_size]]
+                batch = order[i * config.batch_size : (i + 1) * config.batch_size]
+                x, y = train_split.images[batch], train_split.labels[batch] if model.conditional else None
                 if config.augment == "hflip":
                     mirror = torch.rand(len(x), generator=generator, device=device) < 0.5
                     x = torch.where(mirror[:, None, None, None], x.flip(-1), x)
                 weight = kl_weight(config.kl_schedule, step, total_steps, warmup_steps, config.kl_cycles)
-                out = model.loss(x, kl_weight=weight, generator=generator)
+                out = model.loss(x, y, kl_weight=weight, generator=generator)
                 optimizer.zero_grad(set_to_none=True)
                 out["loss"].backward()
                 optimizer.step()
@@ -232,8 +276,9 @@ def _fit(model, config: TrainConfig, train_split, test_split, device, progress: 
             bad = (~torch.isfinite(losses)).nonzero()
             if len(bad):
                 i = int(bad[0])
-                raise _diverged(f"loss became {losses[i].item()} at epoch {epoch} step {i + 1} of {steps_per_epoch}",
-                                config)
+                raise _diverged(
+                    f"loss became {losses[i].item()} at epoch {epoch} step {i + 1} of {steps_per_epoch}", config
+                )
             for k, total in zip(keys, (sums / n).tolist()):
                 curves[f"train_{k}"].append(total)
             for k, value in _test_losses(model, test_split, keys, config.seed).items():
@@ -253,8 +298,11 @@ def _test_losses(model, test_split, keys, seed: int, batch_size: int = 1000) -> 
     generator = torch.Generator(test_split.images.device).manual_seed(seed)
     sums = dict.fromkeys(keys, 0.0)
     for i in range(0, len(test_split), batch_size):
-        x = test_split.images[i:i + batch_size]
-        out = model.loss(x, generator=generator)
+        x, y = (
+            test_split.images[i : i + batch_size],
+            test_split.labels[i : i + batch_size] if model.conditional else None,
+        )
+        out = model.loss(x, y, generator=generator)
         if "kl" in out:
             out["loss"] = out["recon"] + out["kl"]
         for k in keys:
@@ -263,8 +311,9 @@ def _test_losses(model, test_split, keys, seed: int, batch_size: int = 1000) -> 
 
 
 def _diverged(what: str, config: TrainConfig) -> NonFiniteLossError:
-    return NonFiniteLossError(f"training diverged: {what}; nothing was saved. "
-                              f"Lower --lr (now {config.lr:g}) and train again")
+    return NonFiniteLossError(
+        f"training diverged: {what}; nothing was saved. Lower --lr (now {config.lr:g}) and train again"
+    )
 
 
 def _device_name(device: torch.device) -> str:

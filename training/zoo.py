@@ -7,30 +7,44 @@ computed on the float16 weights, so they describe exactly what is shipped.
 
 from __future__ import annotations
 
+from .models import ModelConfig
 from .train import TrainConfig
 
 _COMMON = dict(weight_dtype="float16", seed=0)
-_MNIST = dict(dataset="mnist", backbone="mlp", hidden_dim=400, epochs=30, batch_size=128, **_COMMON)
-_FREY = dict(dataset="frey", backbone="mlp", hidden_dim=200, epochs=300, batch_size=100, **_COMMON)
+_MNIST = dict(dataset="mnist", epochs=30, batch_size=128, **_COMMON)
+_FREY = dict(dataset="frey", epochs=300, batch_size=100, **_COMMON)
 # 320 training faces overfit quickly: mirror half of each batch, and stop at 200 epochs (test MSE of the
 # k=2 AE: 0.0126 at 400 epochs without flips, 0.0114 with flips, 0.0108 with flips at 200 epochs).
-_FACES = dict(dataset="faces", backbone="conv", hidden_dim=256, epochs=200, batch_size=32, augment="hflip",
-              **_COMMON)
+_FACES = dict(dataset="faces", epochs=200, batch_size=32, augment="hflip", **_COMMON)
+
+
+def _mnist(kind: str, k: int, **model) -> ModelConfig:
+    return ModelConfig(kind=kind, latent_dim=k, backbone="mlp", hidden_dim=400, **model)  # Kingma & Welling's net
+
+
+def _faces(kind: str, k: int) -> ModelConfig:
+    return ModelConfig(kind=kind, latent_dim=k, backbone="conv", hidden_dim=256)
+
 
 ZOO: list[TrainConfig] = [
-    # MNIST: PCA vs AE vs VAE at 2 and 16 latent dimensions (784-400-k MLPs, Kingma & Welling's net).
-    *[TrainConfig(model="pca", latent_dim=k, **_MNIST) for k in (2, 16)],
-    *[TrainConfig(model="ae", latent_dim=k, **_MNIST) for k in (2, 16)],
-    *[TrainConfig(model="vae", latent_dim=k, iw_samples=200, **_MNIST) for k in (2, 16)],
+    # MNIST: PCA vs AE vs VAE at 2 and 16 latent dimensions (784-400-k MLPs).
+    *[TrainConfig(model=_mnist("pca", k), **_MNIST) for k in (2, 16)],
+    *[TrainConfig(model=_mnist("ae", k), **_MNIST) for k in (2, 16)],
+    *[TrainConfig(model=_mnist("vae", k), iw_samples=200, **_MNIST) for k in (2, 16)],
     # A beta series at k=16 (beta = 1 is mnist-vae-z16 above).
-    *[TrainConfig(model="vae", latent_dim=16, beta=b, name=f"mnist-vae-z16-beta{b:g}", iw_samples=200, **_MNIST)
-      for b in (0.5, 4.0)],
+    *[
+        TrainConfig(model=_mnist("vae", 16, beta=b), name=f"mnist-vae-z16-beta{b:g}", iw_samples=200, **_MNIST)
+        for b in (0.5, 4.0)
+    ],
     # Olivetti faces, 64x64, small conv nets.
-    *[TrainConfig(model="pca", latent_dim=k, **_FACES) for k in (2, 16)],
-    *[TrainConfig(model="ae", latent_dim=k, **_FACES) for k in (2, 16)],
-    *[TrainConfig(model="vae", latent_dim=k, kl_schedule="linear", warmup_epochs=50, **_FACES) for k in (2, 16)],
+    *[TrainConfig(model=_faces("pca", k), **_FACES) for k in (2, 16)],
+    *[TrainConfig(model=_faces("ae", k), **_FACES) for k in (2, 16)],
+    *[TrainConfig(model=_faces("vae", k), kl_schedule="linear", warmup_epochs=50, **_FACES) for k in (2, 16)],
     # Frey faces: the 2-D face manifold of Kingma & Welling (2013), Fig. 4 (MLP 560-200-2).
-    *[TrainConfig(model=kind, latent_dim=2, **_FREY) for kind in ("pca", "ae", "vae")],
+    *[
+        TrainConfig(model=ModelConfig(kind=kind, latent_dim=2, backbone="mlp", hidden_dim=200), **_FREY)
+        for kind in ("pca", "ae", "vae")
+    ],
 ]
 
 

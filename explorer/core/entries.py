@@ -16,9 +16,10 @@ from typing import ClassVar
 import torch
 
 from explorer.core.latent import cycle_error, density_grid, dims_by_importance, prior_holes
+from training.objectives import DiagonalGaussian
 
-TRAVERSAL_RANGE = 3.0     # slider and grid span, in slider units (standard deviations)
-MAX_AXES = 8              # traversal sliders / grid rows shown for large latent sizes
+TRAVERSAL_RANGE = 3.0  # slider and grid span, in slider units (standard deviations)
+MAX_AXES = 8  # traversal sliders / grid rows shown for large latent sizes
 
 
 @dataclass(eq=False)  # entries are compared and hashed by identity
@@ -33,8 +34,8 @@ class ModelEntry:
     sweep: str | None = None
 
     kind_label: ClassVar[str] = "model"
-    rank: ClassVar[int] = 9                       # position in a lineup, and the offline decoder's preference
-    importance_name: ClassVar[str] = "variance"   # what ranks the axes
+    rank: ClassVar[int] = 9  # position in a lineup, and the offline decoder's preference
+    importance_name: ClassVar[str] = "variance"  # what ranks the axes
     prior_caption: ClassVar[str] = "decoded N(0, I)"
 
     # ---- identity -----------------------------------------------------------------------------------
@@ -133,8 +134,8 @@ class ModelEntry:
         """(mean, std) that scale Kingma & Welling's manifold grid onto this model's map."""
         return self.prior()
 
-    def posterior_std(self, x: torch.Tensor) -> torch.Tensor | None:
-        """The std (n, k) of q(z|x) for images x, or None for a model whose encoder is a point."""
+    def posterior(self, x: torch.Tensor) -> DiagonalGaussian | None:
+        """q(z|x) (mean and logvar (n, k)) for images x, or None for a model whose encoder is a point."""
         return None
 
     # ---- map layers (2-D models; computed once) ---------------------------------------------------------
@@ -230,16 +231,18 @@ class VAEEntry(ModelEntry):
         return torch.zeros(self.latent_dim)  # the prior's mean
 
     @torch.no_grad()
-    def posterior_std(self, x):
-        return self.model.posterior(x)[1].mul(0.5).exp()  # exp(logvar / 2)
+    @torch.no_grad()
+    def posterior(self, x):
+        return self.model.posterior(x)
 
     def axis_scale(self):
-        return torch.ones(self.latent_dim)   # the prior's std
+        return torch.ones(self.latent_dim)  # the prior's std
 
 
 # ---- the traversal's slider rule (the page runs it as the first op of a decoder: explorer.page.assets) ----
 
 # ---- the traversal's slider rule --------------------------------------------------------------------------------
+
 
 def base_code(entry: ModelEntry, index: int | None) -> torch.Tensor:
     """Where a traversal starts (k,): the code of test image ``index``, or (None) the model's centre."""

@@ -1,44 +1,23 @@
-"""Checks for values that arrive from the page or the API, each refused with a short message that
-says what to do (shown in the panel that asked, never as a traceback)."""
+"""Values that arrive from the page, a link or the API, checked by the project's one set of checks
+(:mod:`training.checks`) in their lenient form: a page's box or a link sends text ("3" is 3). Each refusal is one
+:class:`InputError` with a short message that says what to do (shown in the panel that asked, never as a
+traceback)."""
 
 from __future__ import annotations
 
-import math
+from training import checks
 
-
-class InputError(ValueError):
-    """A value from the page or the API that the app cannot use; the message says what to do."""
-
-
-def _as_float(value, what: str, kind: str) -> float:
-    """``value`` as a float (maybe inf or nan), or :class:`InputError` saying ``what`` must be ``kind``."""
-    if value is None:  # what a number box sends when it is empty or holds letters
-        raise InputError(f"{what} must be {kind}: the box is empty or not a number")
-    if isinstance(value, bool):
-        raise InputError(f"{what} must be {kind}, got {value!r}")
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{what} must be {kind}, got {value!r}") from None
+InputError = checks.InvalidValue
 
 
 def whole_number(value, low: int, high: int, what: str) -> int:
-    """``value`` as an int in [low, high], or :class:`InputError`."""
-    number = _as_float(value, what, "a whole number")
-    if not math.isfinite(number) or number != int(number):
-        raise InputError(f"{what} must be a whole number, got {value!r}")
-    number = int(number)
-    if not low <= number <= high:
-        raise InputError(f"{what} {number} is out of range: it must be between {low} and {high}")
-    return number
+    """``value`` (a number or its text) as an int in [low, high], or :class:`InputError`."""
+    return checks.whole_number(value, low, high, what, parse=True)
 
 
 def real_number(value, low: float, high: float, what: str) -> float:
-    """``value`` as a finite float in [low, high], or :class:`InputError`."""
-    number = _as_float(value, what, "a number")
-    if not math.isfinite(number) or not low <= number <= high:
-        raise InputError(f"{what} must be a number between {low:g} and {high:g}, got {value!r}")
-    return number
+    """``value`` (a number or its text) as a finite float in [low, high], or :class:`InputError`."""
+    return checks.real_number(value, low, high, what, parse=True)
 
 
 def next_seed(seed) -> int:

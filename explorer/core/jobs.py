@@ -29,8 +29,8 @@ from explorer.core.sweeps import over_budget, remember_name, staging_folder
 from training.sweep import SweepCancelled, SweepConfig
 
 log = logging.getLogger(__name__)
-REPORT_SECONDS = 0.3   # how often the training thread reports running losses (the first point comes after this)
-TRAINING_NICE = 10     # the training thread's priority below the server's (Linux: per thread)
+REPORT_SECONDS = 0.3  # how often the training thread reports running losses (the first point comes after this)
+TRAINING_NICE = 10  # the training thread's priority below the server's (Linux: per thread)
 WAITING, RUNNING, DONE, CANCELLED, FAILED = "waiting", "running", "done", "cancelled", "failed"
 _ids = itertools.count(1)
 
@@ -50,20 +50,20 @@ class Job:
     id: int = field(default_factory=lambda: next(_ids))
     state: str = WAITING
     message: str = ""
-    sweep: str | None = None               # the finished sweep's name
+    sweep: str | None = None  # the finished sweep's name
     submitted: float = field(default_factory=time.monotonic)
     started: float | None = None
-    first_point: float | None = None       # when the first running loss arrived
+    first_point: float | None = None  # when the first running loss arrived
     finished: float | None = None
     cancel_event: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _steps: int = 0
     _step: int = 0
     _evaluated: int = 0
-    _models: list = field(default_factory=list)    # [{name, beta, latent_dim}] in grid order
-    _curves: dict = field(default_factory=dict)    # name -> {"epoch": [...], "recon": [...], "kl": [...]}
-    _tests: dict = field(default_factory=dict)     # name -> {"epoch": [...], "recon": [...], "kl": [...]}
-    version: int = 0                                 # grows with every event: what the page has drawn
+    _models: list = field(default_factory=list)  # [{name, beta, latent_dim}] in grid order
+    _curves: dict = field(default_factory=dict)  # name -> {"epoch": [...], "recon": [...], "kl": [...]}
+    _tests: dict = field(default_factory=dict)  # name -> {"epoch": [...], "recon": [...], "kl": [...]}
+    version: int = 0  # grows with every event: what the page has drawn
 
     def record(self, event: dict) -> None:
         """A progress event of :func:`training.sweep.train_sweep` (called from the training thread)."""
@@ -101,13 +101,22 @@ class Job:
         """What the page draws: {state, message, sweep, fraction (0-1 of the training steps), step, steps,
         evaluated, models, curves, tests, seconds (since it started), version}; lists are copies."""
         with self._lock:
-            return {"id": self.id, "state": self.state, "message": self.message, "sweep": self.sweep,
-                    "fraction": self._step / self._steps if self._steps else 0.0, "step": self._step,
-                    "steps": self._steps, "evaluated": self._evaluated, "models": list(self._models),
-                    "curves": {n: {k: list(v) for k, v in c.items()} for n, c in self._curves.items()},
-                    "tests": {n: {k: list(v) for k, v in c.items()} for n, c in self._tests.items()},
-                    "seconds": (self.finished or time.monotonic()) - self.started if self.started else 0.0,
-                    "cancelling": self.cancel_event.is_set() and self.active, "version": self.version}
+            return {
+                "id": self.id,
+                "state": self.state,
+                "message": self.message,
+                "sweep": self.sweep,
+                "fraction": self._step / self._steps if self._steps else 0.0,
+                "step": self._step,
+                "steps": self._steps,
+                "evaluated": self._evaluated,
+                "models": list(self._models),
+                "curves": {n: {k: list(v) for k, v in c.items()} for n, c in self._curves.items()},
+                "tests": {n: {k: list(v) for k, v in c.items()} for n, c in self._tests.items()},
+                "seconds": (self.finished or time.monotonic()) - self.started if self.started else 0.0,
+                "cancelling": self.cancel_event.is_set() and self.active,
+                "version": self.version,
+            }
 
     def _set(self, state: str, message: str = "", sweep: str | None = None) -> None:
         with self._lock:
@@ -137,12 +146,17 @@ class JobQueue:
         with self._lock:
             mine = sum(job.owner == owner for job in self.jobs())
             if mine >= per_owner:
-                raise JobRefused("your sweep is still waiting or training: wait for it, or cancel it first"
-                                 if per_owner == 1 else f"{mine} sweeps from your address are waiting or training "
-                                                        "already: wait for one, or cancel one first")
+                raise JobRefused(
+                    "your sweep is still waiting or training: wait for it, or cancel it first"
+                    if per_owner == 1
+                    else f"{mine} sweeps from your address are waiting or training "
+                    "already: wait for one, or cancel one first"
+                )
             if len(self._waiting) >= self.max_waiting and (self._running is not None or self._waiting):
-                raise JobRefused(f"{len(self._waiting)} sweeps are waiting to train on this {self.device} already; "
-                                 "try again when one has finished")
+                raise JobRefused(
+                    f"{len(self._waiting)} sweeps are waiting to train on this {self.device} already; "
+                    "try again when one has finished"
+                )
             job = Job(config, owner, run)
             self._waiting.append(job)
             if self._thread is None:
@@ -221,8 +235,11 @@ def progress_line(queue: JobQueue, job: Job, snap: dict | None = None) -> tuple[
         return f"Evaluating on the test set: {snap['evaluated']} of {models}…", 1, False
     elapsed, fraction, epochs = snap["seconds"], snap["fraction"], job.config.epochs
     left = f", about {elapsed / fraction - elapsed:.0f} s left" if fraction > 0.05 else ""
-    return (f"Training {models}: epoch {min(int(fraction * epochs) + 1, epochs)} of {epochs}, {elapsed:.0f} s{left}.",
-            fraction, False)
+    return (
+        f"Training {models}: epoch {min(int(fraction * epochs) + 1, epochs)} of {epochs}, {elapsed:.0f} s{left}.",
+        fraction,
+        False,
+    )
 
 
 def _plural(n: int, noun: str) -> str:
@@ -274,13 +291,15 @@ def _share_the_machine(threads: int) -> None:
         pass
 
 
-def sweep_runner(store, data_dir, threads: int | None = None, report_seconds: float = REPORT_SECONDS,
-                 disk_budget_mb: int = 500) -> Callable[[Job], str]:
+def sweep_runner(
+    store, data_dir, threads: int | None = None, report_seconds: float = REPORT_SECONDS, disk_budget_mb: int = 500
+) -> Callable[[Job], str]:
     """What a job does: train its sweep into ``<root>/page-sweeps/.<name>.partial`` (held while it trains),
     rename that folder to ``<root>/page-sweeps/<name>`` once everything is written, add the sweep to ``store``,
     and remove the oldest of the page's sweeps until they fit ``disk_budget_mb`` (never the one just made; the
     committed and command-line sweeps in ``<root>/sweeps`` are never touched). A cancel, a failure or a kill
     leaves no sweep behind (a killed run's hidden folder is never loaded, and removed at the next start)."""
+
     def run(job: Job) -> str:
         from training.sweep import train_sweep
 
@@ -289,8 +308,15 @@ def sweep_runner(store, data_dir, threads: int | None = None, report_seconds: fl
         folder = store.page_sweeps_folder
         remember_name(folder, name)
         with staging_folder(folder, name) as staging:
-            train_sweep(job.config, staging, data_dir, download=False, progress=job.record, cancel=job.cancel_event,
-                        report_seconds=report_seconds)
+            train_sweep(
+                job.config,
+                staging,
+                data_dir,
+                download=False,
+                progress=job.record,
+                cancel=job.cancel_event,
+                report_seconds=report_seconds,
+            )
             os.rename(staging, folder / name)
         store.add_sweep(folder / name)
         for old in over_budget(folder, disk_budget_mb << 20, keep=name):
@@ -298,6 +324,7 @@ def sweep_runner(store, data_dir, threads: int | None = None, report_seconds: fl
             shutil.rmtree(old, ignore_errors=True)
             log.info("removed the page's sweep %s: the page's sweeps are kept within %d MB", old.name, disk_budget_mb)
         return name
+
     return run
 
 

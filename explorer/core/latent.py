@@ -17,8 +17,9 @@ def traverse(base: torch.Tensor, dim: int, values: torch.Tensor) -> torch.Tensor
     return codes
 
 
-def sample_gaussian(n: int, latent_dim: int, seed: int, mean: torch.Tensor | None = None,
-                    std: torch.Tensor | None = None) -> torch.Tensor:
+def sample_gaussian(
+    n: int, latent_dim: int, seed: int, mean: torch.Tensor | None = None, std: torch.Tensor | None = None
+) -> torch.Tensor:
     """n codes from N(mean, diag(std^2)) (default N(0, I)), drawn from a generator seeded with ``seed``."""
     generator = torch.Generator().manual_seed(int(seed))
     z = torch.randn(n, latent_dim, generator=generator)
@@ -66,8 +67,13 @@ def dims_by_importance(scores: torch.Tensor, limit: int | None = None) -> list[i
     return order[:limit] if limit else order
 
 
-def project(z: torch.Tensor, view: str, views: dict[str, torch.Tensor], stored_z: torch.Tensor | None = None,
-            neighbours: int = 10) -> torch.Tensor:
+def project(
+    z: torch.Tensor,
+    view: str,
+    views: dict[str, torch.Tensor],
+    stored_z: torch.Tensor | None = None,
+    neighbours: int = 10,
+) -> torch.Tensor:
     """Place codes z (n, k) in a 2-D ``view`` of a model's latent map: (n, 2).
 
     'dims': the first two coordinates (a 1-D code gets y = 0). 'pca': the stored principal axes.
@@ -112,8 +118,14 @@ def density_grid(box: tuple[float, float, float, float], size: int) -> tuple[tor
     return xs, ys
 
 
-def prior_holes(codes: torch.Tensor, mean: torch.Tensor, std: torch.Tensor, xs: torch.Tensor, ys: torch.Tensor,
-                bandwidth: float | None = None) -> torch.Tensor:
+def prior_holes(
+    codes: torch.Tensor,
+    mean: torch.Tensor,
+    std: torch.Tensor,
+    xs: torch.Tensor,
+    ys: torch.Tensor,
+    bandwidth: float | None = None,
+) -> torch.Tensor:
     """Where the prior has mass and the codes have none, on the evenly spaced grid ``xs`` x ``ys``:
     (len(ys), len(xs)), max(p(z) − q(z), 0) with p the prior N(mean, diag std²) and q a Gaussian kernel
     density of ``codes`` (N, 2) (the aggregate posterior, as the test set sees it); zero wherever the codes
@@ -129,7 +141,7 @@ def prior_holes(codes: torch.Tensor, mean: torch.Tensor, std: torch.Tensor, xs: 
     counts.index_add_(0, row[inside] * len(xs) + col[inside], torch.ones(int(inside.sum()), dtype=torch.float64))
     q = counts.reshape(len(ys), len(xs)) / (len(codes) * dx * dy)
     for axis, (spacing, width) in enumerate(((dy, float(h[1])), (dx, float(h[0])))):
-        sigma = max(width / spacing, 1e-3)                                    # in cells
+        sigma = max(width / spacing, 1e-3)  # in cells
         radius = int(math.ceil(4 * sigma))
         offsets = torch.arange(-radius, radius + 1, dtype=torch.float64)
         kernel = torch.exp(-0.5 * (offsets / sigma) ** 2)

@@ -24,13 +24,13 @@ class Step:
     title: str
     question: str
     answer: str
-    page: dict     # the state the step opens on (fields of explorer.state)
-    reveal: dict   # the state "Reveal" adds
+    page: dict  # the state the step opens on (fields of explorer.state)
+    reveal: dict  # the state "Reveal" adds
 
 
 @dataclass(frozen=True)
 class Lesson:
-    name: str      # the file's name without .toml: what a link says
+    name: str  # the file's name without .toml: what a link says
     title: str
     steps: tuple[Step, ...]
 
@@ -58,7 +58,7 @@ def read_lesson(path: Path, models: dict[str, tuple[str, int]] | None = None) ->
         raise LessonError(f"{path}: not readable as TOML ({error})") from None
     title = data.get("title")
     if not isinstance(title, str) or not title.strip():
-        raise LessonError(f"{path}: give the lesson a title = \"...\"")
+        raise LessonError(f'{path}: give the lesson a title = "..."')
     raw_steps = data.get("steps")
     if not isinstance(raw_steps, list) or not raw_steps or not all(isinstance(s, dict) for s in raw_steps):
         raise LessonError(f"{path}: a lesson needs at least one [[steps]] table")
@@ -69,17 +69,18 @@ def read_lesson(path: Path, models: dict[str, tuple[str, int]] | None = None) ->
 def _step(raw: dict, where: str, models) -> Step:
     unknown = set(raw) - {"title", "question", "answer", "page", "reveal"}
     if unknown:
-        raise LessonError(f"{where}: unknown field(s) {', '.join(sorted(unknown))} "
-                          "(a step has title, question, answer, page, reveal)")
+        raise LessonError(
+            f"{where}: unknown field(s) {', '.join(sorted(unknown))} (a step has title, question, answer, page, reveal)"
+        )
     texts = {}
     for key in ("title", "question", "answer"):
         value = raw.get(key)
         if not isinstance(value, str) or not value.strip():
-            raise LessonError(f"{where}: give the step a {key} = \"...\"")
+            raise LessonError(f'{where}: give the step a {key} = "..."')
         texts[key] = value.strip()
     page, reveal = (_state(raw.get(key, {}), f"{where}, {key}") for key in ("page", "reveal"))
     if "dataset" not in page:
-        raise LessonError(f"{where}, page: say which dataset the step opens on (dataset = \"mnist\")")
+        raise LessonError(f'{where}, page: say which dataset the step opens on (dataset = "mnist")')
     if models is not None:
         _check_models({**page, **reveal}, where, models)
     return Step(texts["title"], texts["question"], texts["answer"], page, reveal)
@@ -87,7 +88,7 @@ def _step(raw: dict, where: str, models) -> Step:
 
 def _state(raw, where: str) -> dict:
     if not isinstance(raw, dict):
-        raise LessonError(f"{where} must be a table such as {{ tab = \"sampling\" }}")
+        raise LessonError(f'{where} must be a table such as {{ tab = "sampling" }}')
     state, notes = read_state({k: v for k, v in raw.items() if k not in LESSON_FIELDS}, where)
     notes += [f"{where}: {k} belongs to a link, not a step" for k in raw if k in LESSON_FIELDS]
     if notes:
@@ -101,12 +102,15 @@ def _check_models(state: dict, where: str, models: dict[str, tuple[str, int]]) -
             raise LessonError(f"{where}: the app has no model {name!r}; train it, or name one of its models")
         dataset, k = models[name]
         if dataset != state["dataset"] or ("k" in state and k != state["k"]):
-            raise LessonError(f"{where}: {name!r} is a {dataset} model with k = {k}, but the step shows "
-                              f"{state['dataset']} at k = {state.get('k')}")
+            raise LessonError(
+                f"{where}: {name!r} is a {dataset} model with k = {k}, but the step shows "
+                f"{state['dataset']} at k = {state.get('k')}"
+            )
 
 
-def load_lessons(folder: Path, models: dict[str, tuple[str, int]] | None = None
-                 ) -> tuple[dict[str, Lesson], dict[str, str]]:
+def load_lessons(
+    folder: Path, models: dict[str, tuple[str, int]] | None = None
+) -> tuple[dict[str, Lesson], dict[str, str]]:
     """Every lesson in ``folder`` (``*.toml``, by name), and for each file skipped, why."""
     lessons, skipped = {}, {}
     for path in sorted(Path(folder).glob("*.toml")):

@@ -39,9 +39,14 @@ class SharingLimits:
     admin_token: str | None = None
 
     def __post_init__(self):
-        for name, low, high in (("clients_per_address", 1, 1000), ("jobs_per_client", 1, 100),
-                                ("jobs_waiting", 0, 1000), ("uploads_per_request", 1, 100),
-                                ("uploads_per_minute", 1, 10_000), ("sweep_disk_mb", 10, 10**7)):
+        for name, low, high in (
+            ("clients_per_address", 1, 1000),
+            ("jobs_per_client", 1, 100),
+            ("jobs_waiting", 0, 1000),
+            ("uploads_per_request", 1, 100),
+            ("uploads_per_minute", 1, 10_000),
+            ("sweep_disk_mb", 10, 10**7),
+        ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
                 raise ValueError(f"{name} must be a whole number from {low} to {high}, got {value!r}")

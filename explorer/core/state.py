@@ -22,11 +22,22 @@ from urllib.parse import urlencode
 from explorer.core.entries import MAX_AXES, TRAVERSAL_RANGE
 from explorer.core.inputs import InputError, real_number, whole_number
 
-TABS = ("latent_map", "traversal", "sampling", "interpolation", "reconstruction", "insights",  # in page order:
-        "compare")                                                       # each a module of explorer/page/tabs/
+TABS = (
+    "latent_map",
+    "traversal",
+    "sampling",
+    "interpolation",
+    "reconstruction",
+    "insights",  # in page order:
+    "compare",
+)  # each a module of explorer/page/tabs/
 VIEWS = ("dims", "pca", "umap")
-LAYERS = {"prior": "prior N(0, I): 1σ, 2σ circles", "samples": "the sampling grid's codes",  # name: its switch's text
-          "holes": "prior holes: prior mass, no codes", "quality": "decoder nonsense: cycle error"}
+LAYERS = {
+    "prior": "prior N(0, I): 1σ, 2σ circles",
+    "samples": "the sampling grid's codes",  # name: its switch's text
+    "holes": "prior holes: prior mass, no codes",
+    "quality": "decoder nonsense: cycle error",
+}
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._=-]{0,99}")  # checkpoint, dataset and lesson names
 
 
@@ -57,6 +68,7 @@ def _one_of(choices) -> Callable:
         if value not in choices:
             raise InputError(f"{what} must be one of {', '.join(choices)}, got {value!r}")
         return value
+
     return check
 
 
@@ -120,7 +132,7 @@ def read_state(values: Mapping, where: str = "the link") -> tuple[dict, list[str
 
 def _short(text: str, limit: int = 60) -> str:
     """``text`` cut to at most ``limit`` characters (a link's field can be any length)."""
-    return text if len(text) <= limit else f"{text[:limit - 1]}…"
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
 
 
 def query_string(state: Mapping) -> str:
@@ -140,6 +152,7 @@ def query_string(state: Mapping) -> str:
 
 # ---- a state resolved against what the app has ----------------------------------------------------------------------
 
+
 def with_lesson(state: dict, lessons: Mapping) -> tuple[dict, list[str]]:
     """``state`` with its lesson applied: a lesson step it names opens on that step's page, the state's own fields
     over it; a lesson not in ``lessons`` (name -> :class:`~explorer.core.lessons.Lesson`), or a step without a
@@ -148,8 +161,9 @@ def with_lesson(state: dict, lessons: Mapping) -> tuple[dict, list[str]]:
     name = state.get("lesson")
     lesson = lessons.get(name) if name else None
     if name and lesson is None:
-        notes.append(f"the link names a lesson this app does not have ({name!r}; it has: "
-                     f"{', '.join(lessons) or 'none'})")
+        notes.append(
+            f"the link names a lesson this app does not have ({name!r}; it has: {', '.join(lessons) or 'none'})"
+        )
     if lesson is None:
         stray = [key for key in ("step", "revealed") if key in state]
         if stray and name != "":

@@ -38,9 +38,9 @@ DOWNLOADING = "downloading"
 
 @dataclass
 class DatasetImages:
-    images: torch.Tensor           # (N, C, H, W) in [0, 1], aligned with every entry's z
-    labels: torch.Tensor           # (N,)
-    originals: bool                # False: decoded reconstructions (dataset missing)
+    images: torch.Tensor  # (N, C, H, W) in [0, 1], aligned with every entry's z
+    labels: torch.Tensor  # (N,)
+    originals: bool  # False: decoded reconstructions (dataset missing)
     message: str = ""
 
 
@@ -57,25 +57,27 @@ class Store:
     root: Path
     data_dir: Path | None = None
     device: str = "cpu"
-    entries: dict[str, ModelEntry] = field(default_factory=dict)   # replaced whole, never changed in place
-    sweeps: dict[str, Sweep] = field(default_factory=dict)         # (a sweep trained meanwhile is added)
+    entries: dict[str, ModelEntry] = field(default_factory=dict)  # replaced whole, never changed in place
+    sweeps: dict[str, Sweep] = field(default_factory=dict)  # (a sweep trained meanwhile is added)
     skipped: dict[str, str] = field(default_factory=dict)
     cache_dir: Path | None = None
     _images: dict[str, DatasetImages] = field(default_factory=dict)
     _images_lock: threading.Lock = field(default_factory=threading.Lock)
     _fetching: dict[str, str] = field(default_factory=dict)  # dataset -> DOWNLOADING, or the download's error
     _sweeps_lock: threading.RLock = field(default_factory=threading.RLock)
-    _sweep_of: dict[str, str] = field(default_factory=dict)   # model name -> the sweep it belongs to
-    _loaded: set[str] = field(default_factory=set)            # sweeps whose checkpoints are in ``entries``
+    _sweep_of: dict[str, str] = field(default_factory=dict)  # model name -> the sweep it belongs to
+    _loaded: set[str] = field(default_factory=set)  # sweeps whose checkpoints are in ``entries``
 
     @classmethod
-    def load(cls, root: str | Path = "checkpoints", data_dir=None, device: str = "cpu",
-             cache_dir: str | Path | None = None) -> Store:
+    def load(
+        cls, root: str | Path = "checkpoints", data_dir=None, device: str = "cpu", cache_dir: str | Path | None = None
+    ) -> Store:
         """Every checkpoint under ``root`` and every sweep's summary (see the class docstring); ``cache_dir``
         keeps test sets converted once (see ``images``). Two checkpoints that claim one name are a conflict:
         both are named in ``skipped``, and the one whose folder is its name is kept (neither if none is)."""
-        store = cls(Path(root), Path(data_dir) if data_dir else None, device,
-                    cache_dir=Path(cache_dir) if cache_dir else None)
+        store = cls(
+            Path(root), Path(data_dir) if data_dir else None, device, cache_dir=Path(cache_dir) if cache_dir else None
+        )
         found: dict[str, list[tuple[Path, ModelEntry]]] = {}
         for path in list_checkpoints(root):
             try:
@@ -91,9 +93,11 @@ class Store:
                 folders = ", ".join(str(path) for path, _ in claims)
                 for path, entry in claims:
                     if len(kept) != 1 or entry is not kept[0]:
-                        store.skipped[path.name] = (f"{path}: {len(claims)} checkpoints claim the name {name!r} "
-                                                    f"({folders}); rename the copy (its folder and the 'name' in "
-                                                    f"its checkpoint.json) or remove it")
+                        store.skipped[path.name] = (
+                            f"{path}: {len(claims)} checkpoints claim the name {name!r} "
+                            f"({folders}); rename the copy (its folder and the 'name' in "
+                            f"its checkpoint.json) or remove it"
+                        )
             if len(kept) == 1:
                 store.entries[name] = kept[0]
         remove_stale_staging(store.page_sweeps_folder)  # a sweep killed while it trained or saved
@@ -170,8 +174,10 @@ class Store:
             except ValueError as error:  # a CheckpointError names its file
                 raise SweepError(f"sweep {sweep.name}: {error}") from None
             if entry.name != model["name"] or entry.dataset != sweep.dataset:
-                raise SweepError(f"sweep {sweep.name}: {model['name']} is not the {sweep.dataset} model its summary "
-                                 "names; train the sweep again")
+                raise SweepError(
+                    f"sweep {sweep.name}: {model['name']} is not the {sweep.dataset} model its summary "
+                    "names; train the sweep again"
+                )
             new[entry.name] = entry
         return new
 
@@ -234,8 +240,11 @@ class Store:
         if not any(e.sweep is None for e in found):
             return sorted({e.latent_dim for e in found})
         names = names if isinstance(names, list | tuple) else []
-        shown = {entries[n].latent_dim for n in names if isinstance(n, str) and n in entries
-                 and entries[n].dataset == dataset}
+        shown = {
+            entries[n].latent_dim
+            for n in names
+            if isinstance(n, str) and n in entries and entries[n].dataset == dataset
+        }
         return sorted({e.latent_dim for e in found if e.sweep is None} | shown)
 
     def models(self, dataset: str, latent_dim: int, names=()) -> list[ModelEntry]:
@@ -262,8 +271,9 @@ class Store:
                 kinds.add(type(entry))
                 chosen.append(entry.name)
         if not chosen and offered:
-            chosen = [min(offered, key=lambda e: (abs(math.log(e.beta)) if e.beta > 0 else math.inf,
-                                                  e.sort_key())).name]
+            chosen = [
+                min(offered, key=lambda e: (abs(math.log(e.beta)) if e.beta > 0 else math.inf, e.sort_key())).name
+            ]
         return chosen
 
     def lineup(self, dataset, latent_dim, names=None) -> Lineup:
@@ -288,8 +298,10 @@ class Store:
         if unknown:
             offered = [e.name for e in self.models(dataset, k)]
             more = len(available) - len(offered)
-            raise InputError(f"no model named {unknown[0]!r} for {dataset} at latent size {k}; "
-                             f"choose from {', '.join(offered)}" + (f" (or {more} sweep models)" if more else ""))
+            raise InputError(
+                f"no model named {unknown[0]!r} for {dataset} at latent size {k}; "
+                f"choose from {', '.join(offered)}" + (f" (or {more} sweep models)" if more else "")
+            )
         models = sorted({n: available[n] for n in names}.values(), key=ModelEntry.sort_key)
         return Lineup(dataset, k, models, self.images(dataset))
 
@@ -323,22 +335,29 @@ class Store:
                 if cache is not None:
                     _write_test_set(cache, test.images, test.labels)
                 return DatasetImages(test.images[:n], test.labels[:n], True)
-            message = (f"the {dataset} test set on disk does not match the stored codes of "
-                       f"{', '.join(mismatched)} (retrain them, or remove them from the checkpoints folder)")
+            message = (
+                f"the {dataset} test set on disk does not match the stored codes of "
+                f"{', '.join(mismatched)} (retrain them, or remove them from the checkpoints folder)"
+            )
         except DatasetMissingError as error:
             message = str(error)
             fetching = self._fetching.get(dataset)
             if fetching == DOWNLOADING:
-                message = (f"the {dataset} dataset is being downloaded into "
-                           f"{resolve_data_dir(self.data_dir).resolve()}; choose it again in a minute")
+                message = (
+                    f"the {dataset} dataset is being downloaded into "
+                    f"{resolve_data_dir(self.data_dir).resolve()}; choose it again in a minute"
+                )
             elif fetching:  # the download's own message: what failed, the files expected, what to do
                 message = fetching
         # Offline: show what the best available decoder makes of the stored codes, labelled as such.
         best = max(entries, key=lambda e: (len(e.z), e.rank, e.is_default, e.latent_dim))
-        images = torch.cat([best.decode(best.z[i:i + 1000]) for i in range(0, n, 1000)]).cpu()
-        return DatasetImages(images, best.labels, False,
-                             f"Showing {best.label} reconstructions of the stored codes, not the original "
-                             f"images: {message}")
+        images = torch.cat([best.decode(best.z[i : i + 1000]) for i in range(0, n, 1000)]).cpu()
+        return DatasetImages(
+            images,
+            best.labels,
+            False,
+            f"Showing {best.label} reconstructions of the stored codes, not the original images: {message}",
+        )
 
     def fetch_missing(self) -> list[str]:
         """Download, with the datasets' own loaders, each test set the checkpoints need that is not on disk
@@ -348,8 +367,7 @@ class Store:
         if not download_allowed(None):
             return []
         root = resolve_data_dir(self.data_dir)
-        missing = [d for d in self.datasets()
-                   if not all((root / name).exists() for name in DATASETS[d].expected_files)]
+        missing = [d for d in self.datasets() if not all((root / name).exists() for name in DATASETS[d].expected_files)]
         self._fetching.update(dict.fromkeys(missing, DOWNLOADING))  # what the offline message says meanwhile
         fetched = []
         for dataset in missing:
@@ -390,7 +408,9 @@ class Store:
 
 def _mismatched(entries: list[ModelEntry], labels: torch.Tensor) -> list[str]:
     """Names of the entries whose stored labels are not the first labels of ``labels``."""
-    return [e.name for e in entries if len(e.labels) > len(labels) or not torch.equal(labels[:len(e.labels)], e.labels)]
+    return [
+        e.name for e in entries if len(e.labels) > len(labels) or not torch.equal(labels[: len(e.labels)], e.labels)
+    ]
 
 
 def _write_test_set(path: Path, images: torch.Tensor, labels: torch.Tensor) -> None:

@@ -19,11 +19,13 @@ from pathlib import Path
 
 from explorer.core.inputs import InputError, whole_number
 from training.data import DATASETS, resolve_data_dir
+from training.models import ModelConfig
 from training.sweep import MAX_MODELS, SUMMARY_FILE, SUMMARY_FORMAT, SweepConfig
+from training.train import TrainConfig
 
-SWEEPS = "sweeps"            # <checkpoints>/sweeps/<sweep>/: committed, or trained with the command line
+SWEEPS = "sweeps"  # <checkpoints>/sweeps/<sweep>/: committed, or trained with the command line
 PAGE_SWEEPS = "page-sweeps"  # <checkpoints>/page-sweeps/<sweep>/: trained from the page, kept within a budget
-STAGING = ".partial"         # <folder>/.<sweep>.partial: a sweep being trained or saved (renamed when whole)
+STAGING = ".partial"  # <folder>/.<sweep>.partial: a sweep being trained or saved (renamed when whole)
 MAX_SUMMARY_BYTES = 16 << 20
 METRICS = ("test_recon", "test_kl", "test_loss", "mse_per_pixel")  # numbers every model of a summary has
 SWEEP_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,59}")
@@ -65,9 +67,19 @@ class Sweep:
     def describe(self) -> str:
         """One line: the grid, the data and how long it trained."""
         s = self.summary
-        return (f"{len(self.betas)} β × {len(self.latent_dims)} k = {len(self.models)} models, {s['epochs']} epochs on "
-                f"{s['n_train']:,} {self.dataset} images (tested on {s['n_test']:,}), hidden layer "
-                f"{s['settings'].get('hidden_dim', '?')}; trained in {s['training_seconds']:.0f} s on {s['device']}")
+        return (
+            f"{len(self.betas)} β × {len(self.latent_dims)} k = {len(self.models)} models, {s['epochs']} epochs on "
+            f"{s['n_train']:,} {self.dataset} images (tested on {s['n_test']:,}), hidden layer "
+            f"{self.hidden_dim}; trained in {s['training_seconds']:.0f} s on {s['device']}"
+        )
+
+    @property
+    def hidden_dim(self):
+        """The models' hidden layer, from the summary's settings (a SweepConfig; flat in sweeps before the
+        configs were composed)."""
+        settings = self.summary["settings"]
+        model = settings.get("base", {}).get("model", {}) if isinstance(settings.get("base"), dict) else {}
+        return model.get("hidden_dim", settings.get("hidden_dim", "?"))
 
 
 def read_sweep(folder: str | Path) -> Sweep:
@@ -80,8 +92,9 @@ def read_sweep(folder: str | Path) -> Sweep:
         with path.open("rb") as f:
             data = f.read(MAX_SUMMARY_BYTES + 1)
     except FileNotFoundError:
-        raise SweepError(f"{folder}: no {SUMMARY_FILE} (an unfinished sweep?); train it again or remove the folder") \
-            from None
+        raise SweepError(
+            f"{folder}: no {SUMMARY_FILE} (an unfinished sweep?); train it again or remove the folder"
+        ) from None
     except OSError as error:
         raise SweepError(f"{where}: cannot be read ({error.strerror or error})") from None
     if len(data) > MAX_SUMMARY_BYTES:
@@ -93,8 +106,9 @@ def read_sweep(folder: str | Path) -> Sweep:
     if not isinstance(summary, dict) or summary.get("format") != SUMMARY_FORMAT:
         raise SweepError(f"{where}: not a Latent Explorer sweep summary (format field missing or foreign)")
     if summary.get("format_version") != 1:
-        raise SweepError(f"{where}: format version {summary.get('format_version')!r} is not supported (this "
-                         "code reads version 1)")
+        raise SweepError(
+            f"{where}: format version {summary.get('format_version')!r} is not supported (this code reads version 1)"
+        )
     _check_summary(summary, where)
     return Sweep(folder.name, folder, summary)
 
@@ -136,16 +150,21 @@ def _check_summary(summary: dict, where: str) -> None:
         if not isinstance(kl, list) or len(kl) != model["latent_dim"] or not all(map(number, kl)):
             raise fail(f"model {model['name']!r}: 'kl_per_dim' must be {model['latent_dim']} numbers")
         curves = model.get("curves")
-        if not isinstance(curves, dict) or not all(isinstance(v, list) and all(map(number, v))
-                                                   for v in curves.values()):
+        if not isinstance(curves, dict) or not all(
+            isinstance(v, list) and all(map(number, v)) for v in curves.values()
+        ):
             raise fail(f"model {model['name']!r}: 'curves' must be lists of numbers")
 
 
 def sweep_folders(root: Path) -> list[Path]:
     """The finished sweeps under the checkpoints folder ``root``: the command line's (and the committed one)
     first, then the page's, each sorted by name. A folder being trained (``.<name>.partial``) is not one."""
-    return [p.parent for kind in (SWEEPS, PAGE_SWEEPS)
-            for p in sorted((Path(root) / kind).glob(f"*/{SUMMARY_FILE}")) if not p.parent.name.startswith(".")]
+    return [
+        p.parent
+        for kind in (SWEEPS, PAGE_SWEEPS)
+        for p in sorted((Path(root) / kind).glob(f"*/{SUMMARY_FILE}"))
+        if not p.parent.name.startswith(".")
+    ]
 
 
 @contextmanager
@@ -202,8 +221,10 @@ def folder_bytes(folder: Path) -> int:
 def over_budget(folder: Path, budget_bytes: int, keep: str) -> list[Path]:
     """The finished sweeps of ``folder`` to remove, oldest first, so that what is left fits ``budget_bytes``;
     never ``keep`` (the sweep just made), so at least it stays."""
-    sweeps = sorted((p.parent for p in Path(folder).glob(f"*/{SUMMARY_FILE}") if not p.parent.name.startswith(".")),
-                    key=lambda p: (p / SUMMARY_FILE).stat().st_mtime)
+    sweeps = sorted(
+        (p.parent for p in Path(folder).glob(f"*/{SUMMARY_FILE}") if not p.parent.name.startswith(".")),
+        key=lambda p: (p / SUMMARY_FILE).stat().st_mtime,
+    )
     sizes = {p: folder_bytes(p) for p in sweeps}
     total, removed = sum(sizes.values()), []
     for path in sweeps:
@@ -244,16 +265,19 @@ def check_request(dataset, betas, latent_dims, epochs, datasets: list[str], limi
     if dataset not in datasets:
         raise InputError(f"dataset must be one of {', '.join(datasets) or '(none on disk)'}, got {dataset!r}")
     betas = sorted(_values(betas, "β values", lambda v: _beta(v)))
-    latent_dims = sorted(_values(latent_dims, "latent sizes",
-                                 lambda v: whole_number(v, *LATENT_RANGE, "latent size k")))
+    latent_dims = sorted(
+        _values(latent_dims, "latent sizes", lambda v: whole_number(v, *LATENT_RANGE, "latent size k"))
+    )
     epochs = whole_number(epochs, 1, MAX_EPOCHS, "epochs")
     models = len(betas) * len(latent_dims)
     if models > MAX_MODELS:
         raise InputError(f"{models} models is more than {MAX_MODELS}; choose fewer β values or latent sizes")
     if models * epochs > limits.work:
-        raise InputError(f"{len(betas)} β × {len(latent_dims)} k = {models} models × {epochs} epochs is too much "
-                         f"for one sweep on this {limits.device.upper()} (at most {limits.work} model-epochs): "
-                         "choose fewer values or epochs")
+        raise InputError(
+            f"{len(betas)} β × {len(latent_dims)} k = {models} models × {epochs} epochs is too much "
+            f"for one sweep on this {limits.device.upper()} (at most {limits.work} model-epochs): "
+            "choose fewer values or epochs"
+        )
     return dataset, betas, latent_dims, epochs
 
 
@@ -286,13 +310,22 @@ def _beta(value) -> float:
     return float(f"{beta:.6g}")  # checkpoint names keep 6 significant digits
 
 
-def sweep_config(dataset: str, betas: list[float], latent_dims: list[int], epochs: int, name: str, device: str,
-                 limits: Limits) -> SweepConfig:
+def sweep_config(
+    dataset: str, betas: list[float], latent_dims: list[int], epochs: int, name: str, device: str, limits: Limits
+) -> SweepConfig:
     """The :class:`SweepConfig` the app trains for a checked request: the device's default subsets, float16
     weights (what the committed sweep stores; evaluation uses the saved weights)."""
-    return SweepConfig(dataset=dataset, betas=tuple(betas), latent_dims=tuple(latent_dims), epochs=epochs,
-                       train_subset=limits.train_subset, test_subset=limits.test_subset, device=device, name=name,
-                       weight_dtype="float16")
+    base = TrainConfig(
+        dataset=dataset,
+        model=ModelConfig(kind="vae", backbone="mlp"),
+        epochs=epochs,
+        train_subset=limits.train_subset,
+        test_subset=limits.test_subset,
+        device=device,
+        umap=False,
+        weight_dtype="float16",
+    )
+    return SweepConfig(base, tuple(betas), tuple(latent_dims), name)
 
 
 USED_NAMES = ".used-names"  # in the page's sweeps folder: every name given, so a removed sweep's is never reused
@@ -307,8 +340,12 @@ def free_name(folder: Path, dataset: str, taken: set[str]) -> str:
     except OSError:
         used = set()
     n = 1
-    while ((name := f"{dataset}-run{n}") in taken or name in used or (folder / name).exists()
-           or (folder / f".{name}{STAGING}").exists()):
+    while (
+        (name := f"{dataset}-run{n}") in taken
+        or name in used
+        or (folder / name).exists()
+        or (folder / f".{name}{STAGING}").exists()
+    ):
         n += 1
     return name
 

@@ -41,8 +41,10 @@ def flatten(image: Image.Image) -> Image.Image:
     rgba = image.convert("RGBA")
     alpha = np.asarray(rgba.getchannel("A"), dtype=np.float32) / 255
     if alpha.sum() < 1:
-        raise ImageInputError("No drawing found: the picture is fully transparent. Draw on the pad, "
-                              "or upload a picture with visible content.")
+        raise ImageInputError(
+            "No drawing found: the picture is fully transparent. Draw on the pad, "
+            "or upload a picture with visible content."
+        )
     light = np.asarray(rgba.convert("L"), dtype=np.float32) / 255
     background = "black" if (light * alpha).sum() / alpha.sum() > 0.5 else "white"
     return Image.alpha_composite(Image.new("RGBA", rgba.size, background), rgba).convert("RGB")
@@ -93,8 +95,10 @@ def read_picture(source: str | os.PathLike | bytes) -> Image.Image:
     """The picture in a file or in bytes, checked and prepared (see the module docstring)."""
     size = len(source) if isinstance(source, bytes) else _file_size(source)
     if size > MAX_BYTES:
-        raise ImageInputError(f"That file is {size / 2**20:.0f} MB; pictures up to {MAX_BYTES // 2**20} MB "
-                              "can be read. Use a smaller one.")
+        raise ImageInputError(
+            f"That file is {size / 2**20:.0f} MB; pictures up to {MAX_BYTES // 2**20} MB "
+            "can be read. Use a smaller one."
+        )
     if size == 0:
         raise ImageInputError(f"That file is empty; {WHAT_TO_DO}.")
     stream = None
@@ -104,8 +108,9 @@ def read_picture(source: str | os.PathLike | bytes) -> Image.Image:
     except ImageInputError:
         raise
     except Image.DecompressionBombError:  # PIL's own limit (179 million pixels), checked in Image.open
-        raise ImageInputError(f"That picture has over {MAX_PIXELS // 1_000_000} million pixels; "
-                              "use a smaller one.") from None
+        raise ImageInputError(
+            f"That picture has over {MAX_PIXELS // 1_000_000} million pixels; use a smaller one."
+        ) from None
     except UnidentifiedImageError:
         raise ImageInputError(f"That file is not a picture this app reads; {WHAT_TO_DO}.") from None
     except FileNotFoundError:
@@ -132,8 +137,10 @@ def _decode(stream) -> Image.Image:
             image.draft("RGB", (MAX_SIDE, MAX_SIDE))
             width, height = image.size
         if width * height > MAX_PIXELS:
-            raise ImageInputError(f"That picture is {image.size[0]}x{image.size[1]} pixels; pictures up to "
-                                  f"{MAX_PIXELS // 1_000_000} million pixels can be read. Use a smaller one.")
+            raise ImageInputError(
+                f"That picture is {image.size[0]}x{image.size[1]} pixels; pictures up to "
+                f"{MAX_PIXELS // 1_000_000} million pixels can be read. Use a smaller one."
+            )
     if min(width, height) < 2:
         raise ImageInputError(f"That picture is {width}x{height} pixels: too small to read; {WHAT_TO_DO}.")
     image.seek(0)  # the first frame of an animation

@@ -33,16 +33,20 @@ def event_data(event) -> dict:
 def with_event_data(fn):
     """``fn(dataset, latent_dim, names, data: dict)`` as a Gradio function of the lineup's three inputs and the
     event: Gradio passes an event's data only to a function that asks for a ``gr.EventData`` parameter itself."""
+
     def run(dataset, latent_dim, names, event: gr.EventData):
         return fn(dataset, latent_dim, names, event_data(event))
+
     run.__name__, run.__doc__ = getattr(fn, "__name__", "event"), fn.__doc__
     return run
 
 
 def only_event_data(fn):
     """``fn(data: dict)`` as a Gradio function of the event alone (see :func:`with_event_data`)."""
+
     def run(event: gr.EventData):
         return fn(event_data(event))
+
     run.__name__, run.__doc__ = getattr(fn, "__name__", "event"), fn.__doc__
     return run
 
@@ -68,11 +72,15 @@ def check_calls(demo: gr.Blocks) -> None:
             if isinstance(component, gr.Slider) and (isinstance(value, bool) or not isinstance(value, int | float)):
                 raise refuse(f"{what} must be a number, got {value!r}")
             if isinstance(component, gr.Image) and value is not None and not _uploaded(value):
-                raise refuse("the picture must be a file uploaded to this server first (with gradio_client: "
-                             "handle_file(path)), not a web address or anything else")
+                raise refuse(
+                    "the picture must be a file uploaded to this server first (with gradio_client: "
+                    "handle_file(path)), not a web address or anything else"
+                )
             if isinstance(component, gr.Image) and _hidden_name(value):
-                raise refuse("the picture's file name starts with a dot, which the server does not take; rename "
-                             "it (for example to picture.png) and upload it again")
+                raise refuse(
+                    "the picture's file name starts with a dot, which the server does not take; rename "
+                    "it (for example to picture.png) and upload it again"
+                )
         try:
             return await preprocess(block_fn, inputs, state, *args, **kwargs)
         except gr.Error as error:  # a component's own check (a choice, a slider's range): no traceback either

@@ -23,8 +23,13 @@ CSS = (STATIC / "page.css").read_text()
 LESSONS = Path(__file__).resolve().parents[2] / "lessons"
 
 
-def build_app(store: Store, cache_dir: Path, browser_decoding: bool = True, lessons: Path = LESSONS,
-              limits: SharingLimits | None = None) -> gr.Blocks:
+def build_app(
+    store: Store,
+    cache_dir: Path,
+    browser_decoding: bool = True,
+    lessons: Path = LESSONS,
+    limits: SharingLimits | None = None,
+) -> gr.Blocks:
     """The page over ``store``, with the lessons in the folder ``lessons``. ``demo.warm_up()``
     (:meth:`Page.warm`) prepares the first views' data: start it in a thread once the server listens.
     ``demo.skipped_lessons`` says why each lesson file that could not be used was left out."""

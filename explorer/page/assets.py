@@ -41,8 +41,9 @@ class Assets:
         self._known: dict[tuple, object] = {}
         self._lock = threading.Lock()
         self._download_lock = threading.Lock()
-        self._download_bytes = sum(f.stat().st_size for f in self.downloads.glob("*/*") if f.is_file()) \
-            if self.downloads.is_dir() else 0
+        self._download_bytes = (
+            sum(f.stat().st_size for f in self.downloads.glob("*/*") if f.is_file()) if self.downloads.is_dir() else 0
+        )
 
     def download(self, data: bytes, name: str) -> Path:
         """``data`` as a file named ``name`` (what a download is called), in a folder named by its content."""
@@ -99,14 +100,22 @@ class Assets:
 
     def sprite(self, lineup: Lineup) -> dict:
         """The hover sprite sheet of the lineup's test images: {url, columns, w, h, zoom, caption}."""
+
         def make():
             images = lineup.images
             buffer = io.BytesIO()
             Image.fromarray(sprite_sheet(images.images, SPRITE_COLUMNS)).save(buffer, format="PNG")
             path = self._write(f"sprite-{lineup.dataset}", ".png", buffer.getvalue())
             _, _, h, w = images.images.shape
-            return {"url": self.url(path), "columns": SPRITE_COLUMNS, "w": w, "h": h, "zoom": max(2, 112 // h),
-                    "caption": "test image" if images.originals else "reconstruction"}, path
+            return {
+                "url": self.url(path),
+                "columns": SPRITE_COLUMNS,
+                "w": w,
+                "h": h,
+                "zoom": max(2, 112 // h),
+                "caption": "test image" if images.originals else "reconstruction",
+            }, path
+
         return self._once(("sprite", lineup.dataset, id(lineup.images), lineup.images.originals), make)
 
     def map_points(self, entry: ModelEntry, view: str, n: int | None = None) -> tuple[str, np.ndarray]:
@@ -118,10 +127,12 @@ class Assets:
             xy = map_coordinates(entry.z, view, entry.latents)[:n]
             path = self._write(f"points-{entry.name}-{view}", ".bin", map_points(xy, entry.labels[:n]))
             return (self.url(path), xy.numpy()), path
+
         return self._once(("points", entry.name, id(entry), view, n), make)
 
     def decoder(self, entry: ModelEntry) -> tuple[str, list[dict]] | None:
         """(URL of the decoder's weights as little-endian float32, its ops) for in-page decoding, or None."""
+
         def make():
             exported = entry.decoder_ops()
             if exported is None:
@@ -131,4 +142,5 @@ class Assets:
             data = np.concatenate(arrays).astype("<f4").tobytes()
             path = self._write(f"decoder-{entry.name}", ".bin", data)
             return (self.url(path), ops), path
+
         return self._once(("decoder", entry.name, id(entry)), make)

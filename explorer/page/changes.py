@@ -59,23 +59,29 @@ class Changes:
 
     def reactions(self) -> dict[str, list[Reaction]]:
         h, t = self.header, self.tabs
-        lm, tr, sa, ip, rc, ins = (t[n] for n in ("latent_map", "traversal", "sampling", "interpolation",
-                                                  "reconstruction", "insights"))
+        lm, tr, sa, ip, rc, ins = (
+            t[n] for n in ("latent_map", "traversal", "sampling", "interpolation", "reconstruction", "insights")
+        )
         maps = Reaction(lm.redraw, lm.marks, [lm.maps])
         return {
-            "lineup": [Reaction(h.show_status, [], [h.status]),
-                       Reaction(lm.refresh, lm.marks, [lm.maps, lm.view, lm.selection, lm.here]),
-                       Reaction(tr.restart, [*tr.position, h.wanted], tr.outputs),
-                       Reaction(tr.show_kl, [], [tr.kl]),
-                       Reaction(sa.show_spread, [], [sa.spread_group, sa.spread]),
-                       Reaction(sa.draw_samples, [sa.grid_size, sa.seed], [sa.samples, h.sample_grid]),
-                       Reaction(sa.draw_manifolds, [sa.manifold_size], [sa.manifold_group, sa.manifolds]),
-                       Reaction(ip.draw, ip.reads, [ip.interpolation]),
-                       Reaction(rc.reconstruct, [rc.seed], [rc.reconstruction]),
-                       Reaction(rc.forget_yours, [], [rc.yours_picture]),
-                       Reaction(ins.show, [], [ins.curves, ins.variance, ins.metrics])],
-            "selection": [maps, Reaction(tr.restart, tr.position, tr.outputs), Reaction(ip.draw, ip.reads,
-                                                                                         [ip.interpolation])],
+            "lineup": [
+                Reaction(h.show_status, [], [h.status]),
+                Reaction(lm.refresh, lm.marks, [lm.maps, lm.view, lm.selection, lm.here]),
+                Reaction(tr.restart, [*tr.position, h.wanted], tr.outputs),
+                Reaction(tr.show_kl, [], [tr.kl]),
+                Reaction(sa.show_spread, [], [sa.spread_group, sa.spread]),
+                Reaction(sa.draw_samples, [sa.grid_size, sa.seed], [sa.samples, h.sample_grid]),
+                Reaction(sa.draw_manifolds, [sa.manifold_size], [sa.manifold_group, sa.manifolds]),
+                Reaction(ip.draw, ip.reads, [ip.interpolation]),
+                Reaction(rc.reconstruct, [rc.seed], [rc.reconstruction]),
+                Reaction(rc.forget_yours, [], [rc.yours_picture]),
+                Reaction(ins.show, [], [ins.curves, ins.variance, ins.metrics]),
+            ],
+            "selection": [
+                maps,
+                Reaction(tr.restart, tr.position, tr.outputs),
+                Reaction(ip.draw, ip.reads, [ip.interpolation]),
+            ],
             "yours": [maps],
             "samples": [maps],
         }
@@ -83,39 +89,83 @@ class Changes:
     def link(self) -> dict[str, list]:
         """Each field of the page's link and the component(s) holding it (several: a list of their values)."""
         h, lesson, t = self.header, self.lesson, self.tabs
-        return {"dataset": [h.dataset], "k": [h.latent_dim], "models": [h.models], "image": [h.index],
-                "tab": [h.tab], "lesson": [h.lesson], "presenter": [h.presenter], "step": [lesson.step],
-                "revealed": [lesson.revealed], "layers": [t["latent_map"].layers], "view": [t["latent_map"].view],
-                "seed": [t["sampling"].seed], "axes": t["traversal"].sliders}
+        return {
+            "dataset": [h.dataset],
+            "k": [h.latent_dim],
+            "models": [h.models],
+            "image": [h.index],
+            "tab": [h.tab],
+            "lesson": [h.lesson],
+            "presenter": [h.presenter],
+            "step": [lesson.step],
+            "revealed": [lesson.revealed],
+            "layers": [t["latent_map"].layers],
+            "view": [t["latent_map"].view],
+            "seed": [t["sampling"].seed],
+            "axes": t["traversal"].sliders,
+        }
 
     # ---- the events that make each change --------------------------------------------------------------------------
     def makers(self) -> dict[str, list]:
         """{change: [the event dependencies after which it happens]}, each event wired here."""
-        page, h, t = self.page, self.header, self.tabs
-        lm, sa, rc = t["latent_map"], t["sampling"], t["reconstruction"]
-        lineup_inputs = h.lineup_inputs
-        header_outputs = [h.latent_dim, h.models, h.index, h.yours, h.wanted]
-        samples_io = ([*lineup_inputs, sa.grid_size, sa.seed], [sa.samples, h.sample_grid])
+        h, t = self.header, self.tabs
         return {
-            "lineup": [h.dataset.input(h.choose_dataset, h.dataset, header_outputs, **PRIVATE),
-                       h.latent_dim.input(h.choose_latent_dim, [h.dataset, h.latent_dim],
-                                          [h.models, h.yours, h.wanted], **PRIVATE),
-                       h.models.input(h.choose_models, lineup_inputs, [h.models, h.wanted], **PRIVATE)],
-            "selection": [h.index.submit(page.on_lineup(lm.show_selection), [*lineup_inputs, h.index], [lm.selection],
-                                         api_name="select", **QUICK),
-                          lm.maps.select(with_event_data(page.on_lineup(lm.pick_point)), lineup_inputs,
-                                         [h.index, lm.selection], **PRIVATE, **QUICK)],
-            "yours": [rc.sketch.submit(with_event_data(page.on_lineup(rc.encode_pad)), lineup_inputs,
-                                       rc.encoded_outputs, api_visibility="private", **HEAVY),
-                      rc.drawing_api.click(page.on_lineup(rc.encode_drawing), [*lineup_inputs, rc.drawing_data],
-                                           rc.encoded_outputs, api_name="encode_drawing", **HEAVY),
-                      rc.upload.upload(page.on_lineup(rc.encode_upload), [*lineup_inputs, rc.upload],
-                                       rc.encoded_outputs, api_name="encode_upload", **HEAVY)],
-            "samples": [gr.on([sa.grid_size.release, sa.seed.submit, sa.seed.blur], page.on_lineup(sa.draw_samples),
-                              *samples_io, api_name="samples", **HEAVY),
-                        sa.resample.click(next_seed, sa.seed, sa.seed, api_visibility="private").then(
-                            page.on_lineup(sa.draw_samples), *samples_io, api_visibility="private", **HEAVY)],
+            "lineup": self._lineup_makers(h),
+            "selection": self._selection_makers(h, t["latent_map"]),
+            "yours": self._yours_makers(h, t["reconstruction"]),
+            "samples": self._samples_makers(h, t["sampling"]),
         }
+
+    def _lineup_makers(self, h: Header) -> list:
+        """The header's dataset, k and models."""
+        header_outputs = [h.latent_dim, h.models, h.index, h.yours, h.wanted]
+        return [
+            h.dataset.input(h.choose_dataset, h.dataset, header_outputs, **PRIVATE),
+            h.latent_dim.input(
+                h.choose_latent_dim, [h.dataset, h.latent_dim], [h.models, h.yours, h.wanted], **PRIVATE
+            ),
+            h.models.input(h.choose_models, h.lineup_inputs, [h.models, h.wanted], **PRIVATE),
+        ]
+
+    def _selection_makers(self, h: Header, lm) -> list:
+        """The header's image box (and the API's /select), and a point clicked in a map."""
+        on = self.page.on_lineup
+        return [
+            h.index.submit(
+                on(lm.show_selection), [*h.lineup_inputs, h.index], [lm.selection], api_name="select", **QUICK
+            ),
+            lm.maps.select(
+                with_event_data(on(lm.pick_point)), h.lineup_inputs, [h.index, lm.selection], **PRIVATE, **QUICK
+            ),
+        ]
+
+    def _yours_makers(self, h: Header, rc) -> list:
+        """The drawing pad (and the API's /encode_drawing), and an upload."""
+        on, outputs = self.page.on_lineup, rc.encoded_outputs
+        return [
+            rc.sketch.submit(
+                with_event_data(on(rc.encode_pad)), h.lineup_inputs, outputs, api_visibility="private", **HEAVY
+            ),
+            rc.drawing_api.click(
+                on(rc.encode_drawing), [*h.lineup_inputs, rc.drawing_data], outputs, api_name="encode_drawing", **HEAVY
+            ),
+            rc.upload.upload(
+                on(rc.encode_upload), [*h.lineup_inputs, rc.upload], outputs, api_name="encode_upload", **HEAVY
+            ),
+        ]
+
+    def _samples_makers(self, h: Header, sa) -> list:
+        """The grid's size and seed (and the API's /samples), and New seed."""
+        draw, io = (
+            self.page.on_lineup(sa.draw_samples),
+            ([*h.lineup_inputs, sa.grid_size, sa.seed], [sa.samples, h.sample_grid]),
+        )
+        return [
+            gr.on([sa.grid_size.release, sa.seed.submit, sa.seed.blur], draw, *io, api_name="samples", **HEAVY),
+            sa.resample.click(next_seed, sa.seed, sa.seed, api_visibility="private").then(
+                draw, *io, api_visibility="private", **HEAVY
+            ),
+        ]
 
     # ---- wiring ------------------------------------------------------------------------------------------------------
     def wire(self, demo: gr.Blocks) -> None:
@@ -133,13 +183,22 @@ class Changes:
         self.set_state(lesson.reveal.click, lesson.reveal_step, inputs)
         for pick in compare.picks():
             self.set_state(pick.then, compare.open_model, [compare.picked])
-        h.tab.change(compare.show_tab, [h.tab, compare.shown, compare.mode, compare.drawn, compare.job_id],
-                     [compare.shown, compare.progress, *compare.finished_outputs], **PRIVATE, **QUICK)
+        h.tab.change(
+            compare.show_tab,
+            [h.tab, compare.shown, compare.mode, compare.drawn, compare.job_id],
+            [compare.shown, compare.progress, *compare.finished_outputs],
+            **PRIVATE,
+            **QUICK,
+        )
         for name, tab in self.tab_blocks.items():  # choosing a tab sets the link's tab, in the page alone
             tab.select(None, None, [h.tab], js=f"() => {name!r}")
         for key, held_by in self.link().items():  # the address bar follows, in the page alone
-            gr.on([c.change for c in held_by], None, held_by,
-                  js=f"(...values) => window.leLink.set({key!r}, values.length === 1 ? values[0] : values)")
+            gr.on(
+                [c.change for c in held_by],
+                None,
+                held_by,
+                js=f"(...values) => window.leLink.set({key!r}, values.length === 1 ? values[0] : values)",
+            )
         broken_checkpoints(self.page.store)
 
     def _after(self, event, change: str, reactions: list[Reaction]) -> None:
@@ -149,9 +208,9 @@ class Changes:
 
         def refresh(lineup: Lineup, *values) -> dict:
             return redraw(change, reactions, lineup, dict(zip(reads, values))) or {sets[0]: gr.skip()}
+
         refresh.__name__ = f"after_{change}"
-        event.then(self.page.on_lineup(refresh), [*self.header.lineup_inputs, *reads], sets, **PRIVATE,
-                   **CHANGE_STEPS)
+        event.then(self.page.on_lineup(refresh), [*self.header.lineup_inputs, *reads], sets, **PRIVATE, **CHANGE_STEPS)
 
     # ---- setting the page from a state: a link, a lesson step, a model opened ---------------------------------------
     def restore(self, request: gr.Request, dataset, latent_dim) -> dict:
@@ -185,6 +244,7 @@ class Changes:
             except (InputError, ImageInputError) as error:
                 raise refuse(str(error)) from None
             return {**updates, **redraw("lineup", reactions, lineup, value_of)}
+
         set_page.__name__ = getattr(fn, "__name__", "set_page")
         trigger(set_page, [*inputs, *reads], outputs, **PRIVATE, **CHANGE_STEPS)
 
@@ -193,8 +253,21 @@ class Changes:
         """Every component :meth:`apply` may set."""
         h = self.header
         held = [c for key, components in self.link().items() if key not in SET_BY_A_PANEL for c in components]
-        return list(dict.fromkeys([h.dataset, h.latent_dim, h.models, h.index, h.yours, h.wanted, self.tab_box,
-                                   *held, *self.lesson.outputs]))
+        return list(
+            dict.fromkeys(
+                [
+                    h.dataset,
+                    h.latent_dim,
+                    h.models,
+                    h.index,
+                    h.yours,
+                    h.wanted,
+                    self.tab_box,
+                    *held,
+                    *self.lesson.outputs,
+                ]
+            )
+        )
 
     def apply(self, state: dict, dataset: str, latent_dim) -> dict:
         """``state`` (checked fields of :mod:`explorer.core.state`) applied over the page showing ``dataset`` at
@@ -204,8 +277,13 @@ class Changes:
         updates, notes = {h.wanted: state}, []
         if {"dataset", "k", "models"} & state.keys():
             name, k, models, notes = resolve_lineup(store, state, dataset, latent_dim)
-            updates.update({h.dataset: name, h.latent_dim: gr.update(choices=store.latent_dims(name, models), value=k),
-                            h.models: gr.update(choices=self.page.model_choices(name, k, models), value=models)})
+            updates.update(
+                {
+                    h.dataset: name,
+                    h.latent_dim: gr.update(choices=store.latent_dims(name, models), value=k),
+                    h.models: gr.update(choices=self.page.model_choices(name, k, models), value=models),
+                }
+            )
             if (name, k) != (dataset, latent_dim):  # other test images and codes: the selection and yours go
                 updates.update({h.index: 0, h.yours: None})
             dataset, latent_dim = name, k

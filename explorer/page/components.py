@@ -55,8 +55,16 @@ def _head() -> str:
 
 def plot(elem_id: str | None = None, height: str = "420px", **kwargs) -> gr.HTML:
     """A plotly figure ({'data': [...], 'layout': {...}}) drawn and updated in place."""
-    return gr.HTML(None, html_template="", js_on_load=_script("plot.js"), head=_head(), elem_id=elem_id,
-                   elem_classes="le-plot-host", css_template=f".le-plot {{ height: {height}; }}", **kwargs)
+    return gr.HTML(
+        None,
+        html_template="",
+        js_on_load=_script("plot.js"),
+        head=_head(),
+        elem_id=elem_id,
+        elem_classes="le-plot-host",
+        css_template=f".le-plot {{ height: {height}; }}",
+        **kwargs,
+    )
 
 
 def latent_maps(elem_id: str = "le-maps") -> gr.HTML:
@@ -90,5 +98,13 @@ def drawing_pad(elem_id: str = "le-sketch") -> gr.HTML:
 def picture(label: str, elem_id: str | None = None, show_label: bool = False, **kwargs) -> gr.Image:
     """An output picture: a PNG file (lossless, downloaded under its own name), crisp when scaled."""
     kwargs.setdefault("elem_classes", "pixelated")
-    return gr.Image(label=label, show_label=show_label, format="png", type="filepath", interactive=False,
-                    buttons=["download", "fullscreen"], elem_id=elem_id, **kwargs)
+    return gr.Image(
+        label=label,
+        show_label=show_label,
+        format="png",
+        type="filepath",
+        interactive=False,
+        buttons=["download", "fullscreen"],
+        elem_id=elem_id,
+        **kwargs,
+    )

@@ -30,7 +30,7 @@ from explorer.views.images import png_bytes
 QUICK = {"concurrency_id": "quick", "concurrency_limit": 4}
 HEAVY = {"concurrency_id": "heavy", "concurrency_limit": 2}
 CHANGE_STEPS = {"concurrency_id": "changes", "concurrency_limit": 3}  # the steps after a lineup or selection change
-EXPORT = {"concurrency_id": "export", "concurrency_limit": 1}    # GIFs: long, and rare
+EXPORT = {"concurrency_id": "export", "concurrency_limit": 1}  # GIFs: long, and rare
 PRIVATE = {"api_visibility": "private", "show_progress": "hidden"}  # the page's own events, not the API's
 
 
@@ -47,13 +47,15 @@ class Page:
 
     def on_lineup(self, fn):
         """fn(lineup, *values) -> {component: value} as a Gradio function of (dataset, k, models, *values)."""
+
         def run(dataset, latent_dim, names, *values):
             try:
                 return fn(self.store.lineup(dataset, latent_dim, names), *values)
             except (InputError, ImageInputError) as error:
                 raise refuse(str(error)) from None
+
         run.__name__, run.__doc__ = getattr(fn, "__name__", "handler"), fn.__doc__  # not __wrapped__: Gradio
-        return run                                                                 # reads the real signature
+        return run  # reads the real signature
 
     def model_choices(self, dataset: str, latent_dim: int, names=()) -> list[tuple[str, str]]:
         """The models offered: the zoo's, and the sweeps' of the models ``names`` (see ``Store.models``)."""
@@ -109,23 +111,29 @@ def skipped_note(store: Store) -> str:
     if not store.errors:
         return ""
     reasons = "".join(f"<li>{safe_html.text(error)}</li>" for error in store.errors)
-    return (f"<details><summary>⚠️ {len(store.errors)} checkpoint(s) skipped: "
-            f"{safe_html.text(', '.join(store.skipped))} (why?)</summary><ul>{reasons}</ul></details>")
+    return (
+        f"<details><summary>⚠️ {len(store.errors)} checkpoint(s) skipped: "
+        f"{safe_html.text(', '.join(store.skipped))} (why?)</summary><ul>{reasons}</ul></details>"
+    )
 
 
 def broken_checkpoints(store: Store) -> None:
     """The API endpoint /broken_checkpoints: the checkpoints that could not be loaded, each with its reason."""
     report = gr.JSON(visible=False)
-    gr.Button(visible=False).click(lambda: store.errors, None, report, api_name="broken_checkpoints",
-                                   queue=False)
+    gr.Button(visible=False).click(lambda: store.errors, None, report, api_name="broken_checkpoints", queue=False)
 
 
 def unavailable_page(store: Store) -> None:
     """What the page shows when no checkpoint could be loaded: why, and how to make some."""
-    reasons = "".join(f"<li>{safe_html.text(error)}</li>" for error in store.errors) or \
-        "<li>the folder has no checkpoints</li>"
-    gr.HTML(f"<h2>Latent Explorer: no models to show</h2><p>No checkpoint in <code>{safe_html.text(store.root)}</code>"
-            f" could be loaded:</p><ul>{reasons}</ul><p>Train the standard set with "
-            "<code>python -m training zoo</code>, or start the app with <code>--checkpoints</code> pointing at a "
-            "folder of checkpoints.</p>", elem_id="le-unavailable")
+    reasons = (
+        "".join(f"<li>{safe_html.text(error)}</li>" for error in store.errors)
+        or "<li>the folder has no checkpoints</li>"
+    )
+    gr.HTML(
+        f"<h2>Latent Explorer: no models to show</h2><p>No checkpoint in <code>{safe_html.text(store.root)}</code>"
+        f" could be loaded:</p><ul>{reasons}</ul><p>Train the standard set with "
+        "<code>python -m training zoo</code>, or start the app with <code>--checkpoints</code> pointing at a "
+        "folder of checkpoints.</p>",
+        elem_id="le-unavailable",
+    )
     broken_checkpoints(store)

@@ -44,8 +44,9 @@ class Guard:
         named = NAMED_CALL.match(path)
         if named and named.group(1) != "predict" and named.group(1) not in self.api_names():
             name = named.group(1)[:60]
-            return await _refuse(send, 404, f"no API endpoint named {name!r}; the app's endpoints are listed at "
-                                            "/gradio_api/info")
+            return await _refuse(
+                send, 404, f"no API endpoint named {name!r}; the app's endpoints are listed at /gradio_api/info"
+            )
         return await self.app(scope, receive, send)
 
     async def _upload(self, scope, receive, send):
@@ -56,8 +57,11 @@ class Guard:
             return await _refuse(send, 411, "an upload must say its length (Content-Length)")
         most = files * (self.max_bytes + MULTIPART_SLACK)
         if int(length) > most:
-            return await _refuse(send, 413, f"at most {files} picture(s) of up to {_size(self.max_bytes)} in one "
-                                            "upload; send a smaller one")
+            return await _refuse(
+                send,
+                413,
+                f"at most {files} picture(s) of up to {_size(self.max_bytes)} in one upload; send a smaller one",
+            )
         body = await _read_body(receive, int(length))
         if body is None:
             return  # the client went away
@@ -71,8 +75,12 @@ class Guard:
             self.uploads.limit = per_address
         if not self.uploads.allow(client, max(count, 1)):
             wait = max(1, round(self.uploads.wait(client)))
-            return await _refuse(send, 429, f"too many uploads from this address (at most {per_address} a minute); "
-                                            f"try again in {wait} s", {b"retry-after": str(wait).encode()})
+            return await _refuse(
+                send,
+                429,
+                f"too many uploads from this address (at most {per_address} a minute); try again in {wait} s",
+                {b"retry-after": str(wait).encode()},
+            )
         return await self.app(scope, _replay(body, receive), send)
 
 
@@ -93,7 +101,7 @@ async def _read_body(receive, length: int) -> bytes | None:
         if message["type"] == "http.disconnect":
             return None
         chunk = message.get("body", b"")
-        chunks.append(chunk[:max(0, length - size)])
+        chunks.append(chunk[: max(0, length - size)])
         size += len(chunk)
         if not message.get("more_body"):
             return b"".join(chunks)
@@ -109,12 +117,21 @@ def _replay(body: bytes, receive):
             return await receive()
         sent = True
         return {"type": "http.request", "body": body, "more_body": False}
+
     return replay
 
 
 async def _refuse(send, status: int, message: str, headers: dict[bytes, bytes] | None = None) -> None:
     body = f"{message}\n".encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
-                            (b"content-length", str(len(body)).encode()), *(headers or {}).items()]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+                *(headers or {}).items(),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

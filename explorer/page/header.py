@@ -28,22 +28,38 @@ class Header:
         dims = store.latent_dims(first)
         with gr.Row(equal_height=True, elem_id="le-header"):
             gr.HTML("<h1>Latent Explorer</h1><p>PCA · AE · VAE</p>", elem_id="le-title")
-            self.dataset = gr.Dropdown(store.datasets(), value=first, label="Dataset", scale=1, min_width=140,
-                                       elem_id="le-dataset")
-            self.latent_dim = gr.Radio(dims, value=dims[0], label="Latent size k", scale=1, min_width=140,
-                                       elem_id="le-k")
-            self.models = gr.Dropdown(page.model_choices(first, dims[0]), value=store.default_names(first, dims[0]),
-                                      multiselect=True, allow_custom_value=True, label="Models side by side",
-                                      scale=3, min_width=300, elem_id="le-models")
-            self.index = raw_values(gr.Number(0, label="Selected image #", scale=1, min_width=140,
-                                              elem_id="le-index"))
+            self.dataset = gr.Dropdown(
+                store.datasets(), value=first, label="Dataset", scale=1, min_width=140, elem_id="le-dataset"
+            )
+            self.latent_dim = gr.Radio(
+                dims, value=dims[0], label="Latent size k", scale=1, min_width=140, elem_id="le-k"
+            )
+            self.models = gr.Dropdown(
+                page.model_choices(first, dims[0]),
+                value=store.default_names(first, dims[0]),
+                multiselect=True,
+                allow_custom_value=True,
+                label="Models side by side",
+                scale=3,
+                min_width=300,
+                elem_id="le-models",
+            )
+            self.index = raw_values(gr.Number(0, label="Selected image #", scale=1, min_width=140, elem_id="le-index"))
         with gr.Row(equal_height=True, elem_id="le-bar"):
             self.status = gr.HTML(elem_id="le-status")
-            self.lesson = gr.Dropdown([("no lesson", "")] + [(x.title, x.name) for x in page.lessons.values()],
-                                      value="", label="Lesson", show_label=False, container=False, scale=0,
-                                      min_width=300, elem_id="le-lesson-choice")
-            self.presenter = gr.Checkbox(False, label="Presenter", container=False, scale=0, min_width=120,
-                                         elem_id="le-presenter")
+            self.lesson = gr.Dropdown(
+                [("no lesson", "")] + [(x.title, x.name) for x in page.lessons.values()],
+                value="",
+                label="Lesson",
+                show_label=False,
+                container=False,
+                scale=0,
+                min_width=300,
+                elem_id="le-lesson-choice",
+            )
+            self.presenter = gr.Checkbox(
+                False, label="Presenter", container=False, scale=0, min_width=120, elem_id="le-presenter"
+            )
             self.copy = gr.Button("Copy link", size="sm", scale=0, min_width=120, elem_id="le-copy")
             self.tab = gr.Textbox("latent_map", visible="hidden", elem_id="le-tab-name")  # the tab shown, for the link
         self.yours = gr.State(None)  # {model name: code list} of the last encoded drawing or upload
@@ -71,10 +87,15 @@ class Header:
         if name not in store.datasets():
             raise refuse(f"unknown dataset {name!r}")
         dims = store.latent_dims(name)
-        return {self.latent_dim: gr.update(choices=dims, value=dims[0]),
-                self.models: gr.update(choices=self.page.model_choices(name, dims[0]),
-                                       value=store.default_names(name, dims[0])),
-                self.index: 0, self.yours: None, self.wanted: {}}
+        return {
+            self.latent_dim: gr.update(choices=dims, value=dims[0]),
+            self.models: gr.update(
+                choices=self.page.model_choices(name, dims[0]), value=store.default_names(name, dims[0])
+            ),
+            self.index: 0,
+            self.yours: None,
+            self.wanted: {},
+        }
 
     def choose_latent_dim(self, name, k) -> dict:
         """A new latent size: its default models."""
@@ -82,8 +103,13 @@ class Header:
             lineup = self.page.store.lineup(name, k, None)
         except InputError as error:
             raise refuse(str(error)) from None
-        return {self.models: gr.update(choices=self.page.model_choices(name, lineup.latent_dim),
-                                       value=[m.name for m in lineup.models]), self.yours: None, self.wanted: {}}
+        return {
+            self.models: gr.update(
+                choices=self.page.model_choices(name, lineup.latent_dim), value=[m.name for m in lineup.models]
+            ),
+            self.yours: None,
+            self.wanted: {},
+        }
 
     def choose_models(self, name, k, names) -> dict:
         """Keep the models box to real models of this dataset and k; an empty box shows the default lineup."""
@@ -96,8 +122,10 @@ class Header:
         available = {e.name for e in store.models(name, default.latent_dim, names)}
         unknown = [n for n in names if n not in available]
         if unknown:
-            warn(f"No model {', '.join(map(repr, unknown))} for {name} at k = {default.latent_dim}: "
-                 "pick one from the list.")
+            warn(
+                f"No model {', '.join(map(repr, unknown))} for {name} at k = {default.latent_dim}: "
+                "pick one from the list."
+            )
         kept = [n for n in names if n in available]
         if not kept:
             if not unknown:
@@ -108,4 +136,3 @@ class Header:
     def wire(self) -> None:
         """The header's own controls: Copy link, in the page alone."""
         self.copy.click(None, js="() => window.leLink.copy()")
-

@@ -18,8 +18,9 @@ from explorer.views import safe_html
 def step_html(lesson: Lesson, number: int, revealed: bool) -> str:
     """The text of step ``number`` (1-based) of ``lesson``, its answer too when ``revealed``: HTML."""
     step = lesson.steps[number - 1]
-    words = (f"<p><b>Step {number} of {len(lesson.steps)} · {safe_html.text(step.title)}</b></p>"
-             + safe_html.emphasis(step.question))
+    words = f"<p><b>Step {number} of {len(lesson.steps)} · {safe_html.text(step.title)}</b></p>" + safe_html.emphasis(
+        step.question
+    )
     if revealed:
         words += f'<div class="le-answer"><b>Answer:</b> {safe_html.emphasis(step.answer)}</div>'
     return words
@@ -61,10 +62,15 @@ class LessonBar:
             return {self.panel: gr.update(visible=False), self.step: None, self.revealed: False}
         number = min(state.get("step", 1), len(lesson.steps))
         shown = state.get("revealed", False)
-        return {self.panel: gr.update(visible=True), self.text: step_html(lesson, number, shown), self.step: number,
-                self.revealed: shown, self.reveal: gr.update(interactive=not shown),
-                self.back: gr.update(interactive=number > 1),
-                self.forward: gr.update(interactive=number < len(lesson.steps))}
+        return {
+            self.panel: gr.update(visible=True),
+            self.text: step_html(lesson, number, shown),
+            self.step: number,
+            self.revealed: shown,
+            self.reveal: gr.update(interactive=not shown),
+            self.back: gr.update(interactive=number > 1),
+            self.forward: gr.update(interactive=number < len(lesson.steps)),
+        }
 
     def go(self, name, number, shown: bool) -> dict:
         """The state of step ``number`` of lesson ``name`` (its answer shown when ``shown``): its page, and the

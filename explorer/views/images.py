@@ -65,8 +65,13 @@ def titled(picture: np.ndarray, title: str, factor: int = 1) -> np.ndarray:
     return np.asarray(canvas)
 
 
-def panel(rows: list[tuple[str, torch.Tensor, list[str] | None]], factor: int = 3, title: str | None = None,
-          gap: int = 6, font_size: int = 19) -> np.ndarray:
+def panel(
+    rows: list[tuple[str, torch.Tensor, list[str] | None]],
+    factor: int = 3,
+    title: str | None = None,
+    gap: int = 6,
+    font_size: int = 19,
+) -> np.ndarray:
     """Rows of images with a label on the left of each row and optional captions under each image.
 
     ``rows``: (label, images (n, C, H, W) in [0, 1], captions (n strings) or None). Images are scaled
@@ -145,8 +150,9 @@ def gif_bytes(frames: list[np.ndarray], frame_ms: int = 80) -> bytes:
     """An endlessly looping animated GIF of uint8 frames."""
     images = [Image.fromarray(f).convert("P", palette=Image.Palette.ADAPTIVE) for f in frames]
     buffer = io.BytesIO()
-    images[0].save(buffer, format="GIF", save_all=True, append_images=images[1:], duration=frame_ms, loop=0,
-                   optimize=False)
+    images[0].save(
+        buffer, format="GIF", save_all=True, append_images=images[1:], duration=frame_ms, loop=0, optimize=False
+    )
     return buffer.getvalue()
 
 
@@ -187,12 +193,16 @@ def prepare_upload(picture, image_shape: tuple[int, int, int], style: str) -> to
     if ink.sum() < 4:
         raise ImageInputError("No drawing found: draw a digit (or upload a picture with clear contrast).")
     rows, cols = np.flatnonzero(ink.any(1)), np.flatnonzero(ink.any(0))
-    crop = gray[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    crop = gray[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
     box = round(min(height, width) * 20 / 28) if style == "digit" else min(height, width)
     factor = box / max(crop.shape)
     size = (max(1, round(crop.shape[1] * factor)), max(1, round(crop.shape[0] * factor)))
-    small = np.asarray(Image.fromarray((crop * 255).astype(np.uint8)).resize(size, Image.Resampling.LANCZOS),
-                       dtype=np.float32) / 255.0
+    small = (
+        np.asarray(
+            Image.fromarray((crop * 255).astype(np.uint8)).resize(size, Image.Resampling.LANCZOS), dtype=np.float32
+        )
+        / 255.0
+    )
     canvas = np.zeros((height, width), dtype=np.float32)
     if style == "digit":  # centre of mass at the centre, as MNIST was made
         ys, xs = np.indices(small.shape)
@@ -203,7 +213,7 @@ def prepare_upload(picture, image_shape: tuple[int, int, int], style: str) -> to
         top, left = (height - small.shape[0]) // 2, (width - small.shape[1]) // 2
     top = min(max(top, 0), height - small.shape[0])
     left = min(max(left, 0), width - small.shape[1])
-    canvas[top:top + small.shape[0], left:left + small.shape[1]] = small
+    canvas[top : top + small.shape[0], left : left + small.shape[1]] = small
     return torch.from_numpy(canvas)[None, None]
 
 
@@ -213,9 +223,9 @@ def _fit_face(gray: np.ndarray, height: int, width: int) -> torch.Tensor:
     target = width / height
     if w / h > target:
         new_w = int(round(h * target))
-        gray = gray[:, (w - new_w) // 2:(w - new_w) // 2 + new_w]
+        gray = gray[:, (w - new_w) // 2 : (w - new_w) // 2 + new_w]
     else:
         new_h = int(round(w / target))
-        gray = gray[(h - new_h) // 2:(h - new_h) // 2 + new_h]
+        gray = gray[(h - new_h) // 2 : (h - new_h) // 2 + new_h]
     resized = Image.fromarray((gray * 255).astype(np.uint8)).resize((width, height), Image.Resampling.LANCZOS)
     return torch.from_numpy(np.asarray(resized, dtype=np.float32) / 255.0)[None, None]

@@ -51,8 +51,10 @@ def map_layers(entry: ModelEntry, view: str, shown: list[str], samples: torch.Te
             path += ellipse(mean[:2], std[:2], scale).tolist() + [[None, None]]
         lines["prior"] = {"x": [_round(p[0]) for p in path], "y": [_round(p[1]) for p in path]}
     if samples is not None:
-        lines["samples"] = {"x": [_round(v) for v in samples[:, 0].tolist()],
-                            "y": [_round(v) for v in samples[:, 1].tolist()]}
+        lines["samples"] = {
+            "x": [_round(v) for v in samples[:, 0].tolist()],
+            "y": [_round(v) for v in samples[:, 1].tolist()],
+        }
     for layer in [*images, *lines.values()]:
         layer["visible"] = False
     for image in images:
@@ -76,6 +78,17 @@ def _image(entry: ModelEntry, name: str, alpha: torch.Tensor, rgb: tuple[int, in
     buffer = io.BytesIO()
     Image.fromarray(pixels, "RGBA").save(buffer, format="PNG")
     source = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
-    return {"le": name, "source": source, "xref": "x", "yref": "y", "x": float(xs[0]) - dx / 2,
-            "y": float(ys[-1]) + dy / 2, "sizex": dx * len(xs), "sizey": dy * len(ys), "xanchor": "left",
-            "yanchor": "top", "sizing": "stretch", "layer": "below"}
+    return {
+        "le": name,
+        "source": source,
+        "xref": "x",
+        "yref": "y",
+        "x": float(xs[0]) - dx / 2,
+        "y": float(ys[-1]) + dy / 2,
+        "sizex": dx * len(xs),
+        "sizey": dy * len(ys),
+        "xanchor": "left",
+        "yanchor": "top",
+        "sizing": "stretch",
+        "layer": "below",
+    }

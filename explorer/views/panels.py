@@ -13,14 +13,21 @@ import torch
 from explorer.core import latent
 from explorer.core.entries import MAX_AXES, TRAVERSAL_RANGE, ModelEntry, base_code, slider_code
 from explorer.views.images import grid, panel, titled, to_uint8, vstack
+from training.objectives import DiagonalGaussian
 
 
 def _mse(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return (a - b).pow(2).flatten(1).mean(1)
 
 
-def _strip(x: torch.Tensor, caption: str, codes: list[torch.Tensor], models: list[ModelEntry],
-           title: str | None, vertical: bool = False) -> np.ndarray:
+def _strip(
+    x: torch.Tensor,
+    caption: str,
+    codes: list[torch.Tensor],
+    models: list[ModelEntry],
+    title: str | None,
+    vertical: bool = False,
+) -> np.ndarray:
     """Image x (1, C, H, W) beside (or above) each model's decoding of its code (1, k), with its MSE."""
     tiles, captions = [x], [caption]
     for entry, code in zip(models, codes):
@@ -29,22 +36,23 @@ def _strip(x: torch.Tensor, caption: str, codes: list[torch.Tensor], models: lis
         captions.append(f"{entry.label} {float(_mse(recon, x)):.4f}")
     if vertical:  # a narrow column: two pictures a row, captions under them, so the text stays large
         images = torch.cat(tiles)
-        rows = [("", images[i:i + 2], captions[i:i + 2]) for i in range(0, len(images), 2)]
+        rows = [("", images[i : i + 2], captions[i : i + 2]) for i in range(0, len(images), 2)]
         return panel(rows, factor=4 if x.shape[-1] <= 32 else 2, title=title, font_size=22)
     return panel([("", torch.cat(tiles), captions)], factor=4 if x.shape[-1] <= 32 else 2, title=title)
 
 
-POSTERIOR_DRAWS = 2       # decoded draws from a VAE's q(z|x) under the selected image
+POSTERIOR_DRAWS = 2  # decoded draws from a VAE's q(z|x) under the selected image
 
 
 def selection(models: list[ModelEntry], images: torch.Tensor, index: int, originals: bool) -> np.ndarray:
     """A column: the selected test image, then each model's reconstruction labelled with its MSE, then for
     each model with a posterior, draws from q(z|x) decoded: what it thinks this image could be. The draws
     are seeded by ``index``, so the same selection shows the same draws."""
-    x = images[index:index + 1]
-    codes = [entry.z[index:index + 1] for entry in models]
-    strip = _strip(x, f"#{index}" if originals else f"#{index} (decoded)", codes, models, "selected (MSE)",
-                   vertical=True)
+    x = images[index : index + 1]
+    codes = [entry.z[index : index + 1] for entry in models]
+    strip = _strip(
+        x, f"#{index}" if originals else f"#{index} (decoded)", codes, models, "selected (MSE)", vertical=True
+    )
     rows = []
     for entry in models:
         draws = posterior_draws(entry, x, entry.z[index], POSTERIOR_DRAWS, seed=index)
@@ -57,13 +65,13 @@ def selection(models: list[ModelEntry], images: torch.Tensor, index: int, origin
 
 
 def posterior_draws(entry: ModelEntry, x: torch.Tensor, mean: torch.Tensor, n: int, seed: int) -> torch.Tensor | None:
-    """``n`` codes (n, k) drawn from ``entry``'s q(z|x) = N(mean, std(x)^2) for one image x (1, C, H, W),
-    or None for a model whose encoder is a point."""
-    std = entry.posterior_std(x)
-    if std is None:
+    """``n`` codes (n, k) drawn from ``entry``'s q(z|x) = N(mean, std(x)^2) for one image x (1, C, H, W) (``mean``
+    (k,): its code as stored), or None for a model whose encoder is a point."""
+    q = entry.posterior(x)
+    if q is None:
         return None
     eps = torch.randn(n, entry.latent_dim, generator=torch.Generator().manual_seed(seed))
-    return mean[None].float() + eps * std
+    return DiagonalGaussian(mean[None].float(), q.logvar).reparameterise(eps)
 
 
 def decode_point(entry: ModelEntry, x: float, y: float) -> np.ndarray:
@@ -71,8 +79,11 @@ def decode_point(entry: ModelEntry, x: float, y: float) -> np.ndarray:
     if entry.latent_dim != 2:
         raise ValueError("decoding a map location needs a model with a 2-D latent space")
     image = entry.decode(torch.tensor([[x, y]]))
-    return panel([("", image, None)], factor=6 if entry.image_shape[-1] <= 32 else 3,
-                 title=f"{entry.label} at ({x:.2f}, {y:.2f})")
+    return panel(
+        [("", image, None)],
+        factor=6 if entry.image_shape[-1] <= 32 else 3,
+        title=f"{entry.label} at ({x:.2f}, {y:.2f})",
+    )
 
 
 def slider_image(entry: ModelEntry, index: int | None, offsets: list[float]) -> np.ndarray:
@@ -91,8 +102,11 @@ def traversal_figure(entry: ModelEntry, index: int | None, steps: int = 7) -> np
         codes = latent.traverse(base, axis, base[axis] + units * step[axis])
         captions = [f"{u:+.0f}" if u else "0 (start)" for u in units.tolist()] if not rows else None
         rows.append((entry.describe_axis(axis), entry.decode(codes), captions))
-    return panel(rows, factor=1 if entry.image_shape[1] > 32 else 2,
-                 title=f"{entry.label}: each row moves one axis −3 … +3 from the start")
+    return panel(
+        rows,
+        factor=1 if entry.image_shape[1] > 32 else 2,
+        title=f"{entry.label}: each row moves one axis −3 … +3 from the start",
+    )
 
 
 def sample_codes(entry: ModelEntry, n: int, seed: int) -> torch.Tensor:
@@ -125,14 +139,15 @@ def _zoom(entry: ModelEntry, n: int) -> int:
 def interpolation(models: list[ModelEntry], images: torch.Tensor, a: int, b: int, steps: int = 10) -> np.ndarray:
     """For each model a linear and a spherical strip from test image a to b, originals at both ends."""
     rows = []
-    ends = images[a:a + 1], images[b:b + 1]
+    ends = images[a : a + 1], images[b : b + 1]
     for entry in models:
         za, zb = entry.z[a], entry.z[b]
         for name, path in (("linear", latent.lerp), ("spherical", latent.slerp)):
             decoded = entry.decode(path(za, zb, steps))
             rows.append((f"{entry.label} {name}", torch.cat([ends[0], decoded, ends[1]]), None))
-    return panel(rows, factor=2 if images.shape[-1] > 32 else 3,
-                 title=f"From test image #{a} to #{b} (originals at both ends)")
+    return panel(
+        rows, factor=2 if images.shape[-1] > 32 else 3, title=f"From test image #{a} to #{b} (originals at both ends)"
+    )
 
 
 def reconstructions(models: list[ModelEntry], images: torch.Tensor, indices: list[int], originals: bool) -> np.ndarray:
@@ -146,8 +161,9 @@ def reconstructions(models: list[ModelEntry], images: torch.Tensor, indices: lis
     return panel(rows, factor=3 if images.shape[-1] <= 32 else 2, title="Reconstructions (MSE per image)")
 
 
-def encode_yours(models: list[ModelEntry], x: torch.Tensor,
-                 caption: str = "your image") -> tuple[list[torch.Tensor], np.ndarray]:
+def encode_yours(
+    models: list[ModelEntry], x: torch.Tensor, caption: str = "your image"
+) -> tuple[list[torch.Tensor], np.ndarray]:
     """Encode a prepared image x (1, C, H, W) with every model: (codes (k,) in lineup order, picture of
     the input beside each reconstruction with its MSE)."""
     codes = [entry.encode(x) for entry in models]

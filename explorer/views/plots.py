@@ -27,10 +27,9 @@ from explorer.views.map_layers import map_layers
 from explorer.views.safe_html import text as _t  # plotly draws some HTML in its text: names from files are escaped
 from training.objectives import active_units
 
-PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-           "#bcbd22", "#17becf"]
+PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 FONT = {"size": 16, "family": "DejaVu Sans, system-ui, sans-serif"}
-LEGEND_LIMIT = 12   # up to this many classes get a legend; more (40 faces) are coloured without one
+LEGEND_LIMIT = 12  # up to this many classes get a legend; more (40 faces) are coloured without one
 AXIS_TITLES = {"dims": ("z₁", "z₂"), "pca": ("PC 1 of z", "PC 2 of z"), "umap": ("UMAP 1", "UMAP 2")}
 
 
@@ -45,103 +44,187 @@ def many_colours(n: int) -> list[str]:
 
 def map_points(xy: torch.Tensor, labels: torch.Tensor) -> bytes:
     """The binary the page reads for one map: float32 x, y interleaved (N, 2), then int32 labels (N,)."""
-    return (xy.float().numpy().astype("<f4").tobytes() + labels.numpy().astype("<i4").tobytes())
+    return xy.float().numpy().astype("<f4").tobytes() + labels.numpy().astype("<i4").tobytes()
 
 
-def latent_map(entry: ModelEntry, view: str, data_url: str, class_names: list[str] | None,
-               label_name: str, n: int | None = None, layers: list[str] | tuple = (),
-               samples: torch.Tensor | None = None) -> dict:
+def _marker_trace(name: str, overlay: str, mode: str = "markers", **style) -> dict:
+    return {
+        "type": "scattergl",
+        "mode": mode,
+        "name": name,
+        "le": {"overlay": overlay},
+        "hoverinfo": "skip",
+        "showlegend": False,
+        **style,
+    }
+
+
+# The marks the page moves over the points: drawn after them, so WebGL draws them above.
+OVERLAYS = [
+    _marker_trace(
+        "selected",
+        "selected",
+        marker={"size": 30, "symbol": "circle-open", "color": "#000", "line": {"width": 5, "color": "#000"}},
+    ),
+    _marker_trace(
+        "your image",
+        "yours",
+        marker={"size": 30, "symbol": "star", "color": "gold", "line": {"width": 2, "color": "#000"}},
+    ),
+    _marker_trace("posterior", "posterior", mode="lines", line={"width": 3, "color": "#000"}),
+    _marker_trace(
+        "clicked spot",
+        "spot",
+        marker={"size": 22, "symbol": "x-thin-open", "color": "#000", "line": {"width": 4, "color": "#000"}},
+    ),
+]
+
+
+def _point_traces(class_names: list[str] | None, n_classes: int, label_name: str) -> tuple[list, list, list | None]:
+    """(trace templates of the points, the row's legend [[class name, colour]], per-label colours or None)."""
+    hover = f"{label_name} %{{text}}<br>#%{{customdata}}<extra></extra>"
+    points = {
+        "type": "scattergl",
+        "mode": "markers",
+        "name": label_name,
+        "showlegend": False,
+        "le": {"points": "all"},
+        "hovertemplate": hover,
+    }
+    if class_names and n_classes <= LEGEND_LIMIT:  # one trace per class: a legend, and no per-point colours
+        traces = [
+            {
+                "type": "scattergl",
+                "mode": "markers",
+                "name": _t(name),
+                "le": {"points": c},
+                "hovertemplate": f"{label_name} {_t(name)}<br>#%{{customdata}}<extra></extra>",
+                "marker": {"size": 6, "color": PALETTE[c % 10], "opacity": 0.75},
+            }
+            for c, name in enumerate(class_names)
+        ]
+        return traces, [[name, PALETTE[c % 10]] for c, name in enumerate(class_names)], None
+    if not class_names:  # ordinal labels (Frey's frame number): a continuous scale
+        colorbar = {"title": {"text": label_name}, "thickness": 14, "tickfont": {"size": 16}}
+        marker = {"size": 9, "opacity": 0.9, "colorscale": "Viridis", "showscale": True, "colorbar": colorbar}
+        return [{**points, "marker": marker}], [], None
+    marker = {"size": 12, "opacity": 0.9, "line": {"width": 1, "color": "#333"}}
+    return [{**points, "marker": marker}], [], many_colours(n_classes)
+
+
+def _map_layout(entry: ModelEntry, view: str) -> dict:
+    x_title, y_title = AXIS_TITLES[view]
+    axis = {"tickfont": {"size": 16}, "gridcolor": "#e6e6e6", "zeroline": False}
+    mse = entry.meta["metrics"]["mse_per_pixel"]
+    return {
+        "title": {"text": f"<b>{_t(entry.label)}</b>  MSE {mse:.4f}", "x": 0.01, "font": {"size": 17}},
+        "template": None,
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "font": FONT,
+        "margin": {"l": 58, "r": 8, "t": 40, "b": 50},
+        "dragmode": "zoom",
+        "hovermode": "closest",
+        "xaxis": {"title": {"text": x_title}, **axis},
+        "yaxis": {"title": {"text": y_title}, **axis},
+        "showlegend": False,
+    }  # one legend for the row of maps, drawn by the page
+
+
+def latent_map(
+    entry: ModelEntry,
+    view: str,
+    data_url: str,
+    class_names: list[str] | None,
+    label_name: str,
+    n: int | None = None,
+    layers: list[str] | tuple = (),
+    samples: torch.Tensor | None = None,
+) -> dict:
     """The template of one model's latent map (see the module docstring) of its first ``n`` codes (all),
     with its layers, those in ``layers`` visible (names of :data:`LAYERS`; "samples" draws ``samples``, the
     sampling grid's codes placed in ``view``, (m, 2))."""
     n_classes = len(class_names) if class_names else int(entry.labels.max()) + 1
-    traces, legend = [], []
-    label_name = _t(label_name)
-    if class_names and n_classes <= LEGEND_LIMIT:  # one trace per class: a legend, and no per-point colours
-        for c, name in enumerate(class_names):
-            legend.append([name, PALETTE[c % 10]])  # drawn by the page as text
-            traces.append({"type": "scattergl", "mode": "markers", "name": _t(name), "le": {"points": c},
-                           "hovertemplate": f"{label_name} {_t(name)}<br>#%{{customdata}}<extra></extra>",
-                           "marker": {"size": 6, "color": PALETTE[c % 10], "opacity": 0.75}})
-        palette = None
-    elif not class_names:  # ordinal labels (Frey's frame number): a continuous scale
-        palette = None
-        traces.append({"type": "scattergl", "mode": "markers", "name": label_name, "showlegend": False,
-                       "le": {"points": "all"},
-                       "hovertemplate": f"{label_name} %{{text}}<br>#%{{customdata}}<extra></extra>",
-                       "marker": {"size": 9, "opacity": 0.9, "colorscale": "Viridis", "showscale": True,
-                                  "colorbar": {"title": {"text": label_name}, "thickness": 14,
-                                               "tickfont": {"size": 16}}}})
-    else:
-        palette = many_colours(n_classes)
-        traces.append({"type": "scattergl", "mode": "markers", "name": label_name, "showlegend": False,
-                       "le": {"points": "all"},
-                       "hovertemplate": f"{label_name} %{{text}}<br>#%{{customdata}}<extra></extra>",
-                       "marker": {"size": 12, "opacity": 0.9, "line": {"width": 1, "color": "#333"}}})
-    traces += [
-        {"type": "scattergl", "mode": "markers", "name": "selected", "le": {"overlay": "selected"},
-         "hoverinfo": "skip", "showlegend": False,
-         "marker": {"size": 30, "symbol": "circle-open", "color": "#000", "line": {"width": 5, "color": "#000"}}},
-        {"type": "scattergl", "mode": "markers", "name": "your image", "le": {"overlay": "yours"},
-         "hoverinfo": "skip", "showlegend": False,
-         "marker": {"size": 30, "symbol": "star", "color": "gold", "line": {"width": 2, "color": "#000"}}},
-        {"type": "scattergl", "mode": "lines", "name": "posterior", "le": {"overlay": "posterior"},
-         "hoverinfo": "skip", "showlegend": False, "line": {"width": 3, "color": "#000"}},
-        {"type": "scattergl", "mode": "markers", "name": "clicked spot", "le": {"overlay": "spot"},
-         "hoverinfo": "skip", "showlegend": False,
-         "marker": {"size": 22, "symbol": "x-thin-open", "color": "#000", "line": {"width": 4, "color": "#000"}}},
-    ]
-    x_title, y_title = AXIS_TITLES[view]
-    mse = entry.meta["metrics"]["mse_per_pixel"]
-    clickable = view == "dims" and entry.latent_dim == 2
-    layout = {
-        "title": {"text": f"<b>{_t(entry.label)}</b>  MSE {mse:.4f}", "x": 0.01, "font": {"size": 17}},
-        "template": None, "paper_bgcolor": "white", "plot_bgcolor": "white", "font": FONT,
-        "margin": {"l": 58, "r": 8, "t": 40, "b": 50}, "dragmode": "zoom", "hovermode": "closest",
-        "xaxis": {"title": {"text": x_title}, "tickfont": {"size": 16}, "gridcolor": "#e6e6e6", "zeroline": False},
-        "yaxis": {"title": {"text": y_title}, "tickfont": {"size": 16}, "gridcolor": "#e6e6e6", "zeroline": False},
-        "legend": {"itemsizing": "constant", "font": {"size": 16}, "x": 1.0, "xanchor": "right", "y": 1.0,
-                   "bgcolor": "rgba(255,255,255,0.75)", "tracegroupgap": 0},
-        "showlegend": False,  # one legend for the row of maps: see ``legend``
+    traces, legend, palette = _point_traces(class_names, n_classes, _t(label_name))
+    return {
+        "name": entry.name,
+        "label": entry.label,
+        "data": data_url,
+        "n": len(entry.labels) if n is None else n,
+        "traces": [*traces, *OVERLAYS],
+        "layout": _map_layout(entry, view),
+        "palette": palette,
+        "class_names": [_t(c) for c in class_names] if class_names else None,  # hover text: plotly's HTML
+        "clickable": view == "dims" and entry.latent_dim == 2,
+        "legend": legend,
+        **map_layers(entry, view, list(layers), samples),
     }
-    return {"name": entry.name, "label": entry.label, "data": data_url, "n": len(entry.labels) if n is None else n,
-            "traces": traces, "layout": layout, "palette": palette,
-            "class_names": [_t(c) for c in class_names] if class_names else None,  # hover text: plotly's HTML
-            "clickable": clickable, "legend": legend, **map_layers(entry, view, list(layers), samples)}
 
 
 def _layout(**extra) -> dict:
-    return {"template": None, "paper_bgcolor": "white", "plot_bgcolor": "white", "font": FONT,
-            "margin": {"l": 70, "r": 10, "t": 50, "b": 50}, **extra}
+    return {
+        "template": None,
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "font": FONT,
+        "margin": {"l": 70, "r": 10, "t": 50, "b": 50},
+        **extra,
+    }
 
 
 def loss_curves(models: list[ModelEntry]) -> dict:
     """Per-epoch test curves: reconstruction term and total loss (left), KL (right), nats per image."""
     traces = []
     for i, entry in enumerate(m for m in models if m.meta.get("curves")):
-        curves = entry.meta["curves"]
+        curves, label = entry.meta["curves"], _t(entry.label)
         epochs = list(range(1, len(curves["test_recon"]) + 1))
         line = {"color": PALETTE[(i + 1) % 10], "width": 3}
-        traces.append({"type": "scatter", "x": epochs, "y": curves["test_recon"],
-                       "name": f"{_t(entry.label)} reconstruction", "line": line})
+        traces.append(
+            {"type": "scatter", "x": epochs, "y": curves["test_recon"], "name": f"{label} reconstruction", "line": line}
+        )
         if "test_kl" in curves:
-            traces.append({"type": "scatter", "x": epochs, "y": curves["test_loss"], "name": f"{_t(entry.label)} total",
-                           "line": {**line, "dash": "dot"}})
-            traces.append({"type": "scatter", "x": epochs, "y": curves["test_kl"], "name": f"{_t(entry.label)} KL",
-                           "line": {**line, "dash": "dash"}, "xaxis": "x2", "yaxis": "y2"})
+            traces.append(
+                {
+                    "type": "scatter",
+                    "x": epochs,
+                    "y": curves["test_loss"],
+                    "name": f"{label} total",
+                    "line": {**line, "dash": "dot"},
+                }
+            )
+            traces.append(
+                {
+                    "type": "scatter",
+                    "x": epochs,
+                    "y": curves["test_kl"],
+                    "name": f"{label} KL",
+                    "line": {**line, "dash": "dash"},
+                    "xaxis": "x2",
+                    "yaxis": "y2",
+                }
+            )
     axis = {"tickfont": {"size": 16}, "gridcolor": "#e6e6e6"}
+    titles = [("−log p(x|z) solid, loss dotted", 0.23), ("KL(q(z|x) ‖ p(z))", 0.80)]
     layout = _layout(
         xaxis={**axis, "domain": [0, 0.46]},
         yaxis={**axis, "title": {"text": "nats / image"}},
         xaxis2={**axis, "domain": [0.56, 1], "anchor": "y2"},
         yaxis2={**axis, "anchor": "x2"},
         legend={"orientation": "h", "y": -0.14, "font": {"size": 16}},
-        annotations=[{"text": "−log p(x|z) solid, loss dotted", "x": 0.23, "y": 1.06,
-                      "xref": "paper", "yref": "paper", "showarrow": False, "font": {"size": 17}},
-                     {"text": "KL(q(z|x) ‖ p(z))", "x": 0.80, "y": 1.06, "xref": "paper", "yref": "paper",
-                      "showarrow": False, "font": {"size": 17}}])
+        annotations=[
+            {
+                "text": text,
+                "x": x,
+                "y": 1.06,
+                "xref": "paper",
+                "yref": "paper",
+                "showarrow": False,
+                "font": {"size": 17},
+            }
+            for text, x in titles
+        ],
+    )
     return {"data": traces, "layout": layout}
-
 
 
 def kl_bars(models: list[ModelEntry], axes: int) -> dict:
@@ -153,47 +236,118 @@ def kl_bars(models: list[ModelEntry], axes: int) -> dict:
         order = entry.axes(entry.latent_dim)
         kl = [float(entry.importance[d]) for d in order]
         counts.append(f"{_t(entry.label)} {active_units(kl)} of {entry.latent_dim} active")
-        traces.append({"type": "bar", "x": [str(j + 1) for j in range(len(order))], "y": kl, "name": _t(entry.label),
-                       "text": [f"z{d + 1}" for d in order], "hovertemplate": "%{text}: KL %{y:.2f}<extra></extra>",
-                       "marker": {"color": PALETTE[(i + 2) % 10],
-                                  "opacity": [1.0 if j < axes else 0.35 for j in range(len(order))]}})
+        traces.append(
+            {
+                "type": "bar",
+                "x": [str(j + 1) for j in range(len(order))],
+                "y": kl,
+                "name": _t(entry.label),
+                "text": [f"z{d + 1}" for d in order],
+                "hovertemplate": "%{text}: KL %{y:.2f}<extra></extra>",
+                "marker": {
+                    "color": PALETTE[(i + 2) % 10],
+                    "opacity": [1.0 if j < axes else 0.35 for j in range(len(order))],
+                },
+            }
+        )
     axis = {"tickfont": {"size": 14}, "gridcolor": "#e6e6e6"}
-    return {"data": traces, "layout": _layout(
-        margin={"l": 44, "r": 8, "t": 30, "b": 30}, barmode="group", showlegend=len(traces) > 1,
-        title={"text": f"KL per axis, nats (slider no. below) · {' · '.join(counts)}", "font": {"size": 15},
-               "x": 0.01},
-        xaxis={**axis, "type": "category"}, yaxis=axis, legend={"font": {"size": 14}})}
+    return {
+        "data": traces,
+        "layout": _layout(
+            margin={"l": 44, "r": 8, "t": 30, "b": 30},
+            barmode="group",
+            showlegend=len(traces) > 1,
+            title={
+                "text": f"KL per axis, nats (slider no. below) · {' · '.join(counts)}",
+                "font": {"size": 15},
+                "x": 0.01,
+            },
+            xaxis={**axis, "type": "category"},
+            yaxis=axis,
+            legend={"font": {"size": 14}},
+        ),
+    }
 
 
 def code_spread(models: list[ModelEntry]) -> dict:
-    """Each model's codes, dimension by dimension, against the Gaussian its samples are drawn from: a box
-    per dimension (quartiles, whiskers at the 2.5 and 97.5 percentiles) over the band where 95% of the
-    samples fall. Where a box sits outside its band, samples land where the model put no codes."""
-    traces, shapes, annotations = [], [], []
+    """Each model's codes, dimension by dimension, against the Gaussian its samples are drawn from: a box per
+    dimension (quartiles, whiskers at the 2.5 and 97.5 percentiles) over the band where 95% of the samples fall.
+    Where a box sits outside its band, samples land where the model put no codes. Every model on one y scale, so
+    "four times wider" shows as four times taller."""
     width = 1 / len(models)
-    for i, entry in enumerate(models):
-        axis = "" if i == 0 else str(i + 1)
-        q = torch.quantile(entry.z.float(), torch.tensor([0.025, 0.25, 0.5, 0.75, 0.975]), dim=0)
-        dims = [f"z{d + 1}" for d in range(entry.latent_dim)]
-        traces.append({"type": "box", "x": dims, "lowerfence": q[0].tolist(), "q1": q[1].tolist(),
-                       "median": q[2].tolist(), "q3": q[3].tolist(), "upperfence": q[4].tolist(),
-                       "name": _t(entry.label), "marker": {"color": PALETTE[(i + 1) % 10]}, "showlegend": False,
-                       "xaxis": f"x{axis}", "yaxis": f"y{axis}", "hoverinfo": "skip"})
-        mean, std = entry.prior()
-        for d in range(entry.latent_dim):
-            shapes.append({"type": "rect", "xref": f"x{axis}", "yref": f"y{axis}", "x0": d - 0.45, "x1": d + 0.45,
-                           "y0": float(mean[d] - 1.96 * std[d]), "y1": float(mean[d] + 1.96 * std[d]),
-                           "fillcolor": "rgba(0,0,0,0.12)", "line": {"width": 0}, "layer": "below"})
-        annotations.append({"text": f"<b>{_t(entry.label)}</b>: codes · samples (grey)",
-                            "x": i * width + 0.01, "y": 1.08, "xref": "paper", "yref": "paper",
-                            "showarrow": False, "xanchor": "left", "font": {"size": 15}})
-    layout = _layout(margin={"l": 50, "r": 10, "t": 40, "b": 30}, shapes=shapes, annotations=annotations)
-    for i in range(len(models)):
-        axis = "" if i == 0 else str(i + 1)
-        layout[f"xaxis{axis}"] = {"domain": [i * width + 0.02, (i + 1) * width - 0.02], "anchor": f"y{axis}",
-                                  "tickfont": {"size": 12}, "type": "category"}
-        layout[f"yaxis{axis}"] = {"anchor": f"x{axis}", "tickfont": {"size": 13}, "gridcolor": "#e6e6e6"}
-    return {"data": traces, "layout": layout}
+    axes = ["" if i == 0 else str(i + 1) for i in range(len(models))]
+    titles = [
+        {
+            "text": f"<b>{_t(m.label)}</b>: codes · samples (grey)",
+            "x": i * width + 0.01,
+            "y": 1.08,
+            "xref": "paper",
+            "yref": "paper",
+            "showarrow": False,
+            "xanchor": "left",
+            "font": {"size": 15},
+        }
+        for i, m in enumerate(models)
+    ]
+    layout = _layout(
+        margin={"l": 50, "r": 10, "t": 40, "b": 30},
+        annotations=titles,
+        shapes=[band for m, axis in zip(models, axes) for band in _sampling_bands(m, axis)],
+    )
+    for i, axis in enumerate(axes):
+        layout[f"xaxis{axis}"] = {
+            "domain": [i * width + 0.02, (i + 1) * width - 0.02],
+            "anchor": f"y{axis}",
+            "tickfont": {"size": 14},
+            "type": "category",
+        }
+        layout[f"yaxis{axis}"] = {
+            "anchor": f"x{axis}",
+            "tickfont": {"size": 14},
+            "gridcolor": "#e6e6e6",
+            **({"matches": "y"} if i else {}),
+        }  # one scale for every model
+    return {"data": [_code_boxes(m, i, axis) for i, (m, axis) in enumerate(zip(models, axes))], "layout": layout}
+
+
+def _code_boxes(entry: ModelEntry, i: int, axis: str) -> dict:
+    """A box per dimension of ``entry``'s codes: quartiles, whiskers at the 2.5 and 97.5 percentiles."""
+    q = torch.quantile(entry.z.float(), torch.tensor([0.025, 0.25, 0.5, 0.75, 0.975]), dim=0).tolist()
+    return {
+        "type": "box",
+        "x": [f"z{d + 1}" for d in range(entry.latent_dim)],
+        "lowerfence": q[0],
+        "q1": q[1],
+        "median": q[2],
+        "q3": q[3],
+        "upperfence": q[4],
+        "name": _t(entry.label),
+        "showlegend": False,
+        "marker": {"color": PALETTE[(i + 1) % 10]},
+        "xaxis": f"x{axis}",
+        "yaxis": f"y{axis}",
+        "hoverinfo": "skip",
+    }
+
+
+def _sampling_bands(entry: ModelEntry, axis: str) -> list[dict]:
+    """Grey bands where 95% of the samples' codes fall, one per dimension."""
+    mean, std = entry.prior()
+    return [
+        {
+            "type": "rect",
+            "xref": f"x{axis}",
+            "yref": f"y{axis}",
+            "x0": d - 0.45,
+            "x1": d + 0.45,
+            "y0": float(mean[d] - 1.96 * std[d]),
+            "y1": float(mean[d] + 1.96 * std[d]),
+            "fillcolor": "rgba(0,0,0,0.18)",
+            "line": {"width": 0},
+            "layer": "below",
+        }
+        for d in range(entry.latent_dim)
+    ]
 
 
 def explained_variance(entry: ModelEntry | None) -> dict:
@@ -202,12 +356,24 @@ def explained_variance(entry: ModelEntry | None) -> dict:
     if entry is not None:
         ratio = np.asarray(entry.meta["metrics"]["explained_variance_ratio"])
         k = list(range(1, len(ratio) + 1))
-        traces = [{"type": "bar", "x": k, "y": ratio.tolist(), "name": "per component",
-                   "marker": {"color": PALETTE[0]}},
-                  {"type": "scatter", "x": k, "y": np.cumsum(ratio).tolist(), "name": "cumulative",
-                   "mode": "lines+markers", "marker": {"color": PALETTE[1]}}]
+        traces = [
+            {"type": "bar", "x": k, "y": ratio.tolist(), "name": "per component", "marker": {"color": PALETTE[0]}},
+            {
+                "type": "scatter",
+                "x": k,
+                "y": np.cumsum(ratio).tolist(),
+                "name": "cumulative",
+                "mode": "lines+markers",
+                "marker": {"color": PALETTE[1]},
+            },
+        ]
     axis = {"tickfont": {"size": 16}, "gridcolor": "#e6e6e6"}
-    return {"data": traces, "layout": _layout(
-        title={"text": "PCA explained variance ratio", "font": {"size": 18}},
-        xaxis={**axis, "title": {"text": "component"}}, yaxis={**axis, "tickformat": ".0%", "range": [0, 1]},
-        legend={"font": {"size": 16}})}
+    return {
+        "data": traces,
+        "layout": _layout(
+            title={"text": "PCA explained variance ratio", "font": {"size": 18}},
+            xaxis={**axis, "title": {"text": "component"}},
+            yaxis={**axis, "tickformat": ".0%", "range": [0, 1]},
+            legend={"font": {"size": 16}},
+        ),
+    }

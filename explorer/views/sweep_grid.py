@@ -22,9 +22,9 @@ from explorer.views.plots import PALETTE, many_colours
 from explorer.views.sweep_views import active_units, beta_colour
 from training.objectives import ACTIVE_KL
 
-MAP_SPAN = 4.0          # the cells' maps show at least [-4, 4]^2 (prior standard deviations)
-CELL_IMAGES = (2, 5)    # rows, columns of the samples and reconstructions in a cell
-SAMPLE_SEED = 0         # the same N(0, I) draws in every cell of a latent size
+MAP_SPAN = 4.0  # the cells' maps show at least [-4, 4]^2 (prior standard deviations)
+CELL_IMAGES = (2, 5)  # rows, columns of the samples and reconstructions in a cell
+SAMPLE_SEED = 0  # the same N(0, I) draws in every cell of a latent size
 MODES = {"samples": "samples", "recon": "reconstructions", "map": "maps", "kl": "KL/dim"}
 
 
@@ -60,7 +60,7 @@ def cell_map(entry: ModelEntry, size: int = 160) -> np.ndarray:
     labels = entry.labels.numpy()[inside]
     classes = entry.meta["dataset"].get("class_names") or []
     colours = PALETTE if len(classes) <= len(PALETTE) else many_colours(len(classes))
-    rgb = np.array([[int(c[j:j + 2], 16) for j in (1, 3, 5)] for c in colours], np.uint8)
+    rgb = np.array([[int(c[j : j + 2], 16) for j in (1, 3, 5)] for c in colours], np.uint8)
     order = np.random.default_rng(0).permutation(len(pixels))  # no class always drawn on top
     colour = rgb[labels[order] % len(rgb)] if classes else np.full((len(order), 3), (31, 119, 180), np.uint8)
     x, y = pixels[order, 0], size - 3 - pixels[order, 1]  # y up
@@ -85,15 +85,24 @@ def cell_kl_svg(kl_per_dim: list[float], top: float) -> str:
     for i, v in enumerate(values):
         h = max(v / top * (height - 2), 0.6)
         fill = "#3b3b98" if v > ACTIVE_KL else "#c9c9c9"
-        bars.append(f'<rect x="{i * bar + bar * 0.1:.2f}" y="{height - h:.2f}" width="{bar * 0.8:.2f}" '
-                    f'height="{h:.2f}" fill="{fill}"/>')
-    return (f'<svg class="m-kl" viewBox="0 0 {width} {height}" preserveAspectRatio="none">'
-            f'<line x1="0" y1="{height}" x2="{width}" y2="{height}" stroke="#888" stroke-width="1"/>'
-            f'{"".join(bars)}</svg>')
+        bars.append(
+            f'<rect x="{i * bar + bar * 0.1:.2f}" y="{height - h:.2f}" width="{bar * 0.8:.2f}" '
+            f'height="{h:.2f}" fill="{fill}"/>'
+        )
+    return (
+        f'<svg class="m-kl" viewBox="0 0 {width} {height}" preserveAspectRatio="none">'
+        f'<line x1="0" y1="{height}" x2="{width}" y2="{height}" stroke="#888" stroke-width="1"/>'
+        f"{''.join(bars)}</svg>"
+    )
 
 
-def results_grid(sweep: Sweep, entries: dict[str, ModelEntry], originals: torch.Tensor, mode: str = "samples",
-                 url: Callable[[np.ndarray, str], str] = data_url) -> str:
+def results_grid(
+    sweep: Sweep,
+    entries: dict[str, ModelEntry],
+    originals: torch.Tensor,
+    mode: str = "samples",
+    url: Callable[[np.ndarray, str], str] = data_url,
+) -> str:
     """The grid: a row per β, a column per latent size; every cell holds the model's samples, reconstructions
     of ``originals`` (the first test images, (n, C, H, W)), map and KL bars (``mode`` says which is shown; the
     page switches without asking again), its active dimensions, and its name (a click opens it). ``url(picture,
@@ -104,8 +113,10 @@ def results_grid(sweep: Sweep, entries: dict[str, ModelEntry], originals: torch.
     head = ['<div class="le-sg-corner">click a cell<br>to open it</div>']
     head += [f'<div class="le-sg-col">k = {k}</div>' for k in sweep.latent_dims]
     rows = ['<div class="le-sg-row m-recon">test images</div>']
-    rows += [f'<div class="le-sg-cell le-sg-originals m-recon"><img src="{originals_picture}" alt="test images"></div>'
-             for _ in sweep.latent_dims]
+    rows += [
+        f'<div class="le-sg-cell le-sg-originals m-recon"><img src="{originals_picture}" alt="test images"></div>'
+        for _ in sweep.latent_dims
+    ]
     for b in sweep.betas:
         rows.append(f'<div class="le-sg-row" style="color:{beta_colour(b)}">β = {b:g}</div>')
         for k in sweep.latent_dims:
@@ -115,18 +126,25 @@ def results_grid(sweep: Sweep, entries: dict[str, ModelEntry], originals: torch.
                 rows.append('<div class="le-sg-cell le-sg-missing">diverged</div>')
                 continue
             active = active_units(m)
-            tip = html.escape(f"β = {b:g}, k = {k}: MSE/pixel {m['mse_per_pixel']:.4f}, rate {m['test_kl']:.1f} nats, "
-                              f"distortion {m['test_recon']:.1f} nats, {active} of {k} dims active. "
-                              "Click to open it in the other tabs.")
+            tip = html.escape(
+                f"β = {b:g}, k = {k}: MSE/pixel {m['mse_per_pixel']:.4f}, rate {m['test_kl']:.1f} nats, "
+                f"distortion {m['test_recon']:.1f} nats, {active} of {k} dims active. "
+                "Click to open it in the other tabs."
+            )
             rows.append(
                 f'<div class="le-sg-cell" data-model="{html.escape(entry.name)}" title="{tip}">'
                 f'<img class="m-samples" src="{url(cell_samples(entry), f"{entry.name}-samples")}" alt="samples">'
                 f'<img class="m-recon" src="{url(cell_reconstructions(entry, count), f"{entry.name}-recon")}" '
                 'alt="reconstructions">'
                 f'<img class="m-map" src="{url(cell_map(entry), f"{entry.name}-map")}" alt="map">'
-                f'{cell_kl_svg(m["kl_per_dim"], top)}'
-                f'<span class="le-sg-active{" partial" if active < k else ""}">{active}/{k}</span></div>')
-    style = (f"grid-template-columns: max-content repeat({len(sweep.latent_dims)}, minmax(0, 1fr)); "
-             "grid-template-rows: auto; grid-auto-rows: minmax(0, 1fr);")  # the test images' row: in recon mode
-    return (f'<div class="le-sg" data-mode="{html.escape(mode)}" data-sweep="{html.escape(sweep.name)}">'
-            f'<div class="le-sg-grid" style="{style}">{"".join(head + rows)}</div></div>')
+                f"{cell_kl_svg(m['kl_per_dim'], top)}"
+                f'<span class="le-sg-active{" partial" if active < k else ""}">{active}/{k}</span></div>'
+            )
+    style = (
+        f"grid-template-columns: max-content repeat({len(sweep.latent_dims)}, minmax(0, 1fr)); "
+        "grid-template-rows: auto; grid-auto-rows: minmax(0, 1fr);"
+    )  # the test images' row: in recon mode
+    return (
+        f'<div class="le-sg" data-mode="{html.escape(mode)}" data-sweep="{html.escape(sweep.name)}">'
+        f'<div class="le-sg-grid" style="{style}">{"".join(head + rows)}</div></div>'
+    )

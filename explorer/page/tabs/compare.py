@@ -49,7 +49,7 @@ from training.sweep import FULL_BETAS, FULL_LATENT_DIMS, default_grid
 from training.train import resolve_device
 
 TITLE = "Compare β × k"
-POLL_S = 0.25          # the page asks for its job's progress this often from its start to its first curve points,
+POLL_S = 0.25  # the page asks for its job's progress this often from its start to its first curve points,
 POLL_TRAINING_S = 1.0  # else this often (a poll is a few ms on the server, but ~0.1 s of the browser's CPU)
 PLOT_HEIGHT = "clamp(300px, calc(100vh - 395px), 1200px)"
 GRID_LOOK = {  # two lines beside the mode buttons at 1280 x 720
@@ -58,11 +58,15 @@ GRID_LOOK = {  # two lines beside the mode buttons at 1280 x 720
     "map": "2 most-used dims and the prior's 1σ, 2σ circles: small β spreads, large β packs.",
     "kl": f"KL per dim, largest first; pale: < {ACTIVE_KL:g} nats, unused. Large β turns dims off.",
 }
-RD_LOOK = ("One dot per model: rate (the KL: what the code tells) against distortion (what the decoder still gets "
-           "wrong), test set, nats per image. Low β: low and right (sharp, a costly code); high β: high and left. "
-           "Dashed: equal test loss. Click a dot to open it.")
-SUMMARY_LOOK = ("Test metrics against β (top, a line per k) and against k (bottom, a line per β). Active dims: KL "
-                f"above {ACTIVE_KL:g} nats.")  # then what the sweep shown shows (sweep_views.findings)
+RD_LOOK = (
+    "One dot per model: rate (the KL: what the code tells) against distortion (what the decoder still gets "
+    "wrong), test set, nats per image. Low β: low and right (sharp, a costly code); high β: high and left. "
+    "Dashed: equal test loss. Click a dot to open it."
+)
+SUMMARY_LOOK = (
+    "Test metrics against β (top, a line per k) and against k (bottom, a line per β). Active dims: KL "
+    f"above {ACTIVE_KL:g} nats."
+)  # then what the sweep shown shows (sweep_views.findings)
 PROGRESS_CSS = """
 .le-status { display: flex; align-items: center; gap: 10px; height: 26px; font-size: 15px; white-space: nowrap; }
 .le-status span { overflow: hidden; text-overflow: ellipsis; }
@@ -74,6 +78,7 @@ EMPTY_GRID = '<div class="le-sg-empty">No sweep yet: train one with the controls
 
 
 # ---- views: no Gradio ---------------------------------------------------------------------------------------------
+
 
 def default_sweep(store: Store) -> str | None:
     """The sweep the tab opens on: the committed one (the largest of ``checkpoints/sweeps``), never a sweep
@@ -90,16 +95,23 @@ def status_line(queue: JobQueue, job: Job | None, sweep: Sweep | None = None, sn
         running = next(iter(queue.jobs()), None)
         if running is not None:
             fraction = running.snapshot()["fraction"]
-            return line_html(f"Another sweep is training on this {queue.device} ({fraction:.0%}); yours would wait.",
-                             fraction)
+            return line_html(
+                f"Another sweep is training on this {queue.device} ({fraction:.0%}); yours would wait.", fraction
+            )
         return line_html(f"{sweep.describe()}." if sweep else "No sweep yet: train one.")
     return line_html(*progress_line(queue, job, snap))
 
 
 def line_html(text: str, fraction: float | None = None, failed: bool = False) -> str:
     """A progress bar (unless ``fraction`` is None) and ``text`` (**bold** allowed), on one line."""
-    bar = "" if fraction is None else (f'<div class="le-progress{" failed" if failed else ""}">'
-                                       f'<div style="width: {fraction * 100:.1f}%"></div></div>')
+    bar = (
+        ""
+        if fraction is None
+        else (
+            f'<div class="le-progress{" failed" if failed else ""}">'
+            f'<div style="width: {fraction * 100:.1f}%"></div></div>'
+        )
+    )
     return f'<div class="le-status">{bar}<span title="{html.escape(text)}">{inline(text)}</span></div>'
 
 
@@ -111,23 +123,29 @@ def poll_plan(snap: dict, seen, interval: float) -> tuple[list | None, float | N
     sent_version, sent_points = seen if isinstance(seen, list | tuple) else (-1, 0)
     active = snap["state"] in ("waiting", RUNNING)
     send = None
-    if points and snap["version"] != sent_version and \
-            (not sent_points or snap["version"] - sent_version >= 2 or not active):
+    if (
+        points
+        and snap["version"] != sent_version
+        and (not sent_points or snap["version"] - sent_version >= 2 or not active)
+    ):
         send = [snap["version"], points]
     pace = POLL_S if snap["state"] == RUNNING and not sent_points else POLL_TRAINING_S
     return send, pace if pace != interval else None
 
 
 def grid_models(config) -> list[dict]:
-    return [{"name": r.run_name, "beta": r.beta, "latent_dim": r.latent_dim} for r in config.runs()]
+    return [{"name": r.run_name, "beta": r.model.beta, "latent_dim": r.model.latent_dim} for r in config.runs()]
 
 
 def controls_note(note: str, limits, datasets: list[str], store: Store) -> str:
     text = (f"{note}." if note else "The full grid, on the GPU.") + (
-        f" One sweep trains at a time (at most {limits.work} models × epochs); others wait in line.")
+        f" One sweep trains at a time (at most {limits.work} models × epochs); others wait in line."
+    )
     if not datasets:
-        text += (f" ⚠️ Training needs a dataset's files on disk (none found in {store.data_dir or 'data'}): start "
-                 "the app with --data-dir.")
+        text += (
+            f" ⚠️ Training needs a dataset's files on disk (none found in {store.data_dir or 'data'}): start "
+            "the app with --data-dir."
+        )
     return text
 
 
@@ -153,21 +171,27 @@ class SweepDrawings:
 
     def _make(self, sweep: Sweep, entries) -> dict:
         rows, columns = sweep_grid.CELL_IMAGES
-        originals = self.store.images(sweep.dataset).images[:rows * columns]
+        originals = self.store.images(sweep.dataset).images[: rows * columns]
         models, lines, dots = sweep_views.summary_curves(sweep)
         files = []
 
         def url(picture, stem: str) -> str:  # a file: the page value stays small (it is copied often)
             files.append(self.assets.picture_path(picture, stem))
             return self.assets.url(files[-1])
-        return {"grid": sweep_grid.results_grid(sweep, entries, originals, url=url), "files": files,
-                "plane": sweep_views.rate_distortion(sweep), "summary": sweep_views.summary_charts(sweep),
-                "curves": curves_figure(models, lines, dots, sweep.summary["epochs"], sweep.name),
-                "about": sweep.describe(),
-                "findings": f"{SUMMARY_LOOK} {sweep_views.findings(sweep)}"}
+
+        return {
+            "grid": sweep_grid.results_grid(sweep, entries, originals, url=url),
+            "files": files,
+            "plane": sweep_views.rate_distortion(sweep),
+            "summary": sweep_views.summary_charts(sweep),
+            "curves": curves_figure(models, lines, dots, sweep.summary["epochs"], sweep.name),
+            "about": sweep.describe(),
+            "findings": f"{SUMMARY_LOOK} {sweep_views.findings(sweep)}",
+        }
 
 
 # ---- layout, handlers and wiring -----------------------------------------------------------------------------------
+
 
 class Tab:
     def __init__(self, page: Page, header: Header):
@@ -178,7 +202,7 @@ class Tab:
         self.datasets = trainable_datasets(store.datasets(), store.data_dir)
         self.queue = queue_for(self.device.type, page.limits.jobs_waiting)
         self.run = sweep_runner(store, store.data_dir, disk_budget_mb=page.limits.sweep_disk_mb)
-        self.jobs: dict[int, Job] = {}   # this page's jobs by id (a session holds the id of its own)
+        self.jobs: dict[int, Job] = {}  # this page's jobs by id (a session holds the id of its own)
         self.drawings = SweepDrawings(store, page.assets)
         self.max_epochs = 20 if self.device.type == "cpu" else MAX_EPOCHS
         self._prepared = threading.Event()
@@ -186,54 +210,98 @@ class Tab:
             self._controls()
             with gr.Column(scale=1, min_width=500):
                 self._views()
-        self.job_id = gr.State(None)     # this session's job
-        self.drawn = gr.State(None)      # the sweep the views show
+        self.job_id = gr.State(None)  # this session's job
+        self.drawn = gr.State(None)  # the sweep the views show
         # Set by the polls, read by their own events (a hidden box's change fires in the page; a State's did not):
-        self.seen = gr.JSON(None, visible="hidden")         # [job version, points] of the curves the page has
-        self.finished = gr.Textbox("", visible="hidden")     # the sweep this session trained last, once it is done
-        self.picked = gr.State(None)     # the model clicked
+        self.seen = gr.JSON(None, visible="hidden")  # [job version, points] of the curves the page has
+        self.finished = gr.Textbox("", visible="hidden")  # the sweep this session trained last, once it is done
+        self.picked = gr.State(None)  # the model clicked
         self.timer = gr.Timer(POLL_S, active=False)
 
     def _controls(self) -> None:
         defaults = self.defaults
         with gr.Column(scale=0, min_width=380, elem_id="le-compare-controls"):
             # The handler checks the raw values (explorer.core.sweeps).
-            self.dataset = raw_values(gr.Dropdown(
-                self.datasets, value=self.datasets[0] if self.datasets else None, label="Train a sweep on",
-                info=controls_note(defaults.note, self.limits, self.datasets, self.page.store),
-                interactive=bool(self.datasets), elem_id="le-sweep-dataset"))
-            self.betas = raw_values(gr.CheckboxGroup([(f"{b:g}", b) for b in FULL_BETAS], value=list(defaults.betas),
-                                                     label="β values", elem_id="le-sweep-betas"))
-            self.dims = raw_values(gr.CheckboxGroup(list(FULL_LATENT_DIMS), value=list(defaults.latent_dims),
-                                                    label="Latent sizes k", elem_id="le-sweep-dims"))
-            self.epochs = raw_values(gr.Slider(1, self.max_epochs, value=defaults.epochs, step=1, label="Epochs",
-                                               elem_id="le-sweep-epochs"))
+            self.dataset = raw_values(
+                gr.Dropdown(
+                    self.datasets,
+                    value=self.datasets[0] if self.datasets else None,
+                    label="Train a sweep on",
+                    info=controls_note(defaults.note, self.limits, self.datasets, self.page.store),
+                    interactive=bool(self.datasets),
+                    elem_id="le-sweep-dataset",
+                )
+            )
+            self.betas = raw_values(
+                gr.CheckboxGroup(
+                    [(f"{b:g}", b) for b in FULL_BETAS],
+                    value=list(defaults.betas),
+                    label="β values",
+                    elem_id="le-sweep-betas",
+                )
+            )
+            self.dims = raw_values(
+                gr.CheckboxGroup(
+                    list(FULL_LATENT_DIMS),
+                    value=list(defaults.latent_dims),
+                    label="Latent sizes k",
+                    elem_id="le-sweep-dims",
+                )
+            )
+            self.epochs = raw_values(
+                gr.Slider(1, self.max_epochs, value=defaults.epochs, step=1, label="Epochs", elem_id="le-sweep-epochs")
+            )
             with gr.Row():
-                self.train = gr.Button("Train", variant="primary", interactive=bool(self.datasets),
-                                       elem_id="le-sweep-train", min_width=100)
+                self.train = gr.Button(
+                    "Train", variant="primary", interactive=bool(self.datasets), elem_id="le-sweep-train", min_width=100
+                )
                 self.cancel = gr.Button("Cancel", elem_id="le-sweep-cancel", min_width=100)
             with gr.Accordion("Teacher: cancel anyone's sweep", open=False, elem_id="le-teacher"):
-                self.token = gr.Textbox(label="Admin token (not needed on the machine the app runs on)",
-                                        type="password", max_lines=1, elem_id="le-admin-token")
+                self.token = gr.Textbox(
+                    label="Admin token (not needed on the machine the app runs on)",
+                    type="password",
+                    max_lines=1,
+                    elem_id="le-admin-token",
+                )
                 with gr.Row():
-                    self.someone = gr.Dropdown([], label="Sweeps waiting or training", scale=3,
-                                               allow_custom_value=True, elem_id="le-any-job")
+                    self.someone = gr.Dropdown(
+                        [], label="Sweeps waiting or training", scale=3, allow_custom_value=True, elem_id="le-any-job"
+                    )
                     self.any_cancel = gr.Button("Cancel it", scale=1, min_width=100, elem_id="le-any-cancel")
 
     def _views(self) -> None:
         store, first = self.page.store, default_sweep(self.page.store)
         with gr.Row(equal_height=True, elem_id="le-sweep-bar"):
-            self.shown = gr.Dropdown(list(store.sweeps), value=first, label="Sweep shown", show_label=False,
-                                     container=False, scale=0, min_width=220, elem_id="le-sweep-shown")
-            self.progress = gr.HTML(status_line(self.queue, None, store.sweeps.get(first)), css_template=PROGRESS_CSS,
-                                    elem_id="le-sweep-progress", js_on_load=None)
+            self.shown = gr.Dropdown(
+                list(store.sweeps),
+                value=first,
+                label="Sweep shown",
+                show_label=False,
+                container=False,
+                scale=0,
+                min_width=220,
+                elem_id="le-sweep-shown",
+            )
+            self.progress = gr.HTML(
+                status_line(self.queue, None, store.sweeps.get(first)),
+                css_template=PROGRESS_CSS,
+                elem_id="le-sweep-progress",
+                js_on_load=None,
+            )
         with gr.Tabs(elem_id="le-compare-views") as self.view_tabs:
             with gr.Tab("Grid", id="grid"):
                 with gr.Row(equal_height=True):
                     self.grid_look = gr.Markdown(GRID_LOOK["samples"], elem_classes="look")
-                    self.mode = gr.Radio([(text, name) for name, text in MODES.items()], value="samples",
-                                         label="Show in each cell", show_label=False, container=False, scale=0,
-                                         min_width=450, elem_id="le-sweep-mode")
+                    self.mode = gr.Radio(
+                        [(text, name) for name, text in MODES.items()],
+                        value="samples",
+                        label="Show in each cell",
+                        show_label=False,
+                        container=False,
+                        scale=0,
+                        min_width=450,
+                        elem_id="le-sweep-mode",
+                    )
                 self.grid = components.sweep_grid("le-sweep-grid")
             with gr.Tab("Rate–distortion", id="rd"):
                 gr.Markdown(RD_LOOK, elem_classes="look")
@@ -259,12 +327,22 @@ class Tab:
         views = self.drawings.of(name)
         mode_value = mode_value if mode_value in MODES else "samples"
         grid = views["grid"].replace('data-mode="samples"', f'data-mode="{mode_value}"', 1)  # made for samples
-        out = {self.grid: grid, self.plane: views["plane"], self.summary: views["summary"],
-               self.summary_look: emphasis(views["findings"]), self.drawn: name}
+        out = {
+            self.grid: grid,
+            self.plane: views["plane"],
+            self.summary: views["summary"],
+            self.summary_look: emphasis(views["findings"]),
+            self.drawn: name,
+        }
         if with_curves:
-            out.update({self.curves: views["curves"],
-                        self.curves_look: emphasis(f"**{name}**: {views['about']}. Lines: training loss terms each "
-                                                   "epoch; circles: the test set's.")})
+            out.update(
+                {
+                    self.curves: views["curves"],
+                    self.curves_look: emphasis(
+                        f"**{name}**: {views['about']}. Lines: training loss terms each epoch; circles: the test set's."
+                    ),
+                }
+            )
         return out
 
     def show_tab(self, tab, name, mode_value, drawn_name, job_id) -> dict:
@@ -297,23 +375,35 @@ class Tab:
         try:
             checked = check_request(dataset_value, beta_values, dim_values, epoch_count, self.datasets, self.limits)
             if checked[3] > self.max_epochs:
-                raise InputError(f"epochs {checked[3]} is out of range: at most {self.max_epochs} on this "
-                                 f"{self.device.type}")
+                raise InputError(
+                    f"epochs {checked[3]} is out of range: at most {self.max_epochs} on this {self.device.type}"
+                )
             taken = set(store.sweeps) | {j.config.sweep_name for j in self.queue.jobs()}
-            config = sweep_config(*checked, name=free_name(store.page_sweeps_folder, checked[0], taken),
-                                  device=self.device.type, limits=self.limits)
+            config = sweep_config(
+                *checked,
+                name=free_name(store.page_sweeps_folder, checked[0], taken),
+                device=self.device.type,
+                limits=self.limits,
+            )
             new = self.queue.submit(config, client(request), self.run, sharing.per_address(sharing.jobs_per_client))
         except (InputError, JobRefused, ValueError) as error:
             raise refuse(str(error)) from None
         self.jobs[new.id] = new
         for old in [i for i, j in self.jobs.items() if not j.active and i != new.id][:-8]:  # keep a few finished
             self.jobs.pop(old, None)
-        return {self.job_id: new.id, self.seen: None, self.timer: gr.Timer(POLL_S, active=True),
-                self.progress: status_line(self.queue, new), self.view_tabs: gr.Tabs(selected="curves"),
-                self.curves: curves_figure(grid_models(config), {}, {}, config.epochs, config.sweep_name),
-                self.curves_look: emphasis(f"Training **{config.sweep_name}**: {len(config.runs())} models; lines: "
-                                           "running means of the training loss terms, circles: the test set after "
-                                           "each epoch.")}
+        return {
+            self.job_id: new.id,
+            self.seen: None,
+            self.timer: gr.Timer(POLL_S, active=True),
+            self.progress: status_line(self.queue, new),
+            self.view_tabs: gr.Tabs(selected="curves"),
+            self.curves: curves_figure(grid_models(config), {}, {}, config.epochs, config.sweep_name),
+            self.curves_look: emphasis(
+                f"Training **{config.sweep_name}**: {len(config.runs())} models; lines: "
+                "running means of the training loss terms, circles: the test set after "
+                "each epoch."
+            ),
+        }
 
     def poll(self, job_id, seen, interval) -> dict:
         """The timer: the progress line, the curves' version when they should be sent (its change sends them), its
@@ -339,16 +429,22 @@ class Tab:
         if current is None:
             return {self.curves: gr.skip()}
         snap = current.snapshot()
-        return {self.curves: curves_figure(snap["models"], snap["curves"], snap["tests"], current.config.epochs,
-                                           current.config.sweep_name)}
+        return {
+            self.curves: curves_figure(
+                snap["models"], snap["curves"], snap["tests"], current.config.epochs, current.config.sweep_name
+            )
+        }
 
     def show_finished(self, name, mode_value) -> dict:
         """The sweep this session just trained: its results, in the grid."""
         store = self.page.store
         if name not in store.sweeps:
             return {self.shown: gr.skip()}
-        return {**self.draw(name, mode_value, with_curves=False), self.view_tabs: gr.Tabs(selected="grid"),
-                self.shown: gr.update(choices=list(store.sweeps), value=name)}
+        return {
+            **self.draw(name, mode_value, with_curves=False),
+            self.view_tabs: gr.Tabs(selected="grid"),
+            self.shown: gr.update(choices=list(store.sweeps), value=name),
+        }
 
     def stop(self, job_id) -> dict:
         current = self.jobs.get(job_id)
@@ -358,15 +454,19 @@ class Tab:
         return {self.progress: status_line(self.queue, current)}
 
     def list_jobs(self) -> dict:
-        choices = [(f"{job.config.sweep_name}: {len(job.config.runs())} models, {job.state}", job.id)
-                   for job in self.queue.jobs()]
+        choices = [
+            (f"{job.config.sweep_name}: {len(job.config.runs())} models, {job.state}", job.id)
+            for job in self.queue.jobs()
+        ]
         return gr.update(choices=choices, value=choices[0][1] if choices else None)
 
     def cancel_any(self, request: gr.Request, token_value, chosen) -> dict:
         """A teacher's cancel: from the app's own machine, or with the admin token."""
         if not self.page.limits.is_admin(client(request), token_value):
-            raise refuse("only the teacher can cancel someone else's sweep: type the admin token the app was "
-                         "started with (--admin-token), or cancel from the machine the app runs on")
+            raise refuse(
+                "only the teacher can cancel someone else's sweep: type the admin token the app was "
+                "started with (--admin-token), or cancel from the machine the app runs on"
+            )
         try:
             current = self.queue.find(whole_number(chosen, 0, 1 << 40, "the sweep to cancel"))
         except InputError as error:
@@ -385,34 +485,67 @@ class Tab:
 
     # ---- the tab's own controls ---------------------------------------------------------------------------------
     def wire(self) -> None:
-        self.shown.input(self.choose, [self.shown, self.mode, self.job_id], [self.progress, *self.finished_outputs],
-                         **PRIVATE, **QUICK)
-        self.mode.change(lambda m: GRID_LOOK.get(m, ""), [self.mode], [self.grid_look], **PRIVATE, queue=False,
-                         js="(mode) => { const g = document.querySelector('#le-sweep-grid .le-sg'); "
-                            "if (g) g.dataset.mode = mode; return mode; }")  # the grid switches in the page
-        self.train.click(self.start, [self.dataset, self.betas, self.dims, self.epochs, self.job_id],
-                         [self.job_id, self.seen, self.timer, self.progress, self.view_tabs, self.curves,
-                          self.curves_look], api_name="sweep_train", show_progress="hidden", **QUICK)
+        self.shown.input(
+            self.choose,
+            [self.shown, self.mode, self.job_id],
+            [self.progress, *self.finished_outputs],
+            **PRIVATE,
+            **QUICK,
+        )
+        self.mode.change(
+            lambda m: GRID_LOOK.get(m, ""),
+            [self.mode],
+            [self.grid_look],
+            **PRIVATE,
+            queue=False,
+            js="(mode) => { const g = document.querySelector('#le-sweep-grid .le-sg'); "
+            "if (g) g.dataset.mode = mode; return mode; }",
+        )  # the grid switches in the page
+        self.train.click(
+            self.start,
+            [self.dataset, self.betas, self.dims, self.epochs, self.job_id],
+            [self.job_id, self.seen, self.timer, self.progress, self.view_tabs, self.curves, self.curves_look],
+            api_name="sweep_train",
+            show_progress="hidden",
+            **QUICK,
+        )
         # A poll's outputs are small: for every event the page copies the value of each of its outputs, returned or
         # not (measured on two cores: a poll that could also set the curves and the results took 0.2 s of the
         # browser's CPU, four times a second, while it trained). The curves and the results have their own events.
-        self.timer.tick(self.poll, [self.job_id, self.seen, self.timer],
-                        [self.progress, self.seen, self.timer, self.finished],
-                        **PRIVATE, queue=False)  # unqueued: never behind the sliders or grids of others, nor they it
+        self.timer.tick(
+            self.poll,
+            [self.job_id, self.seen, self.timer],
+            [self.progress, self.seen, self.timer, self.finished],
+            **PRIVATE,
+            queue=False,
+        )  # unqueued: never behind the sliders or grids of others, nor they it
         self.seen.change(self.send_curves, [self.job_id], [self.curves], **PRIVATE, queue=False)
-        self.finished.change(self.show_finished, [self.finished, self.mode],
-                             [self.shown, self.view_tabs, *self.finished_outputs], **PRIVATE, **QUICK)
-        self.cancel.click(self.stop, [self.job_id], [self.progress], api_name="sweep_cancel", show_progress="hidden",
-                          **QUICK)
+        self.finished.change(
+            self.show_finished,
+            [self.finished, self.mode],
+            [self.shown, self.view_tabs, *self.finished_outputs],
+            **PRIVATE,
+            **QUICK,
+        )
+        self.cancel.click(
+            self.stop, [self.job_id], [self.progress], api_name="sweep_cancel", show_progress="hidden", **QUICK
+        )
         self.someone.focus(self.list_jobs, None, [self.someone], **PRIVATE, queue=False)
-        self.any_cancel.click(self.cancel_any, [self.token, self.someone], [self.someone], api_name="sweep_cancel_any",
-                              show_progress="hidden", **QUICK)
+        self.any_cancel.click(
+            self.cancel_any,
+            [self.token, self.someone],
+            [self.someone],
+            api_name="sweep_cancel_any",
+            show_progress="hidden",
+            **QUICK,
+        )
 
     def picks(self) -> list:
         """The events that pick a model to open (a cell of the grid, a dot of the plane): each sets ``picked``."""
         pick = only_event_data(lambda data: data.get("value"))
-        return [clickable.select(pick, None, [self.picked], **PRIVATE, **QUICK) for clickable in (self.grid,
-                                                                                                  self.plane)]
+        return [
+            clickable.select(pick, None, [self.picked], **PRIVATE, **QUICK) for clickable in (self.grid, self.plane)
+        ]
 
 
 def client(request) -> str:

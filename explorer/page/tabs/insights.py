@@ -12,24 +12,42 @@ from explorer.views.plots import explained_variance, loss_curves
 from training.objectives import active_units
 
 TITLE = "Insights"
-LOOK = ("How training went and how the models compare: lower MSE is a sharper reconstruction; the VAE trades "
-        "some of it for a latent space you can sample.")
-HEADERS = ["checkpoint", "model", "k", "test MSE/pixel", "test loss (nats)", "IW bound (nats)", "active dims",
-           "train s"]
+LOOK = (
+    "How training went and how the models compare: lower MSE is a sharper reconstruction; the VAE trades "
+    "some of it for a latent space you can sample."
+)
+HEADERS = [
+    "checkpoint",
+    "model",
+    "k",
+    "test MSE/pixel",
+    "test loss (nats)",
+    "IW bound (nats)",
+    "active dims",
+    "train s",
+]
 
 
 # ---- views: no Gradio ---------------------------------------------------------------------------------------------
+
 
 def metrics_rows(store: Store, lineup: Lineup) -> list[list]:
     """One row of test metrics per model offered at the lineup's dataset and k (see :data:`HEADERS`)."""
     rows = []
     for entry in store.models(lineup.dataset, lineup.latent_dim, [m.name for m in lineup.models]):
         m = entry.meta["metrics"]
-        rows.append([entry.name, entry.label, entry.latent_dim, f"{m['mse_per_pixel']:.4f}",
-                     f"{m['test_loss']:.2f}" if "test_loss" in m else "–",
-                     f"{m['iw_nll']:.2f}" if "iw_nll" in m else "–",
-                     f"{active_units(m['kl_per_dim'])} / {entry.latent_dim}" if "kl_per_dim" in m else "–",
-                     f"{entry.meta['training_seconds']:.0f}"])
+        rows.append(
+            [
+                entry.name,
+                entry.label,
+                entry.latent_dim,
+                f"{m['mse_per_pixel']:.4f}",
+                f"{m['test_loss']:.2f}" if "test_loss" in m else "–",
+                f"{m['iw_nll']:.2f}" if "iw_nll" in m else "–",
+                f"{active_units(m['kl_per_dim'])} / {entry.latent_dim}" if "kl_per_dim" in m else "–",
+                f"{entry.meta['training_seconds']:.0f}",
+            ]
+        )
     return rows
 
 
@@ -42,6 +60,7 @@ def variance_figure(store: Store, dataset: str) -> dict:
 
 # ---- layout and handlers --------------------------------------------------------------------------------------------
 
+
 class Tab:
     def __init__(self, page: Page, header: Header):
         self.page, self.header = page, header
@@ -51,13 +70,17 @@ class Tab:
                 self.curves = components.plot("le-curves", height="400px")
             with gr.Column(scale=1):
                 self.variance = components.plot("le-variance", height="400px")
-        self.metrics = gr.Dataframe(headers=HEADERS, interactive=False, label="Metrics (test set)",
-                                    elem_id="le-metrics")
+        self.metrics = gr.Dataframe(
+            headers=HEADERS, interactive=False, label="Metrics (test set)", elem_id="le-metrics"
+        )
 
     def show(self, lineup: Lineup) -> dict:
         store = self.page.store
-        return {self.curves: loss_curves(lineup.models), self.variance: variance_figure(store, lineup.dataset),
-                self.metrics: metrics_rows(store, lineup)}
+        return {
+            self.curves: loss_curves(lineup.models),
+            self.variance: variance_figure(store, lineup.dataset),
+            self.metrics: metrics_rows(store, lineup),
+        }
 
     def wire(self) -> None:
         """Nothing of its own: it follows the lineup (:mod:`explorer.page.changes`)."""

@@ -16,11 +16,14 @@ from explorer.page.header import Header
 from explorer.views import panels
 
 TITLE = "Interpolation"
-LOOK = ("Walk in a straight line (or along the sphere) from the selected image's code to another's. The VAE's "
-        "path passes through plausible images; the AE's and PCA's pass through ghosts and blends.")
+LOOK = (
+    "Walk in a straight line (or along the sphere) from the selected image's code to another's. The VAE's "
+    "path passes through plausible images; the AE's and PCA's pass through ghosts and blends."
+)
 
 
 # ---- views: no Gradio ---------------------------------------------------------------------------------------------
+
 
 def paths_picture(lineup: Lineup, a, b, steps) -> tuple[np.ndarray, int, int]:
     """Every model's linear and spherical path from test image a to b: (picture, a, b)."""
@@ -33,17 +36,20 @@ def paths_picture(lineup: Lineup, a, b, steps) -> tuple[np.ndarray, int, int]:
 
 # ---- layout, handlers and wiring -----------------------------------------------------------------------------------
 
+
 class Tab:
     def __init__(self, page: Page, header: Header):
         self.page, self.header = page, header
         with gr.Row(equal_height=True):
             gr.Markdown(LOOK, elem_classes="look")
-            self.image_b = raw_values(gr.Number(1, label="to test image #", min_width=120, scale=0,
-                                                elem_id="le-image-b"))
+            self.image_b = raw_values(
+                gr.Number(1, label="to test image #", min_width=120, scale=0, elem_id="le-image-b")
+            )
             self.random_b = gr.Button("Random end image", scale=0, min_width=150)
             self.steps = gr.Slider(3, 16, value=8, step=1, label="steps", min_width=180, scale=0)
-        self.interpolation = components.picture("Interpolations", elem_id="le-interpolation",
-                                                elem_classes=["pixelated", "le-main"])
+        self.interpolation = components.picture(
+            "Interpolations", elem_id="le-interpolation", elem_classes=["pixelated", "le-main"]
+        )
 
     @property
     def reads(self) -> list:
@@ -62,8 +68,14 @@ class Tab:
     def wire(self) -> None:
         page, lineup_inputs = self.page, self.header.lineup_inputs
         draw = page.on_lineup(self.draw)
-        gr.on([self.image_b.submit, self.image_b.blur, self.steps.release], draw, [*lineup_inputs, *self.reads],
-              [self.interpolation], api_name="interpolate", **HEAVY)
-        self.random_b.click(page.on_lineup(self.random_end), lineup_inputs, [self.image_b],
-                            api_visibility="private").then(draw, [*lineup_inputs, *self.reads], [self.interpolation],
-                                                           api_visibility="private", **HEAVY)
+        gr.on(
+            [self.image_b.submit, self.image_b.blur, self.steps.release],
+            draw,
+            [*lineup_inputs, *self.reads],
+            [self.interpolation],
+            api_name="interpolate",
+            **HEAVY,
+        )
+        self.random_b.click(
+            page.on_lineup(self.random_end), lineup_inputs, [self.image_b], api_visibility="private"
+        ).then(draw, [*lineup_inputs, *self.reads], [self.interpolation], api_visibility="private", **HEAVY)

@@ -26,15 +26,18 @@ from explorer.views.images import titled
 from explorer.views.plots import latent_map
 
 TITLE = "Latent map"
-LOOK = ("Each dot is a test image at its code: the VAE's fill a round blob around 0, the AE's sprawl with gaps. "
-        "Hover to see one, click to select it everywhere, click empty space (k = 2) to decode it; drag a box "
-        "to zoom, double-click to zoom out.")
+LOOK = (
+    "Each dot is a test image at its code: the VAE's fill a round blob around 0, the AE's sprawl with gaps. "
+    "Hover to see one, click to select it everywhere, click empty space (k = 2) to decode it; drag a box "
+    "to zoom, double-click to zoom out."
+)
 VIEWS = [("first two dims", "dims"), ("PCA of z", "pca"), ("UMAP of z", "umap")]
 DEFAULT_LAYERS = ["prior", "samples"]
 HINT = "Click empty space\nin a 2-D map to\nsee what the\ndecoder draws\nthere."
 
 
 # ---- views: no Gradio ---------------------------------------------------------------------------------------------
+
 
 def layers_asked(value) -> list[str]:
     """The map layers asked for: a list of names of :data:`~explorer.core.state.LAYERS` (None: the default)."""
@@ -61,11 +64,15 @@ def selected_index(lineup: Lineup, value) -> int:
 def posterior_path(entry: ModelEntry, lineup: Lineup, index: int) -> list[list] | None:
     """The 1- and 2-sigma ellipses of q(z|x) of test image ``index`` on ``entry``'s map of its first two dims, as
     [xs, ys] (None between them), or None for a model whose encoder is a point."""
-    std = entry.posterior_std(lineup.images.images[index:index + 1])
-    if std is None:
+    q = entry.posterior(lineup.images.images[index : index + 1])
+    if q is None:
         return None
-    path = [*ellipse(entry.z[index, :2], std[0, :2]).tolist(), [None, None],
-            *ellipse(entry.z[index, :2], std[0, :2], 2.0).tolist()]
+    std = q.std
+    path = [
+        *ellipse(entry.z[index, :2], std[0, :2]).tolist(),
+        [None, None],
+        *ellipse(entry.z[index, :2], std[0, :2], 2.0).tolist(),
+    ]
     return [[p[0] for p in path], [p[1] for p in path]]
 
 
@@ -82,27 +89,36 @@ def decoded_spot(lineup: Lineup, model, x, y):
 
 
 def not_a_code(latent_dim: int) -> str:
-    return (f"At k = {latent_dim}, a spot\non this map is not\none code (it shows\n2 of {latent_dim} numbers).\n"
-            "Choose k = 2 to\ndecode spots.")
+    return (
+        f"At k = {latent_dim}, a spot\non this map is not\none code (it shows\n2 of {latent_dim} numbers).\n"
+        "Choose k = 2 to\ndecode spots."
+    )
 
 
 # ---- layout, handlers and wiring -----------------------------------------------------------------------------------
+
 
 class Tab:
     def __init__(self, page: Page, header: Header):
         self.page, self.header = page, header
         with gr.Row(equal_height=True):
             gr.Markdown(LOOK, elem_classes="look")
-            self.view = gr.Radio(VIEWS, value="dims", label="Map view (k > 2)", visible=False, min_width=320,
-                                 elem_id="le-view", scale=0)
-        self.layers = gr.CheckboxGroup([(text, name) for name, text in LAYERS.items()], value=DEFAULT_LAYERS,
-                                       label="Map layers", show_label=False, container=False, elem_id="le-layers")
+            self.view = gr.Radio(
+                VIEWS, value="dims", label="Map view (k > 2)", visible=False, min_width=320, elem_id="le-view", scale=0
+            )
+        self.layers = gr.CheckboxGroup(
+            [(text, name) for name, text in LAYERS.items()],
+            value=DEFAULT_LAYERS,
+            label="Map layers",
+            show_label=False,
+            container=False,
+            elem_id="le-layers",
+        )
         with gr.Row():
             with gr.Column(scale=6):
                 self.maps = components.latent_maps()
             with gr.Column(scale=1, min_width=230):
-                self.selection = components.picture("Selected image and reconstructions (MSE)",
-                                                    elem_id="le-selection")
+                self.selection = components.picture("Selected image and reconstructions (MSE)", elem_id="le-selection")
                 self.here = components.picture("What lives here?", show_label=True, elem_id="le-here")
         self.where = [gr.Textbox(visible=False), gr.Number(visible=False), gr.Number(visible=False)]  # API only
         self.decode_at_api = gr.Button(visible=False)
@@ -125,32 +141,46 @@ class Tab:
             if sample_grid:  # the page's own state: {n, seed} of the grid last drawn
                 grid = panels.sample_codes(entry, sample_grid["n"], sample_grid["seed"])
                 codes = project(grid, chosen, entry.latents, entry.z)
-            maps.append(latent_map(entry, chosen, url, info.get("class_names"), info.get("label_name", "label"),
-                                   len(xy), shown, codes))
+            maps.append(
+                latent_map(
+                    entry, chosen, url, info.get("class_names"), info.get("label_name", "label"), len(xy), shown, codes
+                )
+            )
             if yours and entry.name in yours:
                 code = torch.tensor(yours[entry.name], dtype=torch.float32)[None]
                 stars[entry.name] = project(code, chosen, entry.latents, entry.z)[0].tolist()
             if chosen == "dims" and (path := posterior_path(entry, lineup, index)) is not None:
                 posteriors[entry.name] = path
-        return {"key": f"{lineup.key}/{view_name}", "maps": maps, "sprite": assets.sprite(lineup), "selected": index,
-                "yours": stars, "spot": None, "posterior": posteriors}
+        return {
+            "key": f"{lineup.key}/{view_name}",
+            "maps": maps,
+            "sprite": assets.sprite(lineup),
+            "selected": index,
+            "yours": stars,
+            "spot": None,
+            "posterior": posteriors,
+        }
 
     def redraw(self, lineup: Lineup, view_name, selected, yours, shown, sample_grid=None) -> dict:
         return {self.maps: self.spec(lineup, view_name, selected, yours, shown, sample_grid)}
 
     def add_missing_layer(self, lineup: Lineup, view_name, selected, yours, shown, sample_grid=None) -> dict:
         """A layer switched on that the maps were not sent (decoder quality not yet computed): redraw."""
-        missing = "quality" in layers_asked(shown) and any(m.latent_dim == 2 and not m.has_decoder_quality
-                                                            for m in lineup.models)
-        return self.redraw(lineup, view_name, selected, yours, shown, sample_grid) if missing else \
-            {self.maps: gr.skip()}
+        missing = "quality" in layers_asked(shown) and any(
+            m.latent_dim == 2 and not m.has_decoder_quality for m in lineup.models
+        )
+        return (
+            self.redraw(lineup, view_name, selected, yours, shown, sample_grid) if missing else {self.maps: gr.skip()}
+        )
 
     def refresh(self, lineup: Lineup, view_name, selected, yours, shown, sample_grid=None) -> dict:
         """A new lineup: the maps, the view switch (k > 2), the selected image and the hint."""
-        return {**self.redraw(lineup, view_name, selected, yours, shown, sample_grid),
-                self.view: gr.update(visible=lineup.latent_dim > 2),
-                **self.show_selection(lineup, selected_index(lineup, selected)),
-                self.here: self.hint(HINT)}
+        return {
+            **self.redraw(lineup, view_name, selected, yours, shown, sample_grid),
+            self.view: gr.update(visible=lineup.latent_dim > 2),
+            **self.show_selection(lineup, selected_index(lineup, selected)),
+            self.here: self.hint(HINT),
+        }
 
     def show_selection(self, lineup: Lineup, selected) -> dict:
         index = image_index(lineup, selected)
@@ -170,8 +200,11 @@ class Tab:
         entry, picture = decoded_spot(lineup, model, x, y)
         if picture is None:
             return {self.here: self.hint(not_a_code(entry.latent_dim))}
-        return {self.here: self.page.picture_file(picture, f"{lineup_slug(lineup)}-{entry.label}-at-"
-                                                           f"{float(x):.2f}-{float(y):.2f}")}
+        return {
+            self.here: self.page.picture_file(
+                picture, f"{lineup_slug(lineup)}-{entry.label}-at-{float(x):.2f}-{float(y):.2f}"
+            )
+        }
 
     def on_space(self, lineup: Lineup, data: dict) -> dict:
         """A click on empty space: {model, x, y} from the page (x, y null off a 2-D latent space)."""
@@ -182,11 +215,19 @@ class Tab:
         page, lineup_inputs, marks = self.page, self.header.lineup_inputs, self.marks
         self.view.input(page.on_lineup(self.redraw), [*lineup_inputs, *marks], [self.maps], api_name="maps", **QUICK)
         # A layer switches on or off in the page at once; the server is asked only for one it has not sent.
-        self.layers.change(None, [self.layers],
-                           js="(shown) => document.querySelector('#le-maps .le-maps').leMaps.showLayers(shown)")
-        self.layers.input(page.on_lineup(self.add_missing_layer), [*lineup_inputs, *marks], [self.maps],
-                          trigger_mode="always_last", **PRIVATE, **QUICK)
+        self.layers.change(
+            None, [self.layers], js="(shown) => document.querySelector('#le-maps .le-maps').leMaps.showLayers(shown)"
+        )
+        self.layers.input(
+            page.on_lineup(self.add_missing_layer),
+            [*lineup_inputs, *marks],
+            [self.maps],
+            trigger_mode="always_last",
+            **PRIVATE,
+            **QUICK,
+        )
         on_space = page.on_lineup(self.on_space)
         self.maps.click(with_event_data(on_space), lineup_inputs, [self.here], **PRIVATE, **QUICK)
-        self.decode_at_api.click(page.on_lineup(self.decode_here), [*lineup_inputs, *self.where], [self.here],
-                                 api_name="decode_at", **QUICK)
+        self.decode_at_api.click(
+            page.on_lineup(self.decode_here), [*lineup_inputs, *self.where], [self.here], api_name="decode_at", **QUICK
+        )

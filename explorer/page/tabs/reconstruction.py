@@ -18,12 +18,15 @@ from explorer.views import panels
 from explorer.views.images import prepare_upload
 
 TITLE = "Reconstruction"
-LOOK = ("Top: test images; below: each model's reconstruction with its error. Draw a digit or upload a picture: "
-        "it is encoded, reconstructed, and starred in every latent map.")
+LOOK = (
+    "Top: test images; below: each model's reconstruction with its error. Draw a digit or upload a picture: "
+    "it is encoded, reconstructed, and starred in every latent map."
+)
 UPLOAD_STYLE = {"mnist": "digit", "fashion-mnist": "object"}  # how a picture is made to look like the dataset
 
 
 # ---- views: no Gradio ---------------------------------------------------------------------------------------------
+
 
 def reconstructions_picture(lineup: Lineup, seed, count: int = 8) -> tuple[np.ndarray, int]:
     """``count`` test images (drawn by ``seed``) above each model's reconstructions: (picture, seed)."""
@@ -49,27 +52,32 @@ def drawing(data_url) -> object:
 
 # ---- layout, handlers and wiring -----------------------------------------------------------------------------------
 
+
 class Tab:
     def __init__(self, page: Page, header: Header):
         self.page, self.header = page, header
         with gr.Row(equal_height=True):
             gr.Markdown(LOOK, elem_classes="look")
-            self.seed = raw_values(gr.Number(0, label="seed for the test images", min_width=160, scale=0,
-                                             elem_id="le-recon-seed"))
+            self.seed = raw_values(
+                gr.Number(0, label="seed for the test images", min_width=160, scale=0, elem_id="le-recon-seed")
+            )
             self.again = gr.Button("Other test images", scale=0, min_width=160)
         with gr.Row():
-            self.reconstruction = components.picture("Reconstructions", elem_id="le-reconstruction",
-                                                     elem_classes=["pixelated", "le-main"], scale=3)
+            self.reconstruction = components.picture(
+                "Reconstructions", elem_id="le-reconstruction", elem_classes=["pixelated", "le-main"], scale=3
+            )
             with gr.Column(min_width=260, scale=1):
                 gr.Markdown("**Draw here**", elem_classes="look")
                 self.sketch = components.drawing_pad()
                 self.drawing_api = gr.Button(visible=False)  # the same encoding, for the API: a PNG data URL in
                 self.drawing_data = gr.Textbox(visible=False)
             with gr.Column(min_width=260, scale=1):
-                self.upload = components.upload_box(label="…or upload a picture (encoded at once)",
-                                                    elem_id="le-upload", height=190)
-                self.yours_picture = components.picture("Your image and each model's reconstruction",
-                                                        elem_id="le-yours")
+                self.upload = components.upload_box(
+                    label="…or upload a picture (encoded at once)", elem_id="le-upload", height=190
+                )
+                self.yours_picture = components.picture(
+                    "Your image and each model's reconstruction", elem_id="le-yours"
+                )
 
     @property
     def encoded_outputs(self) -> list:
@@ -78,8 +86,9 @@ class Tab:
     # ---- handlers: {component: value} --------------------------------------------------------------------------
     def reconstruct(self, lineup: Lineup, seed) -> dict:
         picture, seed = reconstructions_picture(lineup, seed)
-        return {self.reconstruction: self.page.picture_file(picture,
-                                                            f"{lineup_slug(lineup)}-reconstructions-seed{seed}")}
+        return {
+            self.reconstruction: self.page.picture_file(picture, f"{lineup_slug(lineup)}-reconstructions-seed{seed}")
+        }
 
     def forget_yours(self, lineup: Lineup) -> dict:
         """Another lineup: your image was encoded by other models."""
@@ -87,8 +96,10 @@ class Tab:
 
     def _encode(self, lineup: Lineup, picture, caption: str) -> dict:
         codes, figure = encoded(lineup, picture, caption)
-        return {self.header.yours: codes, self.yours_picture: self.page.picture_file(
-            figure, f"{lineup_slug(lineup)}-{caption.replace(' ', '-')}")}
+        return {
+            self.header.yours: codes,
+            self.yours_picture: self.page.picture_file(figure, f"{lineup_slug(lineup)}-{caption.replace(' ', '-')}"),
+        }
 
     def encode_drawing(self, lineup: Lineup, data_url) -> dict:
         return self._encode(lineup, drawing(data_url), "your drawing")
@@ -104,7 +115,14 @@ class Tab:
     def wire(self) -> None:
         reconstruct = self.page.on_lineup(self.reconstruct)
         inputs = [*self.header.lineup_inputs, self.seed]
-        gr.on([self.seed.submit, self.seed.blur], reconstruct, inputs, [self.reconstruction], api_name="reconstruct",
-              **HEAVY)
+        gr.on(
+            [self.seed.submit, self.seed.blur],
+            reconstruct,
+            inputs,
+            [self.reconstruction],
+            api_name="reconstruct",
+            **HEAVY,
+        )
         self.again.click(next_seed, self.seed, self.seed, api_visibility="private").then(
-            reconstruct, inputs, [self.reconstruction], api_visibility="private", **HEAVY)
+            reconstruct, inputs, [self.reconstruction], api_visibility="private", **HEAVY
+        )

@@ -17,19 +17,26 @@ from explorer.views.images import hstack
 from explorer.views.plots import code_spread
 
 TITLE = "Sampling"
-LOOK = ("The same N(0, I) draws decoded by each model (PCA: a Gaussian with its own variances). Only the VAE was "
-        "trained to keep its codes where N(0, I) draws. At k = 2 N(0, I) still lands in a dense patch of the AE's "
-        "map (see the prior's circles on the Latent map tab), so its samples pass; at k = 16 most draws miss the "
-        "AE's codes.")
-MANIFOLD_LOOK = ("**Manifold** (2-D models; Kingma & Welling, Fig. 4): a regular grid of codes through the Gaussian "
-                 "inverse CDF. The VAE's changes smoothly and stays plausible; the AE's has holes.")
-SPREAD_LOOK = ("**Why, for k > 2**: each dimension's test codes (boxes: quartiles, whiskers 2.5–97.5%) against the "
-               "Gaussian the samples are drawn from (grey: 95% of the draws). An AE's codes spread far wider than "
-               "N(0, I), so its draws land in the middle of its space, where it put no codes (MNIST, k = 16: no AE "
-               "code lies within distance 6 of 0; nearly every draw does).")
+LOOK = (
+    "The same N(0, I) draws decoded by each model (PCA: a Gaussian with its own variances). Only the VAE was "
+    "trained to keep its codes where N(0, I) draws. At k = 2 N(0, I) still lands in a dense patch of the AE's "
+    "map (see the prior's circles on the Latent map tab), so its samples pass; at k = 16 most draws miss the "
+    "AE's codes."
+)
+MANIFOLD_LOOK = (
+    "**Manifold** (2-D models; Kingma & Welling, Fig. 4): a regular grid of codes through the Gaussian "
+    "inverse CDF. The VAE's changes smoothly and stays plausible; the AE's has holes."
+)
+SPREAD_LOOK = (
+    "**Why, for k > 2**: each dimension's test codes (boxes: quartiles, whiskers 2.5–97.5%) against the "
+    "Gaussian the samples are drawn from (grey: 95% of the draws). An AE's codes spread far wider than "
+    "N(0, I), so its draws land in the middle of its space, where it put no codes (MNIST, k = 16: no AE "
+    "code lies within distance 6 of 0; nearly every draw does)."
+)
 
 
 # ---- views: no Gradio ---------------------------------------------------------------------------------------------
+
 
 def samples_picture(lineup: Lineup, n, seed) -> tuple[np.ndarray, int, int]:
     """Each model's n x n grid of the same draws from its sampling Gaussian, side by side: (picture, n, seed)."""
@@ -53,6 +60,7 @@ def spread_figure(lineup: Lineup) -> dict | None:
 
 # ---- layout, handlers and wiring -----------------------------------------------------------------------------------
 
+
 class Tab:
     def __init__(self, page: Page, header: Header):
         self.page, self.header = page, header
@@ -65,10 +73,10 @@ class Tab:
         with gr.Group(visible=False) as self.manifold_group:
             with gr.Row(equal_height=True):
                 gr.Markdown(MANIFOLD_LOOK, elem_classes="look")
-                self.manifold_size = gr.Slider(5, 25, value=15, step=1, label="manifold n × n", min_width=200,
-                                               scale=0)
-            self.manifolds = components.picture("Manifolds", elem_id="le-manifolds",
-                                                elem_classes=["pixelated", "le-main"])
+                self.manifold_size = gr.Slider(5, 25, value=15, step=1, label="manifold n × n", min_width=200, scale=0)
+            self.manifolds = components.picture(
+                "Manifolds", elem_id="le-manifolds", elem_classes=["pixelated", "le-main"]
+            )
         with gr.Group(visible=False) as self.spread_group:
             gr.Markdown(SPREAD_LOOK, elem_classes="look")
             self.spread = components.plot(elem_id="le-spread", height="300px")
@@ -76,15 +84,19 @@ class Tab:
     # ---- handlers: {component: value} --------------------------------------------------------------------------
     def draw_samples(self, lineup: Lineup, n, seed) -> dict:
         picture, n, seed = samples_picture(lineup, n, seed)
-        return {self.samples: self.page.picture_file(picture, f"{lineup_slug(lineup)}-samples-{n}x{n}-seed{seed}"),
-                self.header.sample_grid: {"n": n, "seed": seed}}
+        return {
+            self.samples: self.page.picture_file(picture, f"{lineup_slug(lineup)}-samples-{n}x{n}-seed{seed}"),
+            self.header.sample_grid: {"n": n, "seed": seed},
+        }
 
     def draw_manifolds(self, lineup: Lineup, n) -> dict:
         picture, n = manifolds_picture(lineup, n)
         if picture is None:
             return {self.manifold_group: gr.update(visible=False)}
-        return {self.manifold_group: gr.update(visible=True),
-                self.manifolds: self.page.picture_file(picture, f"{lineup_slug(lineup)}-manifolds-{n}x{n}")}
+        return {
+            self.manifold_group: gr.update(visible=True),
+            self.manifolds: self.page.picture_file(picture, f"{lineup_slug(lineup)}-manifolds-{n}x{n}"),
+        }
 
     def show_spread(self, lineup: Lineup) -> dict:
         figure = spread_figure(lineup)
@@ -95,5 +107,10 @@ class Tab:
     # ---- the tab's own controls ---------------------------------------------------------------------------------
     def wire(self) -> None:
         page, lineup_inputs = self.page, self.header.lineup_inputs
-        self.manifold_size.release(page.on_lineup(self.draw_manifolds), [*lineup_inputs, self.manifold_size],
-                                   [self.manifold_group, self.manifolds], api_name="manifolds", **HEAVY)
+        self.manifold_size.release(
+            page.on_lineup(self.draw_manifolds),
+            [*lineup_inputs, self.manifold_size],
+            [self.manifold_group, self.manifolds],
+            api_name="manifolds",
+            **HEAVY,
+        )

@@ -35,13 +35,16 @@ from explorer.views.images import gif_bytes, hstack, png_bytes, titled
 from explorer.views.plots import kl_bars
 
 TITLE = "Traversal"
-LOOK = ("Each slider moves every model along one of its own axes, most-used first, in standard deviations from "
-        "the start image (0 = the start image). A VAE's axes change the image smoothly; an AE's often jump or "
-        "break into noise.")
+LOOK = (
+    "Each slider moves every model along one of its own axes, most-used first, in standard deviations from "
+    "the start image (0 = the start image). A VAE's axes change the image smoothly; an AE's often jump or "
+    "break into noise."
+)
 R = TRAVERSAL_RANGE
 
 
 # ---- views: no Gradio ---------------------------------------------------------------------------------------------
+
 
 def n_sliders(lineup: Lineup) -> int:
     return min(lineup.latent_dim, MAX_AXES)
@@ -95,8 +98,13 @@ def grid_picture(lineup: Lineup, start: int | None) -> np.ndarray:
 
 def gif_frames(lineup: Lineup, start: int | None) -> list[np.ndarray]:
     """Each axis swept 0 → +3 → −3 → 0, every model side by side and labelled."""
-    sweep = np.concatenate([np.linspace(0, R, 8, endpoint=False), np.linspace(R, -R, 16, endpoint=False),
-                            np.linspace(-R, 0, 8, endpoint=False)])
+    sweep = np.concatenate(
+        [
+            np.linspace(0, R, 8, endpoint=False),
+            np.linspace(R, -R, 16, endpoint=False),
+            np.linspace(-R, 0, 8, endpoint=False),
+        ]
+    )
     factor = 4 if lineup.image_shape[-1] <= 32 else 2
     frames = []
     for axis in range(min(lineup.latent_dim, 4)):
@@ -110,16 +118,23 @@ def gif_frames(lineup: Lineup, start: int | None) -> list[np.ndarray]:
 
 # ---- layout, handlers and wiring -----------------------------------------------------------------------------------
 
+
 class Tab:
     def __init__(self, page: Page, header: Header):
         self.page, self.header = page, header
         gr.Markdown(LOOK, elem_classes="look")
         with gr.Row():
             with gr.Column(scale=2, min_width=320):
-                self.start = gr.Radio([("the selected image", "selected"), ("the centre of each space", "centre")],
-                                      value="selected", label="Start from", elem_id="le-start")
-                self.sliders = [gr.Slider(-R, R, value=0, step=0.05, label=f"axis {i + 1}", elem_id=f"le-axis-{i}",
-                                          visible=i < 2) for i in range(MAX_AXES)]
+                self.start = gr.Radio(
+                    [("the selected image", "selected"), ("the centre of each space", "centre")],
+                    value="selected",
+                    label="Start from",
+                    elem_id="le-start",
+                )
+                self.sliders = [
+                    gr.Slider(-R, R, value=0, step=0.05, label=f"axis {i + 1}", elem_id=f"le-axis-{i}", visible=i < 2)
+                    for i in range(MAX_AXES)
+                ]
                 with gr.Row():
                     self.reset = gr.Button("Reset sliders to 0", size="md")
                     self.gif_button = gr.Button("Export GIF", size="md")
@@ -128,8 +143,11 @@ class Tab:
             with gr.Column(scale=3, min_width=360):
                 self.live = components.live_pictures()
                 self.kl = components.plot(elem_id="le-kl", height="190px", visible=False)  # beside the sliders
-        gr.Markdown("**Traversal grids** (β-VAE papers): each row moves one axis −3 … +3 from the start; a VAE row "
-                    "with KL near 0 is an unused axis: the image does not change.", elem_classes="look")
+        gr.Markdown(
+            "**Traversal grids** (β-VAE papers): each row moves one axis −3 … +3 from the start; a VAE row "
+            "with KL near 0 is an unused axis: the image does not change.",
+            elem_classes="look",
+        )
         self.grids = components.picture("Traversal grids", elem_id="le-grids")
 
     @property
@@ -150,12 +168,23 @@ class Tab:
             channels, height, width = entry.image_shape
             base, basis = slider_map(entry, start, n)
             decoder = self.page.assets.decoder(entry) if self.page.browser_decoding else None
-            models.append({"name": entry.name, "label": entry.label, "channels": channels, "height": height,
-                           "width": width, "url": decoder[0] if decoder else None,
-                           "ops": decoder[1] if decoder else None,
-                           "map": {"in": n, "out": entry.latent_dim,  # code = base + sliders @ basis: a linear op
-                                   "values": [*basis.T.reshape(-1).tolist(), *base.tolist()]},
-                           "axes_text": ", ".join(f"z{a + 1}" for a in entry.axes(n))})
+            models.append(
+                {
+                    "name": entry.name,
+                    "label": entry.label,
+                    "channels": channels,
+                    "height": height,
+                    "width": width,
+                    "url": decoder[0] if decoder else None,
+                    "ops": decoder[1] if decoder else None,
+                    "map": {
+                        "in": n,
+                        "out": entry.latent_dim,  # code = base + sliders @ basis: a linear op
+                        "values": [*basis.T.reshape(-1).tolist(), *base.tolist()],
+                    },
+                    "axes_text": ", ".join(f"z{a + 1}" for a in entry.axes(n)),
+                }
+            )
         return {"id": spec_id(lineup, start), "start": start, "sliders": n, "models": models}
 
     def restart(self, lineup: Lineup, selected, mode, wanted=None) -> dict:
@@ -165,11 +194,16 @@ class Tab:
         n = n_sliders(lineup)
         asked = wanted.get("axes", []) if isinstance(wanted, dict) else []
         offsets = [float(asked[i]) if i < min(len(asked), n) else 0.0 for i in range(MAX_AXES)]
-        grids = self.page.picture_file(grid_picture(lineup, start), f"{lineup_slug(lineup)}-traversal-grids-from-"
-                                                                    f"{'centre' if start is None else f'image{start}'}")
-        return {self.live: {"spec": self.spec(lineup, start), "frame": frame(lineup, start, offsets)},
-                **{s: gr.update(**label) for s, label in zip(self.sliders, slider_labels(lineup, offsets))},
-                self.grids: grids, self.gif: gr.update(value=None, visible=False)}
+        grids = self.page.picture_file(
+            grid_picture(lineup, start),
+            f"{lineup_slug(lineup)}-traversal-grids-from-{'centre' if start is None else f'image{start}'}",
+        )
+        return {
+            self.live: {"spec": self.spec(lineup, start), "frame": frame(lineup, start, offsets)},
+            **{s: gr.update(**label) for s, label in zip(self.sliders, slider_labels(lineup, offsets))},
+            self.grids: grids,
+            self.gif: gr.update(value=None, visible=False),
+        }
 
     def show_kl(self, lineup: Lineup) -> dict:
         """Each VAE's KL per axis beside the sliders (hidden for a lineup without a VAE)."""
@@ -190,21 +224,40 @@ class Tab:
     def export_gif(self, lineup: Lineup, selected, mode) -> dict:
         start = start_index(lineup, selected, mode)
         where = "centre" if start is None else f"image{start}"
-        path = self.page.assets.download(gif_bytes(gif_frames(lineup, start)),
-                                         f"{lineup_slug(lineup)}-traversal-from-{where}.gif")
+        path = self.page.assets.download(
+            gif_bytes(gif_frames(lineup, start)), f"{lineup_slug(lineup)}-traversal-from-{where}.gif"
+        )
         return {self.gif: gr.update(value=str(path), visible=True)}
 
     # ---- the tab's own controls ---------------------------------------------------------------------------------
     def wire(self) -> None:
         page, lineup_inputs = self.page, self.header.lineup_inputs
-        self.start.input(page.on_lineup(self.restart), [*lineup_inputs, *self.position], self.outputs,
-                         api_visibility="private")
-        self.live.submit(with_event_data(page.on_lineup(self.settle)), lineup_inputs, [self.live], queue=False,
-                         trigger_mode="always_last", **PRIVATE)
+        self.start.input(
+            page.on_lineup(self.restart), [*lineup_inputs, *self.position], self.outputs, api_visibility="private"
+        )
+        self.live.submit(
+            with_event_data(page.on_lineup(self.settle)),
+            lineup_inputs,
+            [self.live],
+            queue=False,
+            trigger_mode="always_last",
+            **PRIVATE,
+        )
         # Unqueued, as the page's own request (settle): the queue's bookkeeping would cost more than the frame.
-        self.traverse_api.click(page.on_lineup(self.step), [*lineup_inputs, *self.position, *self.sliders],
-                                [self.live], api_name="traverse", queue=False)
-        self.reset.click(page.on_lineup(self.restart), [*lineup_inputs, *self.position], self.outputs,
-                         api_visibility="private")
-        self.gif_button.click(page.on_lineup(self.export_gif), [*lineup_inputs, *self.position], [self.gif],
-                              api_name="traversal_gif", **EXPORT)
+        self.traverse_api.click(
+            page.on_lineup(self.step),
+            [*lineup_inputs, *self.position, *self.sliders],
+            [self.live],
+            api_name="traverse",
+            queue=False,
+        )
+        self.reset.click(
+            page.on_lineup(self.restart), [*lineup_inputs, *self.position], self.outputs, api_visibility="private"
+        )
+        self.gif_button.click(
+            page.on_lineup(self.export_gif),
+            [*lineup_inputs, *self.position],
+            [self.gif],
+            api_name="traversal_gif",
+            **EXPORT,
+        )
