@@ -11,9 +11,9 @@ import pytest
 from helpers import GENERIC, grey, live_pictures, rgb
 from PIL import Image
 
+from explorer.core.entries import MAX_AXES
 from explorer.views import panels
 from explorer.views.images import prepare_upload, to_uint8
-from explorer.views.panels import MAX_AXES
 
 REPO = Path(__file__).resolve().parents[1]
 NAMES = ["mnist-pca-z2", "mnist-ae-z2", "mnist-vae-z2"]

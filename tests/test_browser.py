@@ -363,4 +363,4 @@ def test_map_layers_toggle_and_a_vae_point_shows_its_posterior(page, shots):
     marks = page.evaluate(f"{MAPS}.marks()")
     assert [len(m["posterior"]) for m in marks[:2]] == [0, 0] and marks[2]["selected"]
     tab(page, "Traversal")  # beside the sliders: each VAE's KL per axis, the active ones counted
-    page.locator("#le-kl", has_text="VAE 2 of 2 active").wait_for(timeout=10_000)
+    page.locator("#le-kl", has_text="VAE: 2 of 2 active").wait_for(timeout=10_000)

@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from browser import ARGS, CHROMIUM, MAPS, next_frames, require_chromium, wait_for_maps
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from explorer.core.lessons import read_lesson
 
@@ -198,4 +199,64 @@ def test_each_layer_toggles_in_the_page_and_presenter_mode_enlarges_the_type(bro
     assert page.evaluate("parseFloat(getComputedStyle(document.querySelector('[role=tab]')).fontSize)") > size
     assert page.evaluate("document.querySelector('#le-header [data-testid=block-info]').offsetParent") is None
     page.screenshot(path=str(shots / "presenter-1280x720.png"))
+    page.context.close()
+
+
+PARTS_IN_VIEW = """(selectors) => selectors.map((selector) => {
+  const found = [...document.querySelectorAll(selector)].filter((e) => e.getClientRects().length);
+  if (!found.length) return `${selector}: not on the page`;
+  for (const element of found) {
+    const r = element.getBoundingClientRect();
+    if (r.width < 20 || r.height < 20) return `${selector}: ${Math.round(r.width)}x${Math.round(r.height)} px`;
+    if (r.top < -1 || r.left < -1 || r.bottom > innerHeight + 1 || r.right > innerWidth + 1)
+      return `${selector}: outside the window (${Math.round(r.top)}..${Math.round(r.bottom)} px)`;
+    const own = element.closest('.le-map, .block, figure') || element;  // what may lie over it: its own parts
+    for (const [fx, fy] of [[0.5, 0.5], [0.1, 0.1], [0.9, 0.9], [0.1, 0.9], [0.9, 0.1]]) {
+      const hit = document.elementFromPoint(r.left + r.width * fx, r.top + r.height * fy);
+      if (!hit || !(own.contains(hit) || hit.contains(element)))
+        return `${selector}: covered by ${hit && hit.outerHTML.slice(0, 60)}`;
+    }
+  }
+  return "";
+}).filter(Boolean)"""
+SHOWN_TEXT = (
+    "[...document.querySelectorAll('#le-tabs .tabitem')].filter(t => t.offsetParent).map(t => t.textContent).join(' ')"
+)
+
+
+@pytest.mark.parametrize("presenter", [True, False])
+def test_every_lesson_step_shows_what_its_text_rests_on_at_1280x720(browser, live_app, zoo, shots, presenter):
+    """For every step of every shipped lesson, asked and revealed: each part of the page it declares is on screen,
+    whole and not covered, and every number its text states is the number the page shows."""
+    from explorer.core.lessons import load_lessons
+    from explorer.core.measures import measure, placeholders
+    from explorer.page.lesson_bar import part_selector
+
+    lessons, _ = load_lessons(LESSON.parent, {n: (e.dataset, e.latent_dim) for n, e in zoo.entries.items()})
+    page = fresh_page(browser, f"{live_app}/?presenter={int(presenter)}")
+    for lesson in lessons.values():
+        for number, step in enumerate(lesson.steps, 1):
+            for revealed in (False, True):
+                page.goto(
+                    f"{live_app}/?lesson={lesson.name}&step={number}&revealed={int(revealed)}"
+                    f"&presenter={int(presenter)}"
+                )
+                wait_for_step(page, number, revealed)
+                state = lesson.state(number, revealed)
+                wait_for_maps(page, f"{state['dataset']}/{state['k']}/")
+                parts = [part_selector(p) for p in (step.show_revealed if revealed else step.show)]
+                try:
+                    page.wait_for_function(f"({PARTS_IN_VIEW})({parts!r}).length === 0", timeout=20_000)
+                except PlaywrightTimeout:
+                    pytest.fail(
+                        f"{lesson.name} step {number} {'answer' if revealed else 'question'}: "
+                        f"{page.evaluate(f'({PARTS_IN_VIEW})({parts!r})')}"
+                    )
+                said = [step.question, *([step.answer] if revealed else [])]
+                values = {measure(name, zoo.entries[model]) for text in said for name, model in placeholders(text)}
+                page.wait_for_function(
+                    f"(t => {list(values)!r}.every(v => t.includes(v)))({SHOWN_TEXT})", timeout=20_000
+                )
+                if presenter:
+                    page.screenshot(path=str(shots / f"lesson-step{number}-{'answer' if revealed else 'question'}.png"))
     page.context.close()

@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from explorer.core import latent
+from explorer.views.map_layers import shading
 from explorer.views.plots import latent_map
 
 REPO = Path(__file__).resolve().parents[1]
@@ -64,6 +65,13 @@ def test_the_cycle_error_is_near_zero_on_the_codes_of_a_well_fit_model_and_large
         assert float(latent.cycle_error(entry.encode, entry.decode, far).min()) > 100 * float(on_data.median()), name
 
 
+def _contrast_with_white(rgb: np.ndarray) -> np.ndarray:
+    """WCAG's contrast ratio of sRGB colours (n, 3) in [0, 1] with white."""
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    luminance = linear @ np.array([0.2126, 0.7152, 0.0722])
+    return 1.05 / (luminance + 0.05)
+
+
 def test_layers_are_drawn_under_the_points_and_only_where_they_make_sense():
     import base64
     import io
@@ -88,8 +96,16 @@ def test_layers_are_drawn_under_the_points_and_only_where_they_make_sense():
     assert holes["x"] < float(xs[0]) < holes["x"] + holes["sizex"] and holes["y"] > float(ys[-1])
     # the top row of the picture is the grid's last (largest-y) row
     _, std = ae2.prior()
-    top = (ae2.prior_holes[-1] * 2 * np.pi * float(std[0] * std[1]) / 0.6).clamp(0, 1) * 0.7 * 255
+    top = shading(ae2.prior_holes[-1] * 2 * np.pi * float(std[0] * std[1]) / 0.6) * 255
     assert np.abs(alpha[0].astype(float) - top.numpy()).max() <= 1
+    # Visible on a projector: every shaded cell, over the white plot, has at least 3:1 contrast with it.
+    for layer in figure["images"]:
+        with Image.open(io.BytesIO(base64.b64decode(layer["source"].split(",", 1)[1]))) as image:
+            rgba = np.asarray(image).astype(float) / 255
+        shaded = rgba[..., 3] > 0
+        assert shaded.any()
+        over_white = rgba[..., :3] * rgba[..., 3:] + (1 - rgba[..., 3:])
+        assert _contrast_with_white(over_white[shaded]).min() >= 3.0, layer["le"]
     wide = latent_map(ae16, "dims", "u", None, "digit", layers=every)
     assert list(wide["lines"]) == ["prior"] and wide["images"] == []  # k = 16: the rings of the first two dims
     pca = latent_map(ae16, "pca", "u", None, "digit", layers=every)
@@ -104,12 +120,12 @@ def test_kl_bars_follow_the_sliders_and_count_the_active_units():
     store = Store.load(REPO / "checkpoints")
     lineup = store.lineup("mnist", 16, ["mnist-ae-z16", "mnist-vae-z16", "mnist-vae-z16-beta4"])
     figure = kl_bars(lineup.models, 8)
-    assert [t["name"] for t in figure["data"]] == ["VAE", "VAE β=4"]  # the AE has no KL
+    assert [t["name"].split(":")[0] for t in figure["data"]] == ["VAE", "VAE β=4"]  # the AE has no KL
     for trace, entry in zip(figure["data"], lineup.models[1:]):
         assert trace["y"] == sorted(trace["y"], reverse=True)  # slider order: most-used first
         assert trace["text"][:8] == [f"z{d + 1}" for d in entry.axes(8)]
         active = active_units(entry.importance)
-        assert f"{entry.label} {active} of 16 active" in figure["layout"]["title"]["text"]
+        assert trace["name"] == f"{entry.label}: {active} of 16 active"
         assert active == entry.meta["metrics"]["active_units"]  # the one rule, as the checkpoint stored it
     plain, heavy = (active_units(e.importance) for e in lineup.models[1:])
     assert (plain, heavy) == (16, 12)  # a larger β switches dimensions off (the lesson's "12 of 16")

@@ -19,7 +19,8 @@ from explorer.core.latent import cycle_error, density_grid, dims_by_importance, 
 from training.objectives import DiagonalGaussian
 
 TRAVERSAL_RANGE = 3.0  # slider and grid span, in slider units (standard deviations)
-MAX_AXES = 8  # traversal sliders / grid rows shown for large latent sizes
+MAX_AXES = 16  # traversal sliders: one per axis up to this many (a 16-D model's unused axes are its last)
+GRID_AXES = 8  # rows of a traversal grid: the most-used axes
 
 
 @dataclass(eq=False)  # entries are compared and hashed by identity

@@ -9,14 +9,30 @@ the field, as a checkpoint that cannot be loaded is.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from explorer.core.measures import MEASURES, placeholders
 from explorer.core.state import NAME, read_state
 
 LESSON_FIELDS = {"lesson", "step", "revealed", "presenter"}  # a link's own fields, not a step's
 MAX_LESSON_BYTES = 1 << 20
+
+
+SHOW = {  # the page parts a step's claim rests on: each must be on screen, whole, when the step is shown
+    "maps": "the latent maps",
+    "rings": "the prior's rings on the maps",
+    "holes": "the prior holes on the maps",
+    "samples": "the sampling grid",
+    "spread": "each dimension's codes against N(0, 1)",
+    "kl": "the KL per axis",
+    "sliders": "the traversal's sliders",
+    "live": "the traversal's pictures",
+    "reconstructions": "the reconstructions",
+}
+SHOW_SLIDER = re.compile(r"slider:(\d{1,2})")  # "slider:14": that slider, in view
 
 
 @dataclass(frozen=True)
@@ -24,8 +40,10 @@ class Step:
     title: str
     question: str
     answer: str
-    page: dict  # the state the step opens on (fields of explorer.state)
+    page: dict  # the state the step opens on (fields of explorer.core.state)
     reveal: dict  # the state "Reveal" adds
+    show: tuple[str, ...] = ()  # parts of SHOW (or "slider:N") on screen when it is asked
+    show_revealed: tuple[str, ...] = ()  # ... and when its answer is shown
 
 
 @dataclass(frozen=True)
@@ -66,11 +84,14 @@ def read_lesson(path: Path, models: dict[str, tuple[str, int]] | None = None) ->
     return Lesson(name, title.strip(), steps)
 
 
+STEP_FIELDS = ("title", "question", "answer", "page", "reveal", "show", "show_revealed")
+
+
 def _step(raw: dict, where: str, models) -> Step:
-    unknown = set(raw) - {"title", "question", "answer", "page", "reveal"}
+    unknown = set(raw) - set(STEP_FIELDS)
     if unknown:
         raise LessonError(
-            f"{where}: unknown field(s) {', '.join(sorted(unknown))} (a step has title, question, answer, page, reveal)"
+            f"{where}: unknown field(s) {', '.join(sorted(unknown))} (a step has {', '.join(STEP_FIELDS)})"
         )
     texts = {}
     for key in ("title", "question", "answer"):
@@ -83,7 +104,27 @@ def _step(raw: dict, where: str, models) -> Step:
         raise LessonError(f'{where}, page: say which dataset the step opens on (dataset = "mnist")')
     if models is not None:
         _check_models({**page, **reveal}, where, models)
-    return Step(texts["title"], texts["question"], texts["answer"], page, reveal)
+        _check_numbers(texts, where, models)
+    shown = tuple(_show(raw.get(key, []), f"{where}, {key}") for key in ("show", "show_revealed"))
+    return Step(texts["title"], texts["question"], texts["answer"], page, reveal, *shown)
+
+
+def _show(raw, where: str) -> tuple[str, ...]:
+    if not isinstance(raw, list) or not all(
+        isinstance(p, str) and (p in SHOW or SHOW_SLIDER.fullmatch(p)) for p in raw
+    ):
+        raise LessonError(f"{where} must list parts of the page: {', '.join(SHOW)} or slider:N, got {raw!r:.80}")
+    return tuple(raw)
+
+
+def _check_numbers(texts: dict, where: str, models) -> None:
+    """Every ``{measure:model}`` a step's text names is a known measure of a model the app has."""
+    for key, text in texts.items():
+        for name, model in placeholders(text):
+            if name not in MEASURES:
+                raise LessonError(f"{where}, {key}: no measure {name!r}; the measures are {', '.join(MEASURES)}")
+            if model not in models:
+                raise LessonError(f"{where}, {key}: {{{name}:{model}}} names a model the app does not have")
 
 
 def _state(raw, where: str) -> dict:

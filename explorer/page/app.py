@@ -44,12 +44,14 @@ def build_app(
             check_calls(demo)
             return demo
         header = Header(page)
-        lesson = LessonBar(page)
         tabs, blocks = {}, {}
-        with gr.Tabs(elem_id="le-tabs") as tab_box:
-            for name, module in modules():
-                with gr.Tab(module.TITLE, id=name) as blocks[name]:
-                    tabs[name] = module.Tab(page, header)
+        with gr.Row(equal_height=False, elem_id="le-workspace"):
+            with gr.Column(scale=1, min_width=0, elem_id="le-main-column"):
+                with gr.Tabs(elem_id="le-tabs") as tab_box:
+                    for name, module in modules():
+                        with gr.Tab(module.TITLE, id=name) as blocks[name]:
+                            tabs[name] = module.Tab(page, header)
+            lesson = LessonBar(page)  # a card beside the tabs while a lesson is chosen
         header.wire()
         for tab in tabs.values():
             tab.wire()

@@ -27,7 +27,10 @@ class Header:
         first = store.datasets()[0]
         dims = store.latent_dims(first)
         with gr.Row(equal_height=True, elem_id="le-header"):
-            gr.HTML("<h1>Latent Explorer</h1><p>PCA · AE · VAE</p>", elem_id="le-title")
+            gr.HTML(
+                '<a class="le-skip" href="#le-tabs">Skip to the tabs</a><h1>Latent Explorer</h1><p>PCA · AE · VAE</p>',
+                elem_id="le-title",
+            )
             self.dataset = gr.Dropdown(
                 store.datasets(), value=first, label="Dataset", scale=1, min_width=140, elem_id="le-dataset"
             )

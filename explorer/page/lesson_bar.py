@@ -7,23 +7,53 @@ shown as written, with only **bold** and *italic* (:func:`explorer.views.safe_ht
 
 from __future__ import annotations
 
+import html
+import json
+
 import gradio as gr
 
 from explorer.core.inputs import InputError, whole_number
 from explorer.core.lessons import Lesson
+from explorer.core.measures import fill
 from explorer.page.context import Page, refuse
 from explorer.views import safe_html
 
+PARTS = {  # each part a step may show (explorer.core.lessons.SHOW), and where it is on the page
+    "maps": "#le-maps .le-maps",
+    "rings": "#le-maps .le-overlay",
+    "holes": "#le-maps .le-plot-area",
+    "samples": "#le-samples img",
+    "spread": "#le-spread .le-plot",
+    "kl": "#le-kl .le-plot",
+    "sliders": "#le-sliders",
+    "live": "#le-live .le-live",
+    "reconstructions": "#le-reconstruction img",
+}
 
-def step_html(lesson: Lesson, number: int, revealed: bool) -> str:
-    """The text of step ``number`` (1-based) of ``lesson``, its answer too when ``revealed``: HTML."""
+
+def part_selector(part: str) -> str:
+    """Where a step's part is on the page (``slider:N``: that slider)."""
+    return f"#le-axis-{int(part.split(':')[1]) - 1}" if part.startswith("slider:") else PARTS[part]
+
+
+def step_html(lesson: Lesson, number: int, revealed: bool, entries: dict | None = None) -> str:
+    """The text of step ``number`` (1-based) of ``lesson``, its answer too when ``revealed``, its numbers filled in
+    from ``entries`` (name -> model: :func:`explorer.core.measures.fill`): HTML. It names the parts the step
+    shows (``data-show``: their selectors), which the page brings into view."""
     step = lesson.steps[number - 1]
-    words = f"<p><b>Step {number} of {len(lesson.steps)} · {safe_html.text(step.title)}</b></p>" + safe_html.emphasis(
-        step.question
+
+    def words(text: str) -> str:
+        return safe_html.emphasis(fill(text, entries or {}))
+
+    parts = step.show_revealed if revealed else step.show
+    selectors = html.escape(json.dumps([part_selector(p) for p in parts]), quote=True)
+    out = (
+        f'<div class="le-step" data-show="{selectors}"><p><b>Step {number} of {len(lesson.steps)} · '
+        f"{safe_html.text(step.title)}</b></p>{words(step.question)}"
     )
     if revealed:
-        words += f'<div class="le-answer"><b>Answer:</b> {safe_html.emphasis(step.answer)}</div>'
-    return words
+        out += f'<div class="le-answer"><b>Answer:</b> {words(step.answer)}</div>'
+    return out + "</div>"
 
 
 class LessonBar:
@@ -31,15 +61,15 @@ class LessonBar:
 
     def __init__(self, page: Page):
         self.page = page
-        with gr.Row(visible=False, equal_height=True, elem_id="le-lesson") as self.panel:
+        # The step's state stays mounted while the card is hidden (the link follows its changes).
+        self.step = gr.Number(None, label="Lesson step", visible="hidden", elem_id="le-step")
+        self.revealed = gr.Checkbox(False, label="Answer shown", visible="hidden", elem_id="le-revealed")
+        with gr.Column(visible=False, scale=0, min_width=340, elem_id="le-lesson") as self.panel:
             self.text = gr.HTML(elem_id="le-lesson-text")
-            with gr.Column(scale=0, min_width=150):
-                self.reveal = gr.Button("Reveal", variant="primary", size="md", elem_id="le-reveal")
-                with gr.Row():
-                    self.back = gr.Button("◀", size="md", min_width=60, elem_id="le-back")
-                    self.forward = gr.Button("Next ▶", size="md", min_width=80, elem_id="le-next")
-        self.step = gr.Number(None, visible="hidden", elem_id="le-step")
-        self.revealed = gr.Checkbox(False, visible="hidden", elem_id="le-revealed")
+            with gr.Row(elem_id="le-lesson-buttons"):
+                self.back = gr.Button("◀ Back", size="md", min_width=70, elem_id="le-back")
+                self.reveal = gr.Button("Reveal", variant="primary", size="md", min_width=90, elem_id="le-reveal")
+                self.forward = gr.Button("Next ▶", size="md", min_width=80, elem_id="le-next")
 
     @property
     def outputs(self) -> list:
@@ -64,7 +94,7 @@ class LessonBar:
         shown = state.get("revealed", False)
         return {
             self.panel: gr.update(visible=True),
-            self.text: step_html(lesson, number, shown),
+            self.text: step_html(lesson, number, shown, self.page.store.entries),
             self.step: number,
             self.revealed: shown,
             self.reveal: gr.update(interactive=not shown),

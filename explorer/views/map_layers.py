@@ -38,11 +38,11 @@ def map_layers(entry: ModelEntry, view: str, shown: list[str], samples: torch.Te
         if entry.latent_dim == 2:
             _, std = entry.prior()
             holes = entry.prior_holes * (2 * math.pi * float(std[0] * std[1]))  # a share of the prior's peak
-            images.append(_image(entry, "holes", (holes / 0.6).clamp(0, 1) * 0.7, HOLES_RGB))
+            images.append(_image(entry, "holes", shading(holes / 0.6), HOLES_RGB))
             if "quality" in shown or entry.has_decoder_quality:
                 error = entry.decoder_quality
                 scale = float(error.quantile(0.95)) or 1.0
-                quality = _image(entry, "quality", (error / scale).clamp(0, 1) * 0.6, QUALITY_RGB)
+                quality = _image(entry, "quality", shading(error / scale), QUALITY_RGB)
                 quality["sizex"] *= 1 + 1e-9  # plotly keys images by position and size: two alike, one is drawn
                 images.append(quality)
         mean, std = entry.prior()
@@ -62,6 +62,17 @@ def map_layers(entry: ModelEntry, view: str, shown: list[str], samples: torch.Te
     for name, line in lines.items():
         line["visible"] = name in shown
     return {"images": images, "lines": lines}
+
+
+MARKED, LEAST_ALPHA, MOST_ALPHA = 0.1, 0.8, 0.95  # a layer's shading: where its value is at least MARKED (of its
+# scale), at least LEAST_ALPHA opaque, so that a projector shows it: 3:1 contrast with the white plot at least
+
+
+def shading(value: torch.Tensor) -> torch.Tensor:
+    """Opacities for a layer's ``value`` (0 nothing, 1 its scale): none below :data:`MARKED`, then from
+    :data:`LEAST_ALPHA` to :data:`MOST_ALPHA` (a haze would not show on a projector)."""
+    value = value.clamp(0, 1)
+    return torch.where(value < MARKED, torch.zeros_like(value), LEAST_ALPHA + (MOST_ALPHA - LEAST_ALPHA) * value)
 
 
 def _round(value):

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from explorer.core import latent
-from explorer.core.entries import MAX_AXES, TRAVERSAL_RANGE, ModelEntry, base_code, slider_code
+from explorer.core.entries import GRID_AXES, TRAVERSAL_RANGE, ModelEntry, base_code, slider_code
 from explorer.views.images import grid, panel, titled, to_uint8, vstack
 from training.objectives import DiagonalGaussian
 
@@ -98,7 +98,7 @@ def traversal_figure(entry: ModelEntry, index: int | None, steps: int = 7) -> np
     base, step = base_code(entry, index), entry.axis_scale()
     units = torch.linspace(-TRAVERSAL_RANGE, TRAVERSAL_RANGE, steps)
     rows = []
-    for axis in entry.axes(MAX_AXES):
+    for axis in entry.axes(GRID_AXES):
         codes = latent.traverse(base, axis, base[axis] + units * step[axis])
         captions = [f"{u:+.0f}" if u else "0 (start)" for u in units.tolist()] if not rows else None
         rows.append((entry.describe_axis(axis), entry.decode(codes), captions))

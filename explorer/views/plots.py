@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 from explorer.core.entries import ModelEntry
+from explorer.core.measures import measure
 from explorer.views.map_layers import map_layers
 from explorer.views.safe_html import text as _t  # plotly draws some HTML in its text: names from files are escaped
 from training.objectives import active_units
@@ -115,20 +116,31 @@ def _point_traces(class_names: list[str] | None, n_classes: int, label_name: str
 def _map_layout(entry: ModelEntry, view: str) -> dict:
     x_title, y_title = AXIS_TITLES[view]
     axis = {"tickfont": {"size": 16}, "gridcolor": "#e6e6e6", "zeroline": False}
-    mse = entry.meta["metrics"]["mse_per_pixel"]
     return {
-        "title": {"text": f"<b>{_t(entry.label)}</b>  MSE {mse:.4f}", "x": 0.01, "font": {"size": 17}},
+        "title": {"text": map_title(entry, view), "x": 0.01, "y": 0.99, "yanchor": "top", "font": {"size": 17}},
         "template": None,
         "paper_bgcolor": "white",
         "plot_bgcolor": "white",
         "font": FONT,
-        "margin": {"l": 58, "r": 8, "t": 40, "b": 50},
+        "margin": {"l": 58, "r": 8, "t": 58 if view == "dims" else 40, "b": 50},
         "dragmode": "zoom",
         "hovermode": "closest",
-        "xaxis": {"title": {"text": x_title}, **axis},
-        "yaxis": {"title": {"text": y_title}, **axis},
+        "xaxis": {"title": {"text": x_title}, **axis},  # one unit as long on both axes: circles look round
+        "yaxis": {"title": {"text": y_title}, "scaleanchor": "x", "scaleratio": 1, **axis},
         "showlegend": False,
     }  # one legend for the row of maps, drawn by the page
+
+
+def map_title(entry: ModelEntry, view: str) -> str:
+    """A map's title: the model and its test MSE; on a map of the first two dimensions, where its codes lie
+    against the prior's rings (and for a 2-D model, the prior's mass in holes): the numbers a lesson quotes."""
+    title = f"<b>{_t(entry.label)}</b>  MSE {measure('mse', entry)}"
+    if view != "dims":
+        return title
+    about = f"{measure('inside_2sd', entry)} of codes in the 2σ ring"
+    if entry.latent_dim == 2:
+        about += f" · holes: {measure('hole_mass', entry)} of the prior"
+    return f"{title}<br><span style='font-size:15px'>{about}</span>"
 
 
 def latent_map(
@@ -229,20 +241,20 @@ def loss_curves(models: list[ModelEntry]) -> dict:
 
 def kl_bars(models: list[ModelEntry], axes: int) -> dict:
     """KL(q(z|x) ‖ p(z)) per dimension of each VAE, in the traversal sliders' order (most-used first; the
-    axes past the sliders' ``axes`` paler), and in the title how many of its dimensions are active (carry
+    axes past the sliders' ``axes`` paler), and in its legend entry how many of its dimensions are active (carry
     information: :func:`training.objectives.active_units`). Empty without a VAE."""
-    traces, counts = [], []
+    traces = []
     for i, entry in enumerate(m for m in models if m.importance_name == "KL"):
         order = entry.axes(entry.latent_dim)
         kl = [float(entry.importance[d]) for d in order]
-        counts.append(f"{_t(entry.label)} {active_units(kl)} of {entry.latent_dim} active")
         traces.append(
             {
                 "type": "bar",
                 "x": [str(j + 1) for j in range(len(order))],
                 "y": kl,
-                "name": _t(entry.label),
+                "name": f"{_t(entry.label)}: {active_units(kl)} of {entry.latent_dim} active",
                 "text": [f"z{d + 1}" for d in order],
+                "textposition": "none",
                 "hovertemplate": "%{text}: KL %{y:.2f}<extra></extra>",
                 "marker": {
                     "color": PALETTE[(i + 2) % 10],
@@ -254,17 +266,19 @@ def kl_bars(models: list[ModelEntry], axes: int) -> dict:
     return {
         "data": traces,
         "layout": _layout(
-            margin={"l": 44, "r": 8, "t": 30, "b": 30},
+            margin={"l": 44, "r": 8, "t": 10, "b": 30},
             barmode="group",
-            showlegend=len(traces) > 1,
-            title={
-                "text": f"KL per axis, nats (slider no. below) · {' · '.join(counts)}",
-                "font": {"size": 15},
-                "x": 0.01,
-            },
+            showlegend=True,  # a model per line above the bars, with its count of active dimensions
             xaxis={**axis, "type": "category"},
             yaxis=axis,
-            legend={"font": {"size": 14}},
+            legend={
+                "title": {"text": "<b>KL per axis</b>, nats, by slider", "side": "top", "font": {"size": 15}},
+                "font": {"size": 14},
+                "orientation": "h",
+                "x": 0,
+                "y": 1.02,
+                "yanchor": "bottom",
+            },
         ),
     }
 
@@ -278,9 +292,11 @@ def code_spread(models: list[ModelEntry]) -> dict:
     axes = ["" if i == 0 else str(i + 1) for i in range(len(models))]
     titles = [
         {
-            "text": f"<b>{_t(m.label)}</b>: codes · samples (grey)",
+            "text": f"<b>{_t(m.label)}</b>: codes {measure('spread', m)}× as wide as the samples (grey)<br>"
+            f"nearest code {measure('nearest', m)}σ from 0",
             "x": i * width + 0.01,
-            "y": 1.08,
+            "y": 1.0,
+            "yanchor": "bottom",
             "xref": "paper",
             "yref": "paper",
             "showarrow": False,
@@ -290,7 +306,7 @@ def code_spread(models: list[ModelEntry]) -> dict:
         for i, m in enumerate(models)
     ]
     layout = _layout(
-        margin={"l": 50, "r": 10, "t": 40, "b": 30},
+        margin={"l": 50, "r": 10, "t": 64, "b": 30},
         annotations=titles,
         shapes=[band for m, axis in zip(models, axes) for band in _sampling_bands(m, axis)],
     )

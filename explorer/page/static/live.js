@@ -37,7 +37,7 @@ const install = (spec) => {
     figure.innerHTML = `<figcaption></figcaption><div class="le-frame" style="aspect-ratio: ${m.width} / ${m.height}">`
       + `<img alt=""><canvas hidden></canvas></div>`;
     figure.querySelector("figcaption").append(m.label, Object.assign(document.createElement("small"),
-      { textContent: `sliders move ${m.axes_text}` }));
+      { textContent: m.caption }));
     figure.querySelector("img").alt = `${m.label}, decoded`;
     if (m.url) weightsOf(m.url);
     return figure;

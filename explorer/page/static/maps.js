@@ -61,25 +61,27 @@ const drawLines = (slot) => {  // the prior's rings and the sampling grid's cros
   g.setTransform(ratio, 0, 0, ratio, 0, 0);
   g.clearRect(0, 0, area.width, area.height);
   const X = (v) => plotly.toPixels(slot.div, v, 0)[0], Y = (v) => plotly.toPixels(slot.div, 0, v)[1];
-  g.strokeStyle = "#111";
-  if (lines.prior && shown("prior", lines.prior)) {
-    g.lineWidth = 3; g.setLineDash([9, 6]); g.beginPath();
-    let moving = true;
-    lines.prior.x.forEach((x, i) => {
-      const y = lines.prior.y[i];
-      if (x === null || y === null) { moving = true; return; }
-      if (moving) g.moveTo(X(x), Y(y)); else g.lineTo(X(x), Y(y));
-      moving = false;
+  if (lines.samples && shown("samples", lines.samples)) {  // the sampling grid's codes: small dark crosses
+    g.strokeStyle = "#333"; g.lineWidth = 1.5; g.setLineDash([]); g.beginPath();
+    lines.samples.x.forEach((x, i) => {
+      const px = X(x), py = Y(lines.samples.y[i]);
+      g.moveTo(px - 4, py - 4); g.lineTo(px + 4, py + 4); g.moveTo(px - 4, py + 4); g.lineTo(px + 4, py - 4);
     });
     g.stroke();
   }
-  if (lines.samples && shown("samples", lines.samples)) {
-    g.lineWidth = 2; g.setLineDash([]); g.beginPath();
-    lines.samples.x.forEach((x, i) => {
-      const px = X(x), py = Y(lines.samples.y[i]);
-      g.moveTo(px - 5, py - 5); g.lineTo(px + 5, py + 5); g.moveTo(px - 5, py + 5); g.lineTo(px + 5, py - 5);
-    });
-    g.stroke();
+  if (lines.prior && shown("prior", lines.prior)) {  // the rings above everything: white halo, black dashes
+    const path = () => {
+      g.beginPath();
+      let moving = true;
+      lines.prior.x.forEach((x, i) => {
+        const y = lines.prior.y[i];
+        if (x === null || y === null) { moving = true; return; }
+        if (moving) g.moveTo(X(x), Y(y)); else g.lineTo(X(x), Y(y));
+        moving = false;
+      });
+    };
+    g.setLineDash([]); g.strokeStyle = "rgba(255,255,255,0.95)"; g.lineWidth = 7; path(); g.stroke();
+    g.setLineDash([10, 6]); g.strokeStyle = "#000"; g.lineWidth = 3.5; path(); g.stroke();
   }
 };
 

@@ -64,12 +64,19 @@ def spread_figure(lineup: Lineup) -> dict | None:
 class Tab:
     def __init__(self, page: Page, header: Header):
         self.page, self.header = page, header
-        with gr.Row(equal_height=True):
+        with gr.Row(equal_height=True, elem_id="le-sampling-controls"):
             gr.Markdown(LOOK, elem_classes="look")
-            self.grid_size = gr.Slider(2, 16, value=8, step=1, label="grid n × n", min_width=180, scale=0)
-            self.seed = raw_values(gr.Number(0, label="seed", min_width=100, scale=0, elem_id="le-seed"))
-            self.resample = gr.Button("New seed", scale=0, min_width=110)
-        self.samples = components.picture("Samples", elem_id="le-samples", elem_classes=["pixelated", "le-main"])
+            self.grid_size = gr.Slider(2, 16, value=8, step=1, label="grid n × n", min_width=200, scale=0)
+            self.seed = raw_values(gr.Number(0, label="seed", min_width=110, scale=0, elem_id="le-seed"))
+            self.resample = gr.Button("New seed", scale=0, min_width=110, elem_id="le-new-seed")
+        with gr.Row(equal_height=False, elem_id="le-sampling-row"):
+            with gr.Column(scale=1, min_width=300):
+                self.samples = components.picture(
+                    "Samples", elem_id="le-samples", elem_classes=["pixelated", "le-main"]
+                )
+            with gr.Column(scale=1, min_width=300, visible=False) as self.spread_group:
+                gr.Markdown(SPREAD_LOOK, elem_classes="look")
+                self.spread = components.plot(elem_id="le-spread", height="300px")
         with gr.Group(visible=False) as self.manifold_group:
             with gr.Row(equal_height=True):
                 gr.Markdown(MANIFOLD_LOOK, elem_classes="look")
@@ -77,9 +84,6 @@ class Tab:
             self.manifolds = components.picture(
                 "Manifolds", elem_id="le-manifolds", elem_classes=["pixelated", "le-main"]
             )
-        with gr.Group(visible=False) as self.spread_group:
-            gr.Markdown(SPREAD_LOOK, elem_classes="look")
-            self.spread = components.plot(elem_id="le-spread", height="300px")
 
     # ---- handlers: {component: value} --------------------------------------------------------------------------
     def draw_samples(self, lineup: Lineup, n, seed) -> dict:

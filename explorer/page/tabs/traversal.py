@@ -2,7 +2,7 @@
 
 Live pictures (``explorer/page/static/live.js``). The component's value is
 
-    {"spec": {"id", "start", "sliders", "models": [{"name", "label", "axes_text", "channels", "height", "width",
+    {"spec": {"id", "start", "sliders", "models": [{"name", "label", "caption", "channels", "height", "width",
               "url", "ops", "map"}]},        # when the lineup or start changes
      "frame": {"spec": id, "offsets": [...], "pictures": {name: PNG data URL}}}   # the server's exact pictures
 
@@ -25,6 +25,7 @@ import numpy as np
 
 from explorer.core.entries import MAX_AXES, TRAVERSAL_RANGE, slider_map
 from explorer.core.inputs import InputError, real_number, whole_number
+from explorer.core.measures import measure
 from explorer.core.store import Lineup
 from explorer.page import components
 from explorer.page.adapter import with_event_data
@@ -86,10 +87,15 @@ def slider_labels(lineup: Lineup, offsets: list[float]) -> list[dict]:
         if i >= n:
             out.append({"visible": False, "value": 0})
             continue
-        moved = " · ".join(f"{m.label} {m.describe_axis(m.axes(n)[i])}" for m in lineup.models)
-        ordinal = "most-used axis" if i == 0 else f"axis no. {i + 1} by use"
-        out.append({"visible": True, "value": offsets[i], "label": f"{i + 1}. {ordinal}: {moved}"})
+        moved = " · ".join(f"z{m.axes(n)[i] + 1}" for m in lineup.models)  # in the pictures' order
+        out.append({"visible": True, "value": offsets[i], "label": f"{i + 1}: {moved}"})
     return out
+
+
+def caption(entry) -> str:
+    """What a live picture says under its model's name: its test error, and a VAE's active dimensions."""
+    text = f"test MSE {measure('mse', entry)}"
+    return text + (f" · {measure('active', entry)} active" if entry.importance_name == "KL" else "")
 
 
 def grid_picture(lineup: Lineup, start: int | None) -> np.ndarray:
@@ -123,26 +129,28 @@ class Tab:
     def __init__(self, page: Page, header: Header):
         self.page, self.header = page, header
         gr.Markdown(LOOK, elem_classes="look")
-        with gr.Row():
-            with gr.Column(scale=2, min_width=320):
-                self.start = gr.Radio(
-                    [("the selected image", "selected"), ("the centre of each space", "centre")],
-                    value="selected",
-                    label="Start from",
-                    elem_id="le-start",
-                )
-                self.sliders = [
-                    gr.Slider(-R, R, value=0, step=0.05, label=f"axis {i + 1}", elem_id=f"le-axis-{i}", visible=i < 2)
-                    for i in range(MAX_AXES)
-                ]
-                with gr.Row():
-                    self.reset = gr.Button("Reset sliders to 0", size="md")
-                    self.gif_button = gr.Button("Export GIF", size="md")
-                self.gif = gr.File(label="GIF", height=60, visible=False)
-                self.traverse_api = gr.Button(visible=False)  # the server's frame for slider values, for the API
-            with gr.Column(scale=3, min_width=360):
+        with gr.Row(equal_height=False, elem_id="le-traversal-top"):  # the pictures and the KL bars first
+            with gr.Column(scale=3, min_width=300):
                 self.live = components.live_pictures()
-                self.kl = components.plot(elem_id="le-kl", height="190px", visible=False)  # beside the sliders
+            with gr.Column(scale=2, min_width=260):
+                self.kl = components.plot(elem_id="le-kl", height="250px", visible=False)
+        with gr.Row(equal_height=True, elem_id="le-traversal-controls"):
+            self.start = gr.Radio(
+                [("selected image", "selected"), ("centre of each space", "centre")],
+                value="selected",
+                label="Start from",
+                elem_id="le-start",
+                scale=2,
+            )
+            self.reset = gr.Button("Reset sliders to 0", size="md", scale=1, min_width=150)
+            self.gif_button = gr.Button("Export GIF", size="md", scale=1, min_width=120)
+        with gr.Column(elem_id="le-sliders"):  # a grid of compact sliders (page.css): all 16 fit a projector
+            self.sliders = [
+                gr.Slider(-R, R, value=0, step=0.05, label=f"slider {i + 1}", elem_id=f"le-axis-{i}", visible=i < 2)
+                for i in range(MAX_AXES)
+            ]
+        self.gif = gr.File(label="GIF", height=60, visible=False)
+        self.traverse_api = gr.Button(visible=False)  # the server's frame for slider values, for the API
         gr.Markdown(
             "**Traversal grids** (β-VAE papers): each row moves one axis −3 … +3 from the start; a VAE row "
             "with KL near 0 is an unused axis: the image does not change.",
@@ -182,7 +190,7 @@ class Tab:
                         "out": entry.latent_dim,  # code = base + sliders @ basis: a linear op
                         "values": [*basis.T.reshape(-1).tolist(), *base.tolist()],
                     },
-                    "axes_text": ", ".join(f"z{a + 1}" for a in entry.axes(n)),
+                    "caption": caption(entry),
                 }
             )
         return {"id": spec_id(lineup, start), "start": start, "sliders": n, "models": models}
