@@ -41,7 +41,7 @@ def create_app(
     from explorer.core.sharing import SharingLimits
     from explorer.core.store import Store
     from explorer.core.uploads import MAX_BYTES
-    from explorer.page.app import CSS, build_app
+    from explorer.page.app import CSS, build_app, page_theme
     from explorer.page.components import page_script, static_paths
     from explorer.page.guard import Guard
 
@@ -63,12 +63,11 @@ def create_app(
     published = {fn.api_name for fn in demo.fns.values() if fn.api_name and fn.api_visibility != "private"}
     for reason in demo.skipped_lessons.values():
         print(f"warning: lesson skipped: {reason}", file=sys.stderr)
-    theme = gr.themes.Soft(text_size="md", spacing_size="sm", font=["DejaVu Sans", "system-ui", "sans-serif"])
     # run_history=False: the browser would otherwise store (and clone) every call, ~7 ms per slider step.
     return demo, {
         "css": CSS,
         "js": page_script(),
-        "theme": theme,
+        "theme": page_theme(),
         "run_history": False,
         "allowed_paths": [str(cache_dir)],
         "max_file_size": MAX_BYTES,

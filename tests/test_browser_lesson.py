@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from browser import ARGS, CHROMIUM, MAPS, next_frames, require_chromium, wait_for_maps
+from browser import ARGS, CHROMIUM, MAPS, choose_dataset, next_frames, require_chromium, wait_for_maps
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from explorer.core.lessons import read_lesson
@@ -258,5 +258,66 @@ def test_every_lesson_step_shows_what_its_text_rests_on_at_1280x720(browser, liv
                     f"(t => {list(values)!r}.every(v => t.includes(v)))({SHOWN_TEXT})", timeout=20_000
                 )
                 if presenter:
-                    page.screenshot(path=str(shots / f"lesson-step{number}-{'answer' if revealed else 'question'}.png"))
+                    name = f"lesson-step{number}-{'answer' if revealed else 'question'}-presenter-1280x720.png"
+                    page.screenshot(path=str(shots / name))
+    page.context.close()
+
+
+def test_back_and_forward_move_between_the_pages_states_without_a_reload(browser, live_app):
+    """Deliberate changes (tab, k, dataset, a lesson step) each add a history entry; a typed seed replaces the
+    current one; Back and Forward set the page to each entry's state in place (the page's own window survives)."""
+    page = fresh_page(browser, live_app)
+    start = page.evaluate("history.length")
+    page.evaluate("window.leSamePage = true")
+    page.get_by_role("tab", name="Sampling").click()
+    page.wait_for_function(f"history.length === {start + 1} && location.search.includes('tab=sampling')")
+    seed = page.get_by_label("seed", exact=True)
+    seed.fill("7")
+    seed.press("Enter")
+    page.wait_for_function("location.search.includes('seed=7')", timeout=10_000)
+    page.locator("#le-k label", has_text="16").click()
+    wait_for_maps(page, "mnist/16/")
+    page.wait_for_function(f"history.length === {start + 2} && location.search.includes('k=16')")
+    choose_dataset(page, "faces")
+    wait_for_maps(page, "faces/")
+    page.wait_for_function(f"history.length === {start + 3} && location.search.includes('dataset=faces')")
+    assert page.evaluate("history.length") == start + 3  # the dataset's new k and models joined its entry
+
+    def shown() -> tuple:
+        now = header(page)
+        return now["dataset"], now["k"], now["tab"]
+
+    page.go_back()
+    wait_for_maps(page, "mnist/16/")
+    page.wait_for_function("document.querySelector('#le-dataset input').value === 'mnist'", timeout=20_000)
+    assert shown() == ("mnist", 16, "Sampling")
+    page.go_back()
+    wait_for_maps(page, "mnist/2/")
+    assert shown() == ("mnist", 2, "Sampling")
+    assert parse_qs(urlparse(page.url).query)["seed"] == ["7"]  # typed into this entry, kept with it
+    page.go_back()
+    page.wait_for_function(
+        "document.querySelector('[role=tab][aria-selected=true]').textContent.trim() === 'Latent map'",
+        timeout=20_000,
+    )
+    page.go_forward()
+    page.go_forward()
+    page.go_forward()
+    wait_for_maps(page, "faces/")
+    page.wait_for_function(
+        "document.querySelector('[role=tab][aria-selected=true]').textContent.trim() === 'Sampling'",
+        timeout=20_000,
+    )
+    assert shown()[0] == "faces" and page.evaluate("history.length") == start + 3  # nothing new was added
+    page.locator("#le-lesson-choice input").click()
+    page.get_by_role("option", name=read_lesson(LESSON).title).click()
+    wait_for_step(page, 1, False)
+    page.locator("#le-next").click()
+    wait_for_step(page, 2, False)
+    page.go_back()
+    wait_for_step(page, 1, False)
+    page.go_back()
+    wait_for_maps(page, "faces/")
+    page.wait_for_function("!document.querySelector('#le-lesson-text')?.checkVisibility()", timeout=20_000)
+    assert page.evaluate("window.leSamePage") is True  # never reloaded
     page.context.close()

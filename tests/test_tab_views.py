@@ -97,10 +97,11 @@ def test_a_tabs_handlers_run_without_a_server(store, tmp_path):
         maps = latent_map.Tab(page, header)
     lineup = store.lineup("mnist", 2, None)
     out = tab.draw_samples(lineup, 4, 0)
-    assert out[tab.samples].endswith("mnist-k2-samples-4x4-seed0.png") and out[header.sample_grid] == {
+    assert out[tab.samples]["value"].endswith("mnist-k2-samples-4x4-seed0.png") and out[header.sample_grid] == {
         "n": 4,
         "seed": 0,
     }
+    assert out[tab.samples]["alt_text"].startswith("PCA, AE, VAE (mnist, k = 2): each a 4 by 4 grid")
     spec = maps.spec(lineup, "dims", 3, None, ["prior"])
     assert [m["name"] for m in spec["maps"]] == [m.name for m in lineup.models] and spec["selected"] == 3
     assert header.show_status(lineup)[header.status].startswith("<p><code>mnist-pca-z2</code>")

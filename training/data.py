@@ -69,6 +69,7 @@ class DatasetInfo:
     expected_files: list[str]  # relative to the data directory, for error messages
     load: Callable[[Path, bool, bool], tuple[Split | None, Split]] = field(repr=False, compare=False, default=None)
     noun: str = "image"  # what one image is, for the page's words ("draw a digit")
+    upload_style: str = "face"  # how a picture from outside is made like the dataset's (explorer/views/images.py)
 
     @property
     def n_classes(self) -> int:
@@ -324,6 +325,7 @@ DATASETS: dict[str, DatasetInfo] = {
         [f"MNIST/raw/{f}" for f in MNIST_FILES],
         _torchvision("mnist", "MNIST"),
         "digit",
+        "digit",
     ),
     "fashion-mnist": DatasetInfo(
         "fashion-mnist",
@@ -333,6 +335,7 @@ DATASETS: dict[str, DatasetInfo] = {
         [f"FashionMNIST/raw/{f}" for f in MNIST_FILES],
         _torchvision("fashion-mnist", "FashionMNIST"),
         "piece of clothing",
+        "object",
     ),
     "faces": DatasetInfo(
         "faces", (1, 64, 64), "person", [f"person {p}" for p in range(40)], [OLIVETTI_FILE], _load_olivetti, "face"

@@ -12,6 +12,7 @@ from .train import TrainConfig
 
 _COMMON = dict(weight_dtype="float16", seed=0)
 _MNIST = dict(dataset="mnist", epochs=30, batch_size=128, **_COMMON)
+_FASHION = {**_MNIST, "dataset": "fashion-mnist"}  # the same recipe and nets as MNIST's
 _FREY = dict(dataset="frey", epochs=300, batch_size=100, **_COMMON)
 # 320 training faces overfit quickly: mirror half of each batch, and stop at 200 epochs (test MSE of the
 # k=2 AE: 0.0126 at 400 epochs without flips, 0.0114 with flips, 0.0108 with flips at 200 epochs).
@@ -36,6 +37,9 @@ ZOO: list[TrainConfig] = [
         TrainConfig(model=_mnist("vae", 16, beta=b), name=f"mnist-vae-z16-beta{b:g}", iw_samples=200, **_MNIST)
         for b in (0.5, 4.0)
     ],
+    # Fashion-MNIST: the same comparison on clothes (the MNIST nets and recipe).
+    *[TrainConfig(model=_mnist(kind, k), **_FASHION) for kind in ("pca", "ae") for k in (2, 16)],
+    *[TrainConfig(model=_mnist("vae", k), iw_samples=200, **_FASHION) for k in (2, 16)],
     # Olivetti faces, 64x64, small conv nets.
     *[TrainConfig(model=_faces("pca", k), **_FACES) for k in (2, 16)],
     *[TrainConfig(model=_faces("ae", k), **_FACES) for k in (2, 16)],

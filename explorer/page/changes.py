@@ -17,6 +17,9 @@ The link: :meth:`Changes.link` names the component(s) holding each field of :mod
 bar follows them in the page (``static/link.js``, no request); a link on load, a lesson step, or a model opened
 from the Compare tab sets the page through :meth:`Changes.set_state`: its fields applied and every lineup panel
 redrawn for them, in one step.
+
+Never a blank wait: from the start of a lineup or samples change to its last step, the maps and the main pictures
+shimmer (:func:`wait`, ``static/waiting.js``).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import parse_qsl
 
 import gradio as gr
 
@@ -32,13 +36,33 @@ from explorer.core.state import read_state, resolve_lineup, with_lesson
 from explorer.core.store import Lineup
 from explorer.core.uploads import ImageInputError
 from explorer.page.adapter import with_event_data
-from explorer.page.context import CHANGE_STEPS, HEAVY, PRIVATE, QUICK, Page, broken_checkpoints, refuse, warn
+from explorer.page.context import (
+    CHANGE_STEPS,
+    HEAVY,
+    PRIVATE,
+    QUICK,
+    Page,
+    broken_checkpoints,
+    files_only,
+    publish,
+    refuse,
+    warn,
+)
 from explorer.page.header import Header
 from explorer.page.lesson_bar import LessonBar
 
 log = logging.getLogger(__name__)
 CHANGES = ("lineup", "selection", "yours", "samples")
 SET_BY_A_PANEL = {"axes"}  # link fields a lineup panel applies itself (from header.wanted), not the page
+WAITED = ("lineup", "samples")  # changes the maps and pictures shimmer for, from the start to the last step
+DONE = "() => { window.leWait.done(); }"
+
+
+def wait(triggers: list) -> None:
+    """From each of ``triggers`` (event listeners), the maps and main pictures shimmer (``static/waiting.js``),
+    in the page at once, until the end of the change it starts (``DONE`` after its last step)."""
+    for trigger in triggers:
+        trigger(None, None, None, js="() => { window.leWait.start(); }", **PRIVATE)
 
 
 @dataclass(frozen=True)
@@ -75,6 +99,7 @@ class Changes:
                 Reaction(ip.draw, ip.reads, [ip.interpolation]),
                 Reaction(rc.reconstruct, [rc.seed], [rc.reconstruction]),
                 Reaction(rc.forget_yours, [], [rc.yours_picture]),
+                Reaction(rc.say_what_to_draw, [], [rc.look, rc.pad_title]),
                 Reaction(ins.show, [], [ins.curves, ins.variance, ins.metrics]),
             ],
             "selection": [
@@ -119,6 +144,7 @@ class Changes:
     def _lineup_makers(self, h: Header) -> list:
         """The header's dataset, k and models."""
         header_outputs = [h.latent_dim, h.models, h.index, h.yours, h.wanted]
+        wait([h.dataset.input, h.latent_dim.input, h.models.input])
         return [
             h.dataset.input(h.choose_dataset, h.dataset, header_outputs, **PRIVATE),
             h.latent_dim.input(
@@ -130,10 +156,10 @@ class Changes:
     def _selection_makers(self, h: Header, lm) -> list:
         """The header's image box (and the API's /select), and a point clicked in a map."""
         on = self.page.on_lineup
+        select = ([*h.lineup_inputs, h.index], [lm.selection])
+        publish(on(lm.show_selection), *select, api_name="select", **QUICK)
         return [
-            h.index.submit(
-                on(lm.show_selection), [*h.lineup_inputs, h.index], [lm.selection], api_name="select", **QUICK
-            ),
+            h.index.submit(on(lm.show_selection), *select, **PRIVATE, **QUICK),
             lm.maps.select(
                 with_event_data(on(lm.pick_point)), h.lineup_inputs, [h.index, lm.selection], **PRIVATE, **QUICK
             ),
@@ -142,16 +168,19 @@ class Changes:
     def _yours_makers(self, h: Header, rc) -> list:
         """The drawing pad (and the API's /encode_drawing), and an upload."""
         on, outputs = self.page.on_lineup, rc.encoded_outputs
+        publish(on(rc.encode_upload), [*h.lineup_inputs, rc.upload], outputs, api_name="encode_upload", **HEAVY)
         return [
             rc.sketch.submit(
                 with_event_data(on(rc.encode_pad)), h.lineup_inputs, outputs, api_visibility="private", **HEAVY
             ),
             rc.drawing_api.click(
-                on(rc.encode_drawing), [*h.lineup_inputs, rc.drawing_data], outputs, api_name="encode_drawing", **HEAVY
+                files_only(on(rc.encode_drawing)),
+                [*h.lineup_inputs, rc.drawing_data],
+                outputs,
+                api_name="encode_drawing",
+                **HEAVY,
             ),
-            rc.upload.upload(
-                on(rc.encode_upload), [*h.lineup_inputs, rc.upload], outputs, api_name="encode_upload", **HEAVY
-            ),
+            rc.upload.upload(on(rc.encode_upload), [*h.lineup_inputs, rc.upload], outputs, **PRIVATE, **HEAVY),
         ]
 
     def _samples_makers(self, h: Header, sa) -> list:
@@ -160,8 +189,10 @@ class Changes:
             self.page.on_lineup(sa.draw_samples),
             ([*h.lineup_inputs, sa.grid_size, sa.seed], [sa.samples, h.sample_grid]),
         )
+        wait([sa.grid_size.release, sa.seed.submit, sa.seed.blur, sa.resample.click])
+        publish(draw, *io, api_name="samples", **HEAVY)
         return [
-            gr.on([sa.grid_size.release, sa.seed.submit, sa.seed.blur], draw, *io, api_name="samples", **HEAVY),
+            gr.on([sa.grid_size.release, sa.seed.submit, sa.seed.blur], draw, *io, **PRIVATE, **HEAVY),
             sa.resample.click(next_seed, sa.seed, sa.seed, api_visibility="private").then(
                 draw, *io, api_visibility="private", **HEAVY
             ),
@@ -181,6 +212,7 @@ class Changes:
         self.set_state(lesson.forward.click, lesson.next_step, inputs)
         self.set_state(lesson.back.click, lesson.previous_step, inputs)
         self.set_state(lesson.reveal.click, lesson.reveal_step, inputs)
+        self.set_state(h.went.change, self.go_to, [h.went], trigger_mode="always_last")  # Back, Forward
         for pick in compare.picks():
             self.set_state(pick.then, compare.open_model, [compare.picked])
         h.tab.change(
@@ -210,7 +242,11 @@ class Changes:
             return redraw(change, reactions, lineup, dict(zip(reads, values))) or {sets[0]: gr.skip()}
 
         refresh.__name__ = f"after_{change}"
-        event.then(self.page.on_lineup(refresh), [*self.header.lineup_inputs, *reads], sets, **PRIVATE, **CHANGE_STEPS)
+        step = event.then(
+            self.page.on_lineup(refresh), [*self.header.lineup_inputs, *reads], sets, **PRIVATE, **CHANGE_STEPS
+        )
+        if change in WAITED:
+            step.then(None, js=DONE, **PRIVATE)
 
     # ---- setting the page from a state: a link, a lesson step, a model opened ---------------------------------------
     def restore(self, request: gr.Request, dataset, latent_dim) -> dict:
@@ -222,10 +258,32 @@ class Changes:
             warn(f"{note}: left out")
         return state
 
-    def set_state(self, trigger, fn, inputs: list) -> None:
+    def go_to(self, request: gr.Request, dataset, latent_dim, query: str) -> dict:
+        """Back or Forward: the state of the address the page now holds (its query string). A field the address
+        leaves out is at its value on a fresh page: the address holds every field that differs from it (a field is
+        written as it changes, and removed when it is empty; ``static/link.js``). Presenter mode stays as it is."""
+        query = str(query)[:4000].partition(" ")[2]  # "<n> ?<query>": n counts the moves, so each is a change
+        state, notes = read_state(dict(parse_qsl(query.lstrip("?"))))
+        state, more = with_lesson(state, self.page.lessons)
+        for note in [*notes, *more][:3]:
+            warn(f"{note}: left out")
+        return {**self.fresh_state(), **state}
+
+    def fresh_state(self) -> dict:
+        """The state of a page opened without a link (each link field at its component's first value)."""
+        values = {
+            key: held_by[0].value
+            for key, held_by in self.link().items()
+            if key not in ("presenter", "lesson", *SET_BY_A_PANEL) and held_by[0].value is not None
+        }
+        state, _ = read_state(values)
+        return {**state, "axes": [], "lesson": ""}
+
+    def set_state(self, trigger, fn, inputs: list, **options) -> None:
         """When ``trigger`` (an event listener such as ``button.click``) fires, set the page to the state
         fn(request, dataset, k, *inputs) returns (checked fields of :mod:`explorer.core.state`) and redraw the
-        lineup's panels for it, in one step: the state's values are those the panels read."""
+        lineup's panels for it, in one step: the state's values are those the panels read. ``options`` go to the
+        listener (``trigger_mode``, say)."""
         reactions = self.reactions()["lineup"]
         reads = [*self.header.lineup_inputs, *dict.fromkeys(c for r in reactions for c in r.reads)]
         outputs = list(dict.fromkeys([*self.apply_outputs, *(c for r in reactions for c in r.sets)]))
@@ -246,7 +304,9 @@ class Changes:
             return {**updates, **redraw("lineup", reactions, lineup, value_of)}
 
         set_page.__name__ = getattr(fn, "__name__", "set_page")
-        trigger(set_page, [*inputs, *reads], outputs, **PRIVATE, **CHANGE_STEPS)
+        wait([trigger])
+        step = trigger(set_page, [*inputs, *reads], outputs, **PRIVATE, **CHANGE_STEPS, **options)
+        step.then(None, js=DONE, **PRIVATE)
 
     @property
     def apply_outputs(self) -> list:

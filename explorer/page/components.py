@@ -35,7 +35,7 @@ def static_paths() -> list[Path]:
     return [plotly_js()]
 
 
-PAGE_SCRIPTS = ("link.js", "decode.js", "plotly_adapter.js", "fit.js")
+PAGE_SCRIPTS = ("link.js", "decode.js", "plotly_adapter.js", "fit.js", "waiting.js", "keyboard.js")
 
 
 def page_script() -> str:
@@ -70,12 +70,21 @@ def plot(elem_id: str | None = None, height: str = "420px", **kwargs) -> gr.HTML
 def latent_maps(elem_id: str = "le-maps") -> gr.HTML:
     """The lineup's latent maps; ``.select`` gets {index} for a point, ``.change`` gets {model, x, y}
     for a click on empty space (x, y null where the map is not a 2-D latent space)."""
-    return gr.HTML(None, html_template="", js_on_load=_script("maps.js"), head=_head(), elem_id=elem_id)
+    return gr.HTML(
+        None, html_template="", js_on_load=_script("maps.js"), head=_head(), elem_id=elem_id, elem_classes="le-waitable"
+    )
 
 
 def live_pictures(elem_id: str = "le-live") -> gr.HTML:
     """The traversal's live pictures (value: {'spec': ..., 'frame': ...}; see ``explorer/tabs/traversal.py``)."""
-    return gr.HTML(None, html_template="", js_on_load=_script("live.js"), elem_id=elem_id, min_height=200)
+    return gr.HTML(
+        None,
+        html_template="",
+        js_on_load=_script("live.js"),
+        elem_id=elem_id,
+        min_height=200,
+        elem_classes="le-waitable",
+    )
 
 
 def sweep_grid(elem_id: str = "le-sweep-grid") -> gr.HTML:
@@ -97,7 +106,7 @@ def drawing_pad(elem_id: str = "le-sketch") -> gr.HTML:
 
 def picture(label: str, elem_id: str | None = None, show_label: bool = False, **kwargs) -> gr.Image:
     """An output picture: a PNG file (lossless, downloaded under its own name), crisp when scaled."""
-    kwargs.setdefault("elem_classes", "pixelated")
+    kwargs["elem_classes"] = ["le-waitable", *_classes(kwargs.get("elem_classes", "pixelated"))]
     return gr.Image(
         label=label,
         show_label=show_label,
@@ -108,3 +117,8 @@ def picture(label: str, elem_id: str | None = None, show_label: bool = False, **
         elem_id=elem_id,
         **kwargs,
     )
+
+
+def _classes(value) -> list[str]:
+    """elem_classes as a list (Gradio takes a string or a list)."""
+    return [value] if isinstance(value, str) else list(value or [])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import gradio as gr
@@ -61,9 +62,10 @@ class Page:
         """The models offered: the zoo's, and the sweeps' of the models ``names`` (see ``Store.models``)."""
         return [(entry.label, entry.name) for entry in self.store.models(dataset, int(latent_dim), names)]
 
-    def picture_file(self, picture: np.ndarray, name: str) -> str:
-        """``picture`` as a PNG named ``name``.png (the name a download gets), stored by content."""
-        return str(self.assets.download(png_bytes(picture), f"{_slug(name)}.png"))
+    def picture_file(self, picture: np.ndarray, name: str, alt: str) -> dict:
+        """``picture`` as a PNG named ``name``.png (the name a download gets), stored by content, for a gr.Image:
+        its file and ``alt``, the text a screen reader says for it (which models, what image or code)."""
+        return gr.update(value=str(self.assets.download(png_bytes(picture), f"{_slug(name)}.png")), alt_text=alt)
 
     def warm(self, after_s: float = 20.0) -> None:
         """Prepare every lineup but the first (its test images, sprite, map points, decoders) ``after_s`` seconds
@@ -98,6 +100,11 @@ def warn(message: str, duration: float = 8) -> None:
 
 def lineup_slug(lineup: Lineup) -> str:
     return f"{lineup.dataset}-k{lineup.latent_dim}"
+
+
+def lineup_words(lineup: Lineup) -> str:
+    """The lineup in words, for a picture's text alternative: "AE, VAE (mnist, k = 2)"."""
+    return f"{', '.join(m.label for m in lineup.models)} ({lineup.dataset}, k = {lineup.latent_dim})"
 
 
 def _slug(text: str) -> str:
@@ -137,3 +144,23 @@ def unavailable_page(store: Store) -> None:
         elem_id="le-unavailable",
     )
     broken_checkpoints(store)
+
+
+def publish(fn: Callable, inputs: list, outputs: list, api_name: str, **options) -> None:
+    """Publish ``fn`` (a page handler, wired to the page's own events as private) as the API's ``api_name``, on a
+    hidden button of its own, with the same inputs and outputs. The page gets each picture with its text
+    alternative (:meth:`Page.picture_file`); an API caller gets the picture's file, as a script expects."""
+    gr.Button(visible=False).click(files_only(fn), inputs, outputs, api_name=api_name, **options)
+
+
+def files_only(fn: Callable) -> Callable:
+    """``fn`` with each picture's update ({value, alt_text}) replaced by its file."""
+
+    def run(*args):
+        out = fn(*args)
+        if not isinstance(out, dict):
+            return out
+        return {c: v["value"] if isinstance(v, dict) and "alt_text" in v else v for c, v in out.items()}
+
+    run.__name__, run.__doc__ = getattr(fn, "__name__", "handler"), fn.__doc__
+    return run

@@ -65,6 +65,7 @@ class Header:
             )
             self.copy = gr.Button("Copy link", size="sm", scale=0, min_width=120, elem_id="le-copy")
             self.tab = gr.Textbox("latent_map", visible="hidden", elem_id="le-tab-name")  # the tab shown, for the link
+            self.went = gr.Textbox("", visible="hidden", elem_id="le-went")  # Back, Forward: the address's query
         self.yours = gr.State(None)  # {model name: code list} of the last encoded drawing or upload
         self.sample_grid = gr.State({"n": 8, "seed": 0})  # the sampling grid last drawn (its codes: on the maps)
         self.wanted = gr.State({})  # the state a link or lesson step just set ({} after any other change)

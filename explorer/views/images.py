@@ -167,28 +167,38 @@ def sprite_sheet(images: torch.Tensor, columns: int = 100) -> np.ndarray:
     return to_uint8(sheet)
 
 
-def prepare_upload(picture, image_shape: tuple[int, int, int], style: str) -> torch.Tensor:
+def prepare_upload(
+    picture, image_shape: tuple[int, int, int], style: str, done: list[str] | None = None
+) -> torch.Tensor:
     """Any picture (numpy HxW, HxWx3 or HxWx4, or a PIL image) -> a model input (1, C, H, W) in [0, 1].
 
     ``style`` is 'digit' (MNIST-like: light ink on black, fitted in 20x20, centred by mass),
-    'object' (Fashion-MNIST: fitted in the whole frame) or 'face' (centre-crop and resize).
+    'object' (Fashion-MNIST: fitted in the whole frame) or 'face' (centre-crop and resize). What was done to the
+    picture is appended to ``done`` in a few words each ("made grey", "resized to 64×64"), for the page to say.
     Raises :class:`ImageInputError` for empty or unreadable input.
     """
+    done = [] if done is None else done
     if picture is None:
         raise ImageInputError("No image: draw something or upload a picture first.")
     try:
         image = picture if isinstance(picture, Image.Image) else Image.fromarray(np.asarray(picture))
     except (TypeError, ValueError) as error:
         raise ImageInputError(f"Could not read that picture ({error}); upload a PNG or JPEG.") from None
+    if image.mode not in ("L", "1", "I", "F", "I;16"):
+        done.append("made grey")
     image = flatten(image)
     gray = np.asarray(image.convert("L"), dtype=np.float32) / 255.0
     if gray.size == 0 or min(gray.shape) < 2:
         raise ImageInputError("That picture is empty; upload a real image.")
     _, height, width = image_shape
     if style == "face":
+        if gray.shape[0] * width != gray.shape[1] * height:
+            done.append("cropped to its centre")
+        done.append(f"resized to {width}×{height}")
         return _fit_face(gray, height, width)
     if gray.mean() > 0.5:  # dark ink on light paper -> the datasets' light-on-dark
         gray = 1.0 - gray
+        done.append("turned light on dark")
     ink = gray > 0.2
     if ink.sum() < 4:
         raise ImageInputError("No drawing found: draw a digit (or upload a picture with clear contrast).")
@@ -204,6 +214,7 @@ def prepare_upload(picture, image_shape: tuple[int, int, int], style: str) -> to
         / 255.0
     )
     canvas = np.zeros((height, width), dtype=np.float32)
+    done.append(f"cropped to its ink, fitted in {box}×{box}" + (f" of {width}×{height}" if box != width else ""))
     if style == "digit":  # centre of mass at the centre, as MNIST was made
         ys, xs = np.indices(small.shape)
         mass = small.sum()

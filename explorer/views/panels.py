@@ -91,7 +91,7 @@ def slider_image(entry: ModelEntry, index: int | None, offsets: list[float]) -> 
     return to_uint8(entry.decode(slider_code(entry, index, offsets)[None])[0])
 
 
-def traversal_figure(entry: ModelEntry, index: int | None, steps: int = 7) -> np.ndarray:
+def traversal_figure(entry: ModelEntry, index: int | None, steps: int = 7, font_size: int = 19) -> np.ndarray:
     """The β-VAE papers' traversal grid: one row per axis, moved −3 … +3 slider units from the start
     code, exactly as the sliders move it (the middle column, 0, is the start image). Rows are labelled
     with what ranks the axes (KL per dimension for a VAE)."""
@@ -100,12 +100,13 @@ def traversal_figure(entry: ModelEntry, index: int | None, steps: int = 7) -> np
     rows = []
     for axis in entry.axes(GRID_AXES):
         codes = latent.traverse(base, axis, base[axis] + units * step[axis])
-        captions = [f"{u:+.0f}" if u else "0 (start)" for u in units.tolist()] if not rows else None
-        rows.append((entry.describe_axis(axis), entry.decode(codes), captions))
+        captions = [f"{u:+.0f}" if u else "0" for u in units.tolist()] if not rows else None  # 0: the start
+        rows.append((f"z{axis + 1}", entry.decode(codes), captions))  # how much it is used: the KL bars, the sliders
     return panel(
         rows,
         factor=1 if entry.image_shape[1] > 32 else 2,
-        title=f"{entry.label}: each row moves one axis −3 … +3 from the start",
+        title=entry.label,  # what a row is: the text above the grids
+        font_size=font_size,
     )
 
 

@@ -117,12 +117,12 @@ def _map_layout(entry: ModelEntry, view: str) -> dict:
     x_title, y_title = AXIS_TITLES[view]
     axis = {"tickfont": {"size": 16}, "gridcolor": "#e6e6e6", "zeroline": False}
     return {
-        "title": {"text": map_title(entry, view), "x": 0.01, "y": 0.99, "yanchor": "top", "font": {"size": 17}},
+        "title": map_title(entry, view),
         "template": None,
         "paper_bgcolor": "white",
         "plot_bgcolor": "white",
         "font": FONT,
-        "margin": {"l": 58, "r": 8, "t": 58 if view == "dims" else 40, "b": 50},
+        "margin": {"l": 58, "r": 8, "t": 62 if view == "dims" else 40, "b": 50},
         "dragmode": "zoom",
         "hovermode": "closest",
         "xaxis": {"title": {"text": x_title}, **axis},  # one unit as long on both axes: circles look round
@@ -131,16 +131,17 @@ def _map_layout(entry: ModelEntry, view: str) -> dict:
     }  # one legend for the row of maps, drawn by the page
 
 
-def map_title(entry: ModelEntry, view: str) -> str:
-    """A map's title: the model and its test MSE; on a map of the first two dimensions, where its codes lie
-    against the prior's rings (and for a 2-D model, the prior's mass in holes): the numbers a lesson quotes."""
-    title = f"<b>{_t(entry.label)}</b>  MSE {measure('mse', entry)}"
+def map_title(entry: ModelEntry, view: str) -> dict:
+    """A map's title (plotly's): the model and its test MSE; on a map of the first two dimensions, a subtitle
+    with the share of its codes inside the prior's 2σ ring (and for a 2-D model, the share of the prior's mass
+    in holes): the numbers a lesson quotes. Short, so that three maps side by side at 1280 px show it whole."""
+    title = {"text": f"<b>{_t(entry.label)}</b>  MSE {measure('mse', entry)}", "font": {"size": 17}, "x": 0.01}
     if view != "dims":
         return title
-    about = f"{measure('inside_2sd', entry)} of codes in the 2σ ring"
+    about = f"in 2σ ring: {measure('inside_2sd', entry)}"
     if entry.latent_dim == 2:
-        about += f" · holes: {measure('hole_mass', entry)} of the prior"
-    return f"{title}<br><span style='font-size:15px'>{about}</span>"
+        about += f" · holes: {measure('hole_mass', entry)}"
+    return {**title, "subtitle": {"text": about, "font": {"size": 15}}}
 
 
 def latent_map(
@@ -216,7 +217,7 @@ def loss_curves(models: list[ModelEntry]) -> dict:
                 }
             )
     axis = {"tickfont": {"size": 16}, "gridcolor": "#e6e6e6"}
-    titles = [("−log p(x|z) solid, loss dotted", 0.23), ("KL(q(z|x) ‖ p(z))", 0.80)]
+    titles = [("−log p(x|z) and loss", 0.0), ("KL(q(z|x) ‖ p(z))", 0.56)]  # each over its own plot, never touching
     layout = _layout(
         xaxis={**axis, "domain": [0, 0.46]},
         yaxis={**axis, "title": {"text": "nats / image"}},
@@ -227,6 +228,7 @@ def loss_curves(models: list[ModelEntry]) -> dict:
             {
                 "text": text,
                 "x": x,
+                "xanchor": "left",
                 "y": 1.06,
                 "xref": "paper",
                 "yref": "paper",

@@ -23,7 +23,7 @@ from explorer.views.sweep_views import active_units, beta_colour
 from training.objectives import ACTIVE_KL
 
 MAP_SPAN = 4.0  # the cells' maps show at least [-4, 4]^2 (prior standard deviations)
-CELL_IMAGES = (2, 5)  # rows, columns of the samples and reconstructions in a cell
+CELL_IMAGES = (1, 3)  # rows, columns of the samples and reconstructions in a cell: 3 fit at 28 px or more at 1280
 SAMPLE_SEED = 0  # the same N(0, I) draws in every cell of a latent size
 MODES = {"samples": "samples", "recon": "reconstructions", "map": "maps", "kl": "KL/dim"}
 
@@ -110,15 +110,16 @@ def results_grid(
     count = CELL_IMAGES[0] * CELL_IMAGES[1]
     top = max((max(m["kl_per_dim"]) for m in sweep.models), default=1.0) or 1.0
     originals_picture = url(grid(originals[:count], nrow=CELL_IMAGES[1], pad=1), f"{sweep.name}-originals")
-    head = ['<div class="le-sg-corner">click a cell<br>to open it</div>']
+    head = ['<div class="le-sg-corner">click to open</div>']
     head += [f'<div class="le-sg-col">k = {k}</div>' for k in sweep.latent_dims]
     rows = ['<div class="le-sg-row m-recon">test images</div>']
     rows += [
-        f'<div class="le-sg-cell le-sg-originals m-recon"><img src="{originals_picture}" alt="test images"></div>'
+        f'<div class="le-sg-cell le-sg-originals m-recon"><img src="{originals_picture}" alt="test images">'
+        '<span class="le-sg-active"></span></div>'  # the badges' room, so the pictures line up
         for _ in sweep.latent_dims
     ]
     for b in sweep.betas:
-        rows.append(f'<div class="le-sg-row" style="color:{beta_colour(b)}">β = {b:g}</div>')
+        rows.append(f'<div class="le-sg-row"><i style="background:{beta_colour(b)}"></i>β = {b:g}</div>')
         for k in sweep.latent_dims:
             m = sweep.model(b, k)
             entry = entries.get(m["name"]) if m else None
@@ -133,10 +134,11 @@ def results_grid(
             )
             rows.append(
                 f'<div class="le-sg-cell" data-model="{html.escape(entry.name)}" title="{tip}">'
-                f'<img class="m-samples" src="{url(cell_samples(entry), f"{entry.name}-samples")}" alt="samples">'
+                f'<img class="m-samples" src="{url(cell_samples(entry), f"{entry.name}-samples")}" '
+                f'alt="β = {b:g}, k = {k}: samples">'
                 f'<img class="m-recon" src="{url(cell_reconstructions(entry, count), f"{entry.name}-recon")}" '
-                'alt="reconstructions">'
-                f'<img class="m-map" src="{url(cell_map(entry), f"{entry.name}-map")}" alt="map">'
+                f'alt="β = {b:g}, k = {k}: reconstructions">'
+                f'<img class="m-map" src="{url(cell_map(entry), f"{entry.name}-map")}" alt="β = {b:g}, k = {k}: map">'
                 f"{cell_kl_svg(m['kl_per_dim'], top)}"
                 f'<span class="le-sg-active{" partial" if active < k else ""}">{active}/{k}</span></div>'
             )

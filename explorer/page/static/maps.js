@@ -13,6 +13,12 @@ const state = { slots: [], spec: null, selected: null, rendered: null, layers: n
 const points = new Map();  // url -> Promise<{xy, labels, n}>
 const legend = element.appendChild(Object.assign(document.createElement("div"), { className: "le-legend" }));
 const grid = element.appendChild(Object.assign(document.createElement("div"), { className: "le-maps" }));
+const placeholder = grid.appendChild(Object.assign(document.createElement("div"),  // never a blank wait
+  { className: "le-placeholder", textContent: "Drawing the latent maps…" }));
+const summary = element.appendChild(Object.assign(document.createElement("p"),  // the maps in words, for a
+  { className: "le-maps-summary", id: "le-maps-summary" }));  // screen reader
+Object.assign(grid, { role: "group", ariaLabel: "Latent maps" });
+grid.setAttribute("aria-describedby", summary.id);
 
 const drawLegend = (map) => {  // one legend for the whole row (every map colours classes alike)
   legend.replaceChildren(...(map.legend || []).map(([name, colour]) => {
@@ -209,6 +215,8 @@ const renderNewest = async () => {
     window.Plotly.purge(slot.div);
     slot.cell.remove();
   }
+  placeholder.remove();
+  summary.textContent = spec.summary || "";
   while (state.slots.length < spec.maps.length) state.slots.push(newSlot());
   grid.style.gridTemplateColumns = `repeat(${spec.maps.length}, minmax(0, 1fr))`;
   drawLegend(spec.maps[0]);

@@ -10,7 +10,7 @@ const draw = () => {
   if (!window.Plotly) return;
   if (!figure) { if (box.data) window.Plotly.purge(box); listening = false; return; }  // emptied
   window.Plotly.react(box, figure.data, { ...figure.layout, autosize: true },
-                      { displaylogo: false, responsive: false }).then(() => {
+                      { displaylogo: false, displayModeBar: false, responsive: false }).then(() => {
     if (!listening) {  // plotly's event hooks exist once the div is a plot
       listening = true;
       box.on("plotly_click", (event) => {

@@ -68,8 +68,8 @@ SUMMARY_LOOK = (
     f"above {ACTIVE_KL:g} nats."
 )  # then what the sweep shown shows (sweep_views.findings)
 PROGRESS_CSS = """
-.le-status { display: flex; align-items: center; gap: 10px; height: 26px; font-size: 15px; white-space: nowrap; }
-.le-status span { overflow: hidden; text-overflow: ellipsis; }
+.le-status { display: flex; align-items: center; gap: 10px; min-height: 26px; font-size: 15px; }
+.le-status span { overflow-wrap: anywhere; }
 .le-progress { flex: 0 0 180px; height: 14px; border-radius: 7px; background: #e5e7eb; overflow: hidden; }
 .le-progress > div { height: 100%; background: var(--color-accent, #6366f1); transition: width 0.4s; }
 .le-progress.failed > div { background: #d62728; }
@@ -220,7 +220,7 @@ class Tab:
 
     def _controls(self) -> None:
         defaults = self.defaults
-        with gr.Column(scale=0, min_width=380, elem_id="le-compare-controls"):
+        with gr.Column(scale=0, min_width=320, elem_id="le-compare-controls"):
             # The handler checks the raw values (explorer.core.sweeps).
             self.dataset = raw_values(
                 gr.Dropdown(

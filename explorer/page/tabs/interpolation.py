@@ -11,7 +11,7 @@ from explorer.core.inputs import whole_number
 from explorer.core.store import Lineup
 from explorer.page import components
 from explorer.page.adapter import raw_values
-from explorer.page.context import HEAVY, Page, lineup_slug
+from explorer.page.context import HEAVY, Page, lineup_slug, lineup_words, publish
 from explorer.page.header import Header
 from explorer.views import panels
 
@@ -59,7 +59,9 @@ class Tab:
     # ---- handlers: {component: value} --------------------------------------------------------------------------
     def draw(self, lineup: Lineup, a, b, n_steps) -> dict:
         picture, a, b = paths_picture(lineup, a, b, n_steps)
-        return {self.interpolation: self.page.picture_file(picture, f"{lineup_slug(lineup)}-interpolation-{a}-to-{b}")}
+        name, alt = f"{lineup_slug(lineup)}-interpolation-{a}-to-{b}", f"{lineup_words(lineup)}: a row per model, "
+        alt += f"decoding the straight line from test image #{a}'s code to #{b}'s in {n_steps} steps"
+        return {self.interpolation: self.page.picture_file(picture, name, alt)}
 
     def random_end(self, lineup: Lineup) -> dict:
         return {self.image_b: random.randrange(lineup.n_images)}
@@ -68,14 +70,11 @@ class Tab:
     def wire(self) -> None:
         page, lineup_inputs = self.page, self.header.lineup_inputs
         draw = page.on_lineup(self.draw)
+        io = ([*lineup_inputs, *self.reads], [self.interpolation])
         gr.on(
-            [self.image_b.submit, self.image_b.blur, self.steps.release],
-            draw,
-            [*lineup_inputs, *self.reads],
-            [self.interpolation],
-            api_name="interpolate",
-            **HEAVY,
+            [self.image_b.submit, self.image_b.blur, self.steps.release], draw, *io, api_visibility="private", **HEAVY
         )
+        publish(draw, *io, api_name="interpolate", **HEAVY)
         self.random_b.click(
             page.on_lineup(self.random_end), lineup_inputs, [self.image_b], api_visibility="private"
         ).then(draw, [*lineup_inputs, *self.reads], [self.interpolation], api_visibility="private", **HEAVY)

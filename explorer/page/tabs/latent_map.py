@@ -8,6 +8,9 @@ image, q(z|x) of the selected image).
 
 from __future__ import annotations
 
+import html
+import re
+
 import gradio as gr
 import numpy as np
 import torch
@@ -19,7 +22,7 @@ from explorer.core.state import LAYERS
 from explorer.core.store import Lineup
 from explorer.page import components
 from explorer.page.adapter import with_event_data
-from explorer.page.context import PRIVATE, QUICK, Page, lineup_slug
+from explorer.page.context import PRIVATE, QUICK, Page, files_only, lineup_slug, lineup_words
 from explorer.page.header import Header
 from explorer.views import panels
 from explorer.views.images import titled
@@ -95,6 +98,20 @@ def not_a_code(latent_dim: int) -> str:
     )
 
 
+def maps_summary(lineup: Lineup, titles: list[dict], label_name: str) -> str:
+    """The maps in words, for a screen reader: what a dot is, then each map's title and subtitle."""
+    each = []
+    for title in titles:
+        text = html.unescape(re.sub(r"<[^>]+>", "", title["text"]))
+        subtitle = title.get("subtitle", {}).get("text")
+        each.append(f"{text}{f', {subtitle}' if subtitle else ''}")
+    return (
+        f"Latent maps of {lineup_words(lineup)}: each test image is a dot at its code, coloured by {label_name}. "
+        + "; ".join(each)
+        + "."
+    )
+
+
 # ---- layout, handlers and wiring -----------------------------------------------------------------------------------
 
 
@@ -154,6 +171,7 @@ class Tab:
         return {
             "key": f"{lineup.key}/{view_name}",
             "maps": maps,
+            "summary": maps_summary(lineup, [m["layout"]["title"] for m in maps], info.get("label_name", "label")),
             "sprite": assets.sprite(lineup),
             "selected": index,
             "yours": stars,
@@ -185,10 +203,12 @@ class Tab:
     def show_selection(self, lineup: Lineup, selected) -> dict:
         index = image_index(lineup, selected)
         picture = panels.selection(lineup.models, lineup.images.images, index, lineup.images.originals)
-        return {self.selection: self.page.picture_file(picture, f"{lineup_slug(lineup)}-image{index}-reconstructions")}
+        alt = f"Test image #{index} and its reconstruction by {lineup_words(lineup)}, each with its MSE"
+        name = f"{lineup_slug(lineup)}-image{index}-reconstructions"
+        return {self.selection: self.page.picture_file(picture, name, alt)}
 
-    def hint(self, text: str) -> str:
-        return self.page.picture_file(titled(np.full((40, 190), 255, np.uint8), text), "hint")
+    def hint(self, text: str) -> dict:
+        return self.page.picture_file(titled(np.full((40, 190), 255, np.uint8), text), "hint", text)
 
     def pick_point(self, lineup: Lineup, data: dict) -> dict:
         """A click on a point ({index} from the page, which has ringed it already): select that test image."""
@@ -200,11 +220,9 @@ class Tab:
         entry, picture = decoded_spot(lineup, model, x, y)
         if picture is None:
             return {self.here: self.hint(not_a_code(entry.latent_dim))}
-        return {
-            self.here: self.page.picture_file(
-                picture, f"{lineup_slug(lineup)}-{entry.label}-at-{float(x):.2f}-{float(y):.2f}"
-            )
-        }
+        at = f"{float(x):.2f}, {float(y):.2f}"
+        name, alt = f"{lineup_slug(lineup)}-{entry.label}-at-{at}", f"What {entry.label} decodes at the code ({at})"
+        return {self.here: self.page.picture_file(picture, name, alt)}
 
     def on_space(self, lineup: Lineup, data: dict) -> dict:
         """A click on empty space: {model, x, y} from the page (x, y null off a 2-D latent space)."""
@@ -229,5 +247,9 @@ class Tab:
         on_space = page.on_lineup(self.on_space)
         self.maps.click(with_event_data(on_space), lineup_inputs, [self.here], **PRIVATE, **QUICK)
         self.decode_at_api.click(
-            page.on_lineup(self.decode_here), [*lineup_inputs, *self.where], [self.here], api_name="decode_at", **QUICK
+            files_only(page.on_lineup(self.decode_here)),
+            [*lineup_inputs, *self.where],
+            [self.here],
+            api_name="decode_at",
+            **QUICK,
         )

@@ -12,17 +12,26 @@ from explorer.core.store import Lineup
 from explorer.core.uploads import ImageInputError, data_url_bytes, read_picture, upload_payload
 from explorer.page import components
 from explorer.page.adapter import raw_values
-from explorer.page.context import HEAVY, Page, lineup_slug
+from explorer.page.context import HEAVY, PRIVATE, Page, lineup_slug, lineup_words, publish
 from explorer.page.header import Header
 from explorer.views import panels
 from explorer.views.images import prepare_upload
+from training.data import DATASETS
 
 TITLE = "Reconstruction"
-LOOK = (
-    "Top: test images; below: each model's reconstruction with its error. Draw a digit or upload a picture: "
-    "it is encoded, reconstructed, and starred in every latent map."
-)
-UPLOAD_STYLE = {"mnist": "digit", "fashion-mnist": "object"}  # how a picture is made to look like the dataset
+
+
+def look(lineup: Lineup) -> str:
+    """What the tab shows, in the dataset's words ("draw a digit", "draw a face")."""
+    noun = DATASETS[lineup.dataset].noun if lineup.dataset in DATASETS else "image"
+    return (
+        f"Top: test images; below: each model's reconstruction with its error. Draw {_a(noun)} or upload a picture: "
+        "it is made like the test images, encoded, reconstructed, and starred in every latent map."
+    )
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
 
 
 # ---- views: no Gradio ---------------------------------------------------------------------------------------------
@@ -35,12 +44,15 @@ def reconstructions_picture(lineup: Lineup, seed, count: int = 8) -> tuple[np.nd
     return panels.reconstructions(lineup.models, lineup.images.images, indices, lineup.images.originals), seed
 
 
-def encoded(lineup: Lineup, picture, caption: str) -> tuple[dict, np.ndarray]:
+def encoded(lineup: Lineup, picture, caption: str) -> tuple[dict, np.ndarray, str]:
     """A picture from outside prepared as the dataset's images were, and encoded by every model: ({model name:
-    code list}, the picture beside each reconstruction)."""
-    x = prepare_upload(picture, lineup.image_shape, UPLOAD_STYLE.get(lineup.dataset, "face"))
+    code list}, the picture beside each reconstruction, what was done to it in one line)."""
+    done = []
+    style = DATASETS[lineup.dataset].upload_style if lineup.dataset in DATASETS else "face"
+    x = prepare_upload(picture, lineup.image_shape, style, done)
     codes, figure = panels.encode_yours(lineup.models, x, caption)
-    return {m.name: c.tolist() for m, c in zip(lineup.models, codes)}, figure
+    said = f"{caption.capitalize()}: {', '.join(done)}" if done else caption.capitalize()
+    return {m.name: c.tolist() for m, c in zip(lineup.models, codes)}, figure, said
 
 
 def drawing(data_url) -> object:
@@ -57,7 +69,7 @@ class Tab:
     def __init__(self, page: Page, header: Header):
         self.page, self.header = page, header
         with gr.Row(equal_height=True):
-            gr.Markdown(LOOK, elem_classes="look")
+            self.look = gr.Markdown(elem_classes="look")
             self.seed = raw_values(
                 gr.Number(0, label="seed for the test images", min_width=160, scale=0, elem_id="le-recon-seed")
             )
@@ -67,7 +79,7 @@ class Tab:
                 "Reconstructions", elem_id="le-reconstruction", elem_classes=["pixelated", "le-main"], scale=3
             )
             with gr.Column(min_width=260, scale=1):
-                gr.Markdown("**Draw here**", elem_classes="look")
+                self.pad_title = gr.Markdown("**Draw here**", elem_classes="look")
                 self.sketch = components.drawing_pad()
                 self.drawing_api = gr.Button(visible=False)  # the same encoding, for the API: a PNG data URL in
                 self.drawing_data = gr.Textbox(visible=False)
@@ -75,8 +87,8 @@ class Tab:
                 self.upload = components.upload_box(
                     label="…or upload a picture (encoded at once)", elem_id="le-upload", height=190
                 )
-                self.yours_picture = components.picture(
-                    "Your image and each model's reconstruction", elem_id="le-yours"
+                self.yours_picture = components.picture(  # hidden until there is one
+                    "Your image and each model's reconstruction", elem_id="le-yours", show_label=True, visible=False
                 )
 
     @property
@@ -86,20 +98,25 @@ class Tab:
     # ---- handlers: {component: value} --------------------------------------------------------------------------
     def reconstruct(self, lineup: Lineup, seed) -> dict:
         picture, seed = reconstructions_picture(lineup, seed)
-        return {
-            self.reconstruction: self.page.picture_file(picture, f"{lineup_slug(lineup)}-reconstructions-seed{seed}")
-        }
+        name = f"{lineup_slug(lineup)}-reconstructions-seed{seed}"
+        alt = f"Test images drawn at random (seed {seed}), each reconstructed by {lineup_words(lineup)}"
+        return {self.reconstruction: self.page.picture_file(picture, name, alt)}
+
+    def say_what_to_draw(self, lineup: Lineup) -> dict:
+        """The tab's words for this dataset."""
+        noun = DATASETS[lineup.dataset].noun if lineup.dataset in DATASETS else "image"
+        return {self.look: look(lineup), self.pad_title: f"**Draw {_a(noun)} here**"}
 
     def forget_yours(self, lineup: Lineup) -> dict:
         """Another lineup: your image was encoded by other models."""
-        return {self.yours_picture: None}
+        return {self.yours_picture: gr.update(value=None, visible=False)}
 
     def _encode(self, lineup: Lineup, picture, caption: str) -> dict:
-        codes, figure = encoded(lineup, picture, caption)
-        return {
-            self.header.yours: codes,
-            self.yours_picture: self.page.picture_file(figure, f"{lineup_slug(lineup)}-{caption.replace(' ', '-')}"),
-        }
+        codes, figure, said = encoded(lineup, picture, caption)
+        name = f"{lineup_slug(lineup)}-{caption.replace(' ', '-')}"
+        alt = f"{caption.capitalize()} and its reconstruction by {lineup_words(lineup)}"
+        shown = {"label": said, "visible": True}  # the label says what was done to it
+        return {self.header.yours: codes, self.yours_picture: {**self.page.picture_file(figure, name, alt), **shown}}
 
     def encode_drawing(self, lineup: Lineup, data_url) -> dict:
         return self._encode(lineup, drawing(data_url), "your drawing")
@@ -115,14 +132,8 @@ class Tab:
     def wire(self) -> None:
         reconstruct = self.page.on_lineup(self.reconstruct)
         inputs = [*self.header.lineup_inputs, self.seed]
-        gr.on(
-            [self.seed.submit, self.seed.blur],
-            reconstruct,
-            inputs,
-            [self.reconstruction],
-            api_name="reconstruct",
-            **HEAVY,
-        )
+        publish(reconstruct, inputs, [self.reconstruction], api_name="reconstruct", **HEAVY)  # first: it has the name
+        gr.on([self.seed.submit, self.seed.blur], reconstruct, inputs, [self.reconstruction], **PRIVATE, **HEAVY)
         self.again.click(next_seed, self.seed, self.seed, api_visibility="private").then(
             reconstruct, inputs, [self.reconstruction], api_visibility="private", **HEAVY
         )

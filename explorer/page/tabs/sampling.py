@@ -10,7 +10,7 @@ from explorer.core.inputs import whole_number
 from explorer.core.store import Lineup
 from explorer.page import components
 from explorer.page.adapter import raw_values
-from explorer.page.context import HEAVY, Page, lineup_slug
+from explorer.page.context import HEAVY, Page, lineup_slug, lineup_words, publish
 from explorer.page.header import Header
 from explorer.views import panels
 from explorer.views.images import hstack
@@ -89,7 +89,11 @@ class Tab:
     def draw_samples(self, lineup: Lineup, n, seed) -> dict:
         picture, n, seed = samples_picture(lineup, n, seed)
         return {
-            self.samples: self.page.picture_file(picture, f"{lineup_slug(lineup)}-samples-{n}x{n}-seed{seed}"),
+            self.samples: self.page.picture_file(
+                picture,
+                f"{lineup_slug(lineup)}-samples-{n}x{n}-seed{seed}",
+                f"{lineup_words(lineup)}: each a {n} by {n} grid decoded from the same draws of N(0, I) (seed {seed})",
+            ),
             self.header.sample_grid: {"n": n, "seed": seed},
         }
 
@@ -99,7 +103,11 @@ class Tab:
             return {self.manifold_group: gr.update(visible=False)}
         return {
             self.manifold_group: gr.update(visible=True),
-            self.manifolds: self.page.picture_file(picture, f"{lineup_slug(lineup)}-manifolds-{n}x{n}"),
+            self.manifolds: self.page.picture_file(
+                picture,
+                f"{lineup_slug(lineup)}-manifolds-{n}x{n}",
+                f"{lineup_words(lineup)}: what each decodes on a {n} by {n} grid of codes across its 2-D space",
+            ),
         }
 
     def show_spread(self, lineup: Lineup) -> dict:
@@ -111,10 +119,12 @@ class Tab:
     # ---- the tab's own controls ---------------------------------------------------------------------------------
     def wire(self) -> None:
         page, lineup_inputs = self.page, self.header.lineup_inputs
-        self.manifold_size.release(
+        draw_manifolds, io = (
             page.on_lineup(self.draw_manifolds),
-            [*lineup_inputs, self.manifold_size],
-            [self.manifold_group, self.manifolds],
-            api_name="manifolds",
-            **HEAVY,
+            (
+                [*lineup_inputs, self.manifold_size],
+                [self.manifold_group, self.manifolds],
+            ),
         )
+        self.manifold_size.release(draw_manifolds, *io, api_visibility="private", **HEAVY)
+        publish(draw_manifolds, *io, api_name="manifolds", **HEAVY)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import math
 
 import gradio as gr
 import numpy as np
@@ -29,7 +30,7 @@ from explorer.core.measures import measure
 from explorer.core.store import Lineup
 from explorer.page import components
 from explorer.page.adapter import with_event_data
-from explorer.page.context import EXPORT, PRIVATE, Page, lineup_slug
+from explorer.page.context import EXPORT, PRIVATE, Page, lineup_slug, lineup_words
 from explorer.page.header import Header
 from explorer.views import panels
 from explorer.views.images import gif_bytes, hstack, png_bytes, titled
@@ -98,8 +99,21 @@ def caption(entry) -> str:
     return text + (f" · {measure('active', entry)} active" if entry.importance_name == "KL" else "")
 
 
+SHOWN_WIDTH = 1180  # about the width a full-width picture is shown at on a 1280 x 720 projector
+
+
 def grid_picture(lineup: Lineup, start: int | None) -> np.ndarray:
-    return hstack([panels.traversal_figure(entry, start) for entry in lineup.models])
+    """Each model's traversal grid side by side; their text drawn large enough to be 16 px or more on screen when
+    the whole is shrunk to :data:`SHOWN_WIDTH` (captions 3 px smaller: 13 * 1.25 > 14 at the least)."""
+    size = 19
+    for _ in range(3):  # larger text, wider labels: a few rounds settle it
+        figures = [panels.traversal_figure(entry, start, font_size=size) for entry in lineup.models]
+        width = sum(f.shape[1] for f in figures)
+        wanted = max(19, math.ceil(19 * width / SHOWN_WIDTH))
+        if wanted <= size:
+            break
+        size = wanted
+    return hstack(figures)
 
 
 def gif_frames(lineup: Lineup, start: int | None) -> list[np.ndarray]:
@@ -202,9 +216,12 @@ class Tab:
         n = n_sliders(lineup)
         asked = wanted.get("axes", []) if isinstance(wanted, dict) else []
         offsets = [float(asked[i]) if i < min(len(asked), n) else 0.0 for i in range(MAX_AXES)]
+        origin = "each space's centre" if start is None else f"test image #{start}"
         grids = self.page.picture_file(
             grid_picture(lineup, start),
             f"{lineup_slug(lineup)}-traversal-grids-from-{'centre' if start is None else f'image{start}'}",
+            f"{lineup_words(lineup)}: a grid per model, a row per most-used axis moved from -3 to 3 standard "
+            f"deviations away from {origin}",
         )
         return {
             self.live: {"spec": self.spec(lineup, start), "frame": frame(lineup, start, offsets)},
