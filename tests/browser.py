@@ -143,7 +143,9 @@ def pictures_loaded(page) -> None:
 
 def drag_slider(page, axis: int, fractions):
     """Drag slider ``axis`` through ``fractions`` of its width, one animation frame apart (as a hand would)."""
-    box = page.locator(f"#le-axis-{axis} input[type=range]").bounding_box()
+    slider = page.locator(f"#le-axis-{axis} input[type=range]")
+    slider.scroll_into_view_if_needed()
+    box = slider.bounding_box()
     y = box["y"] + box["height"] / 2
     page.mouse.move(box["x"] + box["width"] / 2, y)
     page.mouse.down()

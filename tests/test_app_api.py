@@ -76,7 +76,10 @@ def test_decode_at_draws_a_2d_spot_and_explains_larger_spaces(client, zoo):
         (
             "/samples",
             ("mnist", 2, ["mnist-vae-z2", "nope"], 6, 1),
-            r"no model named 'nope' for mnist at latent size 2; choose from mnist-pca-z2, mnist-ae-z2, mnist-vae-z2",
+            (
+                r"no model named .nope. for mnist at latent size 2; choose from mnist-pca-z2, mnist-ae-z2, "
+                r"mnist-dae-z2, mnist-vae-z2, mnist-cvae-z2"
+            ),
         ),
         ("/traverse", ("mnist", 2, ["mnist-vae-z16"], 0, "selected", *ZEROS), r"no model named 'mnist-vae-z16'"),
         ("/decode_at", (*LINEUP, "mnist-vae-z2", "abc", 0.0), r"x must be a number, got 'abc'"),

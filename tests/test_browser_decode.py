@@ -46,9 +46,11 @@ def test_every_zoo_decoder_runs_in_the_page_as_on_the_server(page, zoo):
                 torch.randn(entry.latent_dim, generator=torch.Generator().manual_seed(0)) * 2,
             ]
         )
-        server = entry.decode(codes).flatten(1).numpy()
+        y = entry.class_of(None, 3, len(codes))  # a conditional model: the code, then the one-hot class
+        server = entry.decode(codes, y).flatten(1).numpy()
+        tail = [] if y is None else torch.nn.functional.one_hot(y[0], entry.model.config.n_classes).tolist()
         for code, expected in zip(codes.tolist(), server):
-            decoded = np.array(page.evaluate(RUN, [ops, url, code]))
+            decoded = np.array(page.evaluate(RUN, [ops, url, code + tail]))
             np.testing.assert_allclose(decoded, expected, atol=2e-5, rtol=0, err_msg=entry.name)
 
 
@@ -86,6 +88,12 @@ def test_the_slider_rule_the_server_sends_gives_the_servers_code(page, zoo):
         op = [{"op": "linear", "in": n, "out": entry.latent_dim}]
         code = page.evaluate(RUN, [op, [*basis.T.reshape(-1).tolist(), *base.tolist()], offsets])
         np.testing.assert_allclose(code, slider_code(entry, 5, offsets).numpy(), atol=1e-5, rtol=0, err_msg=name)
+    cvae = zoo.entries["mnist-cvae-z2"]  # a conditional model: the sliders move the code, never the class after it
+    base, basis = slider_map(cvae, 5, 2, drawn=3)
+    op = [{"op": "linear", "in": 2, "out": len(base)}]
+    given = page.evaluate(RUN, [op, [*basis.T.reshape(-1).tolist(), *base.tolist()], [1.0, -2.0]])
+    np.testing.assert_allclose(given[:2], slider_code(cvae, 5, [1.0, -2.0]).numpy(), atol=1e-5, rtol=0)
+    assert given[2:] == [float(c == 3) for c in range(10)]
 
 
 def test_the_pages_plotly_adapter_reads_a_plot_as_drawn(page):

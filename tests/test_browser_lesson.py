@@ -253,12 +253,13 @@ def test_every_lesson_step_shows_what_its_text_rests_on_at_1280x720(browser, liv
                         f"{page.evaluate(f'({PARTS_IN_VIEW})({parts!r})')}"
                     )
                 said = [step.question, *([step.answer] if revealed else [])]
-                values = {measure(name, zoo.entries[model]) for text in said for name, model in placeholders(text)}
+                values = {measure(name, zoo.entries[model], zoo) for text in said for name, model in placeholders(text)}
                 page.wait_for_function(
                     f"(t => {list(values)!r}.every(v => t.includes(v)))({SHOWN_TEXT})", timeout=20_000
                 )
                 if presenter:
-                    name = f"lesson-step{number}-{'answer' if revealed else 'question'}-presenter-1280x720.png"
+                    prefix = "lesson" if lesson.name == LESSON.stem else lesson.name
+                    name = f"{prefix}-step{number}-{'answer' if revealed else 'question'}-presenter-1280x720.png"
                     page.screenshot(path=str(shots / name))
     page.context.close()
 

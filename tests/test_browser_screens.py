@@ -7,12 +7,16 @@ Screenshots of every tab at 390x844 and 768x1024, and of the Compare grid at 128
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
 import pytest
 from browser import (
     LIVE,
     MAPS,
     choose_dataset,
     choose_k,
+    drag_slider,
     local_context,
     next_frames,
     open_page,
@@ -308,3 +312,57 @@ def test_fashion_mnist_is_in_the_header_and_in_compare_and_the_words_follow_the_
         show_tab(page, "Compare β × k")
         page.locator("#le-sweep-dataset input").click()
         assert page.get_by_role("option", name="fashion-mnist", exact=True).is_visible()
+
+
+# ---- the rest of the course (#17) ------------------------------------------------------------------------------
+def test_the_reconstruction_tab_compares_the_models_as_denoisers(live_app, shots):
+    with local_context() as context:
+        page = open_page(
+            context, f"{live_app}/?tab=reconstruction&models=mnist-ae-z2,mnist-dae-z2,mnist-vae-z2&noise=0.5"
+        )
+        label = page.locator("#le-reconstruction [data-testid=block-label]")
+        label.filter(has_text="Error against the clean images").wait_for(timeout=20_000)
+        errors = dict(part.rsplit(" ", 1) for part in label.inner_text().split(": ", 1)[1].split(" · "))
+        assert float(errors["DAE σ=0.5"]) < float(errors["AE"])  # the denoiser denoises
+        assert "corrupted" in page.evaluate("document.querySelector('#le-reconstruction img').alt")
+        page.screenshot(path=str(shots / "denoising-1280x720.png"))
+
+
+def test_the_conditional_vae_draws_the_class_picked_and_every_class_in_one_style(live_app, shots):
+    with local_context() as context:
+        page = open_page(context, f"{live_app}/?tab=sampling&models=mnist-vae-z2,mnist-cvae-z2")
+        page.locator("#le-classes img").wait_for(timeout=20_000)
+        before = page.evaluate("document.querySelector('#le-samples img').getAttribute('src')")
+        page.locator("#le-drawn input").click()
+        page.get_by_role("option", name="3", exact=True).click()
+        page.wait_for_function(
+            f"document.querySelector('#le-samples img')?.getAttribute('src') !== {before!r}", timeout=20_000
+        )
+        page.screenshot(path=str(shots / "cvae-1280x720.png"))
+        show_tab(page, "Traversal")  # the page's own decoder draws the CVAE, as a 3, while a slider moves
+        page.wait_for_function(f"{LIVE}.state.spec && {LIVE}.state.spec.drawn === 3", timeout=20_000)
+        frames = page.evaluate(f"{LIVE}.state.frames")
+        drag_slider(page, 0, [0.5 + 0.03 * s for s in range(1, 10)])
+        page.wait_for_function(f"{LIVE}.state.frames > {frames}")  # decoded in the page during the drag
+        assert not [m for m in page.console_messages_seen if "error" in m.lower()]
+
+
+def test_the_anomalies_tab_scores_each_model_and_a_picture_of_your_own(live_app, shots, tmp_path):
+    from PIL import Image
+
+    with local_context() as context:
+        page = open_page(context, f"{live_app}/?tab=anomalies")
+        page.wait_for_function("(document.querySelector('#le-aucs')?.innerText || '').includes('0.9')", timeout=60_000)
+        cells = page.evaluate("document.querySelector('#le-aucs').innerText").split()
+        assert [c for c in cells if c in ("PCA", "AE", "VAE")] == ["PCA", "AE", "VAE"]
+        page.locator("#le-extremes img").wait_for(timeout=20_000)
+        page.screenshot(path=str(shots / "anomalies-1280x720.png"))
+        shirt = np.zeros((28, 28), np.uint8)
+        shirt[4:24, 6:22] = 200  # a filled block: no digit
+        Image.fromarray(shirt).save(tmp_path / "block.png")
+        page.locator("#le-anomaly-upload input[type=file]").set_input_files(str(tmp_path / "block.png"))
+        verdict = page.locator("#le-verdict", has_text="more unusual than")
+        verdict.wait_for(timeout=30_000)
+        shares = [int(s) for s in re.findall(r"than (\d+)%", verdict.inner_text())]
+        assert len(shares) == 3 and min(shares[1:]) >= 90, verdict.inner_text()  # the AE's and the VAE's: a block is
+        # stranger than nearly every test digit (PCA, measured: 73%, reconstructs a filled block fairly well)

@@ -74,7 +74,7 @@ def zoo_models() -> dict:
 
 def test_the_shipped_lesson_has_six_steps_that_name_real_models(zoo_models):
     lessons, skipped = load_lessons(REPO / "lessons", zoo_models)
-    assert skipped == {} and list(lessons) == ["why-vaes-sample-well"]
+    assert skipped == {} and list(lessons) == ["why-vaes-sample-well", "wider-uses-of-autoencoders"]
     lesson = lessons["why-vaes-sample-well"]
     assert len(lesson.steps) == 6
     assert [s.page["tab"] for s in lesson.steps] == ["latent_map"] * 5 + ["traversal"]
@@ -143,7 +143,7 @@ def test_the_lessons_numbers_are_the_zoos_and_say_what_they_claim(zoo):
     for lesson in lessons.values():
         for step in lesson.steps:
             for text in (step.question, step.answer):
-                assert "{" not in fill(text, zoo.entries), text  # every placeholder known, every model there
+                assert "{" not in fill(text, zoo.entries, zoo), text  # every placeholder known, every model there
                 assert all(model in zoo.entries for _, model in placeholders(text))
     text = LESSON.read_text()
     assert "39% and 86%" in text  # N(0, I)'s 1- and 2-sigma rings in two dimensions (not 68 and 95: one dimension)
@@ -158,3 +158,17 @@ def test_the_lessons_numbers_are_the_zoos_and_say_what_they_claim(zoo):
     assert float(beta4.importance[beta4.axes(16)[13]]) < 0.1  # its 14th axis carries none
     other = zoo.entries["mnist-vae-z16"]
     assert float(other.importance[other.axes(16)[13]]) > 0.1  # ... while the others' does
+
+
+def test_the_second_lessons_numbers_say_what_it_claims(zoo):
+    """The rest of the course: the DAE denoises the tab's noisy row better than the AE; the AE tells clothes from
+    digits best by its reconstruction error, then the VAE, then PCA; flipped digits are harder for the AE."""
+    from explorer.core.measures import auc, denoised_error
+
+    dae, ae, vae, pca = (zoo.entries[f"mnist-{kind}-z2"] for kind in ("dae", "ae", "vae", "pca"))
+    assert denoised_error(dae, zoo) < 0.8 * denoised_error(ae, zoo)
+    fashion = {e.kind_label: auc(zoo, e, "fashion-mnist") for e in (pca, ae, vae)}
+    assert fashion["AE"] > fashion["VAE"] > fashion["PCA"] + 0.05 and fashion["PCA"] > 0.7
+    assert auc(zoo, ae, "flipped") < fashion["AE"] - 0.1
+    text = (REPO / "lessons" / "wider-uses-of-autoencoders.toml").read_text()
+    assert "The AE, with an AUC" in text and "The DAE's:" in text  # what the checks above hold

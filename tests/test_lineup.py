@@ -45,9 +45,9 @@ def _spy_decode(monkeypatch, entry: ModelEntry) -> list[torch.Tensor]:
     """Record every batch of codes ``entry`` decodes (the real decoder still runs)."""
     calls, real = [], entry.decode
 
-    def decode(z):
+    def decode(z, y=None):
         calls.append(z.detach().clone())
-        return real(z)
+        return real(z, y)
 
     monkeypatch.setattr(entry, "decode", decode)
     return calls

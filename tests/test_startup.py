@@ -218,7 +218,7 @@ def test_a_missing_dataset_is_downloaded_in_the_background_and_then_shown(tmp_pa
     data_dir_of_tests = data_dir
     monkeypatch.setattr(store_module, "load_test_split", fake_download)
     assert store.fetch_missing() == ["frey"]
-    assert {d for d, _ in asked} == {"mnist", "faces", "frey"} and all(download for _, download in asked)
+    assert {d for d, _ in asked} == {"mnist", "fashion-mnist", "faces", "frey"} and all(d for _, d in asked)
     monkeypatch.undo()
     after = store.lineup("frey", 2, None)
     assert after.images.originals and after.n_images == before.n_images

@@ -42,14 +42,14 @@ def evaluate(
         sums["sq"] += float((model.decode(z, y) - x).pow(2).sum())
         if isinstance(model, VAE):
             q = model.posterior(x, y)
-            sums["recon"] += float(_nll(model, q.sample(generator), x, y).sum())
+            sums["recon"] += float(decoder_nll(model, q.sample(generator), x, y).sum())
             per_dim = q.kl_per_dim()
             kl_dims += per_dim.double().sum(0)
             sums["kl"] += float(per_dim.sum())
             if iw_samples:
-                sums["iw"] += float(_iw_nll(model, x, y, q, iw_samples, generator).sum())
+                sums["iw"] += float(iw_nll(model, x, y, q, iw_samples, generator).sum())
         elif not isinstance(model, PCA):
-            sums["recon"] += float(_nll(model, z, x, y).sum())
+            sums["recon"] += float(decoder_nll(model, z, x, y).sum())
     codes = torch.cat(mus)
     pixels = math.prod(model.config.image_shape)
     metrics = {"mse_per_pixel": sums["sq"] / (n * pixels), "n_test": n}
@@ -68,18 +68,20 @@ def evaluate(
     return metrics, codes
 
 
-def _nll(model, z, x, y=None):
+def decoder_nll(model, z, x, y=None):
     return reconstruction_nll(model.decode_logits(z, y), x, model.config.likelihood, model.config.gaussian_sigma)
 
 
-def _iw_nll(model: VAE, x, y, q: DiagonalGaussian, samples: int, generator, chunk: int = 50) -> torch.Tensor:
+def iw_nll(model: VAE, x, y, q: DiagonalGaussian, samples: int, generator, chunk: int = 50) -> torch.Tensor:
     """-log p(x) (-log p(x|y) for a conditional VAE) estimated with ``samples`` importance samples from q(z|x):
     (B,)."""
     log_w = []
     for start in range(0, samples, chunk):
         s = min(chunk, samples - start)
         z = q.sample(generator, samples=s)  # (s, B, k)
-        log_px_z = -_nll(model, z.flatten(0, 1), x.repeat(s, 1, 1, 1), None if y is None else y.repeat(s)).view(s, -1)
+        log_px_z = -decoder_nll(model, z.flatten(0, 1), x.repeat(s, 1, 1, 1), None if y is None else y.repeat(s)).view(
+            s, -1
+        )
         log_pz = gaussian_log_density(z, torch.zeros_like(z), torch.zeros_like(z))
         log_qz = q.log_density(z)
         log_w.append(log_px_z + log_pz - log_qz)

@@ -37,6 +37,9 @@ ZOO: list[TrainConfig] = [
         TrainConfig(model=_mnist("vae", 16, beta=b), name=f"mnist-vae-z16-beta{b:g}", iw_samples=200, **_MNIST)
         for b in (0.5, 4.0)
     ],
+    # The rest of the course on MNIST: a denoising AE (trained on x + 0.5 * noise) and a conditional VAE.
+    *[TrainConfig(model=_mnist("dae", k, corruption="gaussian", corruption_level=0.5), **_MNIST) for k in (2, 16)],
+    *[TrainConfig(model=_mnist("cvae", k), iw_samples=200, **{**_MNIST, "epochs": 60}) for k in (2, 16)],
     # Fashion-MNIST: the same comparison on clothes (the MNIST nets and recipe).
     *[TrainConfig(model=_mnist(kind, k), **_FASHION) for kind in ("pca", "ae") for k in (2, 16)],
     *[TrainConfig(model=_mnist("vae", k), iw_samples=200, **_FASHION) for k in (2, 16)],

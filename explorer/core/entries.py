@@ -1,10 +1,11 @@
-"""One loaded model and every rule that depends on its kind: the only module that knows PCA, AE and VAE.
+"""One loaded model and every rule that depends on its kind: the only module that knows PCA, AE, DAE, VAE and CVAE.
 
 A :class:`ModelEntry` is a checkpoint plus what the explorer derives from it once (code statistics,
 axis order). Each kind is a small subclass that changes only what differs: its label, the centre and
 unit of its sliders, the Gaussian it is sampled from, the box of its manifold grid, how its axes are
-ranked. Everything else in ``explorer/`` works on any entry. A new kind is a subclass here, one line
-in :data:`ENTRY_TYPES`, and its model in ``training/models.py``.
+ranked, and which class a conditional model draws (:meth:`ModelEntry.class_of`: every caller of decode and
+encode passes it, and an unconditional model ignores it). Everything else in ``explorer/`` works on any entry. A
+new kind is a subclass here, one line in :data:`ENTRY_TYPES`, and its model in ``training/models.py``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import ClassVar
 
 import torch
 
-from explorer.core.latent import cycle_error, density_grid, dims_by_importance, prior_holes
+from explorer.core.latent import cycle_error, density_grid, dims_by_importance, nearest_index, prior_holes
 from training.objectives import DiagonalGaussian
 
 TRAVERSAL_RANGE = 3.0  # slider and grid span, in slider units (standard deviations)
@@ -36,6 +37,8 @@ class ModelEntry:
 
     kind_label: ClassVar[str] = "model"
     rank: ClassVar[int] = 9  # position in a lineup, and the offline decoder's preference
+    conditional: ClassVar[bool] = False  # decodes and encodes given a class (training.models.LatentModel)
+    anomaly_scores: ClassVar[tuple[str, ...]] = ("recon",)  # how it scores an image (explorer.core.anomaly)
     importance_name: ClassVar[str] = "variance"  # what ranks the axes
     prior_caption: ClassVar[str] = "decoded N(0, I)"
 
@@ -73,6 +76,27 @@ class ModelEntry:
     @property
     def image_shape(self) -> tuple[int, int, int]:
         return tuple(self.model.config.image_shape)
+
+    @property
+    def class_names(self) -> list[str]:
+        return list(self.meta["dataset"].get("class_names") or [])
+
+    def class_of(self, index: int | None = None, drawn: int | None = None, n: int = 1) -> torch.Tensor | None:
+        """The class (n,) a conditional model draws: ``drawn`` (the page's choice) when given, else test image
+        ``index``'s own label, else the first class; None for an unconditional model (it takes no class)."""
+        if not self.conditional:
+            return None
+        if drawn is not None:
+            label = int(drawn)
+        elif index is not None:
+            label = int(self.labels[index])
+        else:
+            label = 0
+        return torch.full((n,), label, dtype=torch.long)
+
+    def own_classes(self, indices) -> torch.Tensor | None:
+        """The labels of test images ``indices`` (a conditional model reconstructs each with its own), or None."""
+        return self.labels[indices].reshape(-1) if self.conditional else None
 
     # ---- codes ----------------------------------------------------------------------------------------
     @property
@@ -135,8 +159,9 @@ class ModelEntry:
         """(mean, std) that scale Kingma & Welling's manifold grid onto this model's map."""
         return self.prior()
 
-    def posterior(self, x: torch.Tensor) -> DiagonalGaussian | None:
-        """q(z|x) (mean and logvar (n, k)) for images x, or None for a model whose encoder is a point."""
+    def posterior(self, x: torch.Tensor, y: torch.Tensor | None = None) -> DiagonalGaussian | None:
+        """q(z|x) (mean and logvar (n, k)) for images x (of classes y), or None for a model whose encoder is a
+        point."""
         return None
 
     # ---- map layers (2-D models; computed once) ---------------------------------------------------------
@@ -167,18 +192,19 @@ class ModelEntry:
         xs, ys = self.layer_grid
         gy, gx = torch.meshgrid(ys.float(), xs.float(), indexing="ij")
         z = torch.stack([gx.reshape(-1), gy.reshape(-1)], dim=1)
-        return cycle_error(self.encode, self.decode, z).reshape(len(ys), len(xs))
+        y = self.own_classes(nearest_index(self.z[:, :2], z)) if self.conditional else None  # the class there
+        return cycle_error(self.encode, self.decode, z, y).reshape(len(ys), len(xs))
 
     # ---- computation ------------------------------------------------------------------------------------
     @torch.no_grad()
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        """(n, k) -> (n, C, H, W) in [0, 1]."""
-        return self.model.decode(z.float())
+    def decode(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        """(n, k) -> (n, C, H, W) in [0, 1]; ``y`` the classes a conditional model draws (see :meth:`class_of`)."""
+        return self.model.decode(z.float(), y)
 
     @torch.no_grad()
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        """(n, C, H, W) -> (n, k), deterministic (a VAE's posterior mean)."""
-        return self.model.encode(x)
+    def encode(self, x: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
+        """(n, C, H, W) -> (n, k), deterministic (a VAE's posterior mean); ``y`` as for :meth:`decode`."""
+        return self.model.encode(x, y)
 
     def decoder_ops(self):
         """``decode`` as plain ops for the page to run (``training.models.LatentModel.export_decoder``),
@@ -208,10 +234,27 @@ class AEEntry(ModelEntry):
         return self.code_mean, self.code_std
 
 
+class DAEEntry(AEEntry):
+    """A denoising autoencoder: an AE trained on corrupted images (its sliders, prior and box are the AE's)."""
+
+    kind_label = "DAE"
+    rank = 2
+
+    @property
+    def is_default(self) -> bool:
+        return False  # added by hand, or by a lesson (the default lineup is PCA, AE, VAE)
+
+    @property
+    def kind_name(self) -> str:
+        model = self.meta["model"]
+        return f"DAE σ={model['corruption_level']:g}" if model["corruption"] == "gaussian" else "DAE masked"
+
+
 class VAEEntry(ModelEntry):
     kind_label = "VAE"
-    rank = 2
+    rank = 3
     importance_name = "KL"
+    anomaly_scores = ("recon", "elbo", "iw")
 
     @property
     def kind_name(self) -> str:
@@ -232,12 +275,27 @@ class VAEEntry(ModelEntry):
         return torch.zeros(self.latent_dim)  # the prior's mean
 
     @torch.no_grad()
-    @torch.no_grad()
-    def posterior(self, x):
-        return self.model.posterior(x)
+    def posterior(self, x, y=None):
+        return self.model.posterior(x, y)
 
     def axis_scale(self):
         return torch.ones(self.latent_dim)  # the prior's std
+
+
+class CVAEEntry(VAEEntry):
+    """A conditional VAE: its encoder and decoder are given the class, so its code holds only the style."""
+
+    kind_label = "CVAE"
+    rank = 4
+    conditional = True
+
+    @property
+    def kind_name(self) -> str:
+        return f"CVAE β={self.beta:g}" if self.beta != 1 else "CVAE"
+
+    @property
+    def is_default(self) -> bool:
+        return False  # added by hand, or by a lesson
 
 
 # ---- the traversal's slider rule (the page runs it as the first op of a decoder: explorer.page.assets) ----
@@ -250,27 +308,41 @@ def base_code(entry: ModelEntry, index: int | None) -> torch.Tensor:
     return entry.centre() if index is None else entry.z[index].clone()
 
 
-def slider_map(entry: ModelEntry, index: int | None, n_sliders: int = MAX_AXES) -> tuple[torch.Tensor, torch.Tensor]:
+def slider_map(
+    entry: ModelEntry, index: int | None, n_sliders: int = MAX_AXES, drawn: int | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
     """The traversal's rule as an affine map (the page runs it as a linear op: no rule restated in its script):
-    the code for slider values ``s`` (n_sliders,) is ``base + s @ basis``, base (k,) the start code (test image
-    ``index``, or the model's centre) and basis (n_sliders, k): slider i moves the model's i-th most-used axis by
-    its slider unit (:meth:`ModelEntry.axis_scale`) per step, so all sliders at 0 give the start image itself;
-    sliders past the model's k move nothing."""
+    the decoder's input for slider values ``s`` (n_sliders,) is ``base + s @ basis``, base (k,) the start code (test
+    image ``index``, or the model's centre) and basis (n_sliders, k): slider i moves the model's i-th most-used axis
+    by its slider unit (:meth:`ModelEntry.axis_scale`) per step, so all sliders at 0 give the start image itself;
+    sliders past the model's k move nothing. A conditional model's input goes on with the one-hot class it draws
+    (``drawn``, else the start image's own: :meth:`ModelEntry.class_of`), which the sliders never move."""
     base = base_code(entry, index)
     basis = torch.zeros(n_sliders, entry.latent_dim)
     step = entry.axis_scale()
     for i, axis in enumerate(entry.axes(n_sliders)):
         basis[i, axis] = step[axis]
-    return base, basis
+    y = entry.class_of(index, drawn)
+    if y is None:
+        return base, basis
+    one_hot = torch.nn.functional.one_hot(y[0], entry.model.config.n_classes).float()
+    return torch.cat([base, one_hot]), torch.cat([basis, torch.zeros(n_sliders, len(one_hot))], 1)
 
 
 def slider_code(entry: ModelEntry, index: int | None, offsets: list[float]) -> torch.Tensor:
     """The code (k,) for slider ``offsets`` (see :func:`slider_map`)."""
     base, basis = slider_map(entry, index, len(offsets))
-    return base + torch.tensor([float(o) for o in offsets], dtype=basis.dtype) @ basis
+    code = base + torch.tensor([float(o) for o in offsets], dtype=basis.dtype) @ basis
+    return code[: entry.latent_dim]
 
 
-ENTRY_TYPES: dict[str, type[ModelEntry]] = {"pca": PCAEntry, "ae": AEEntry, "vae": VAEEntry}
+ENTRY_TYPES: dict[str, type[ModelEntry]] = {
+    "pca": PCAEntry,
+    "ae": AEEntry,
+    "dae": DAEEntry,
+    "vae": VAEEntry,
+    "cvae": CVAEEntry,
+}
 
 
 def make_entry(name: str, meta: dict, model, latents: dict, sweep: str | None = None) -> ModelEntry:

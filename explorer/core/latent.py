@@ -156,8 +156,28 @@ def prior_holes(
     return (p - q).clamp_min(0).float()
 
 
-def cycle_error(encode, decode, z: torch.Tensor, batch: int = 1024) -> torch.Tensor:
+def cycle_error(encode, decode, z: torch.Tensor, y: torch.Tensor | None = None, batch: int = 1024) -> torch.Tensor:
     """‖encode(decode(z)) − z‖ per code (n,): near 0 where the decoder draws something the encoder puts
-    back at z (the decoder "makes sense" there), large in the holes between the data."""
-    errors = [(encode(decode(part)) - part).norm(dim=1) for part in z.split(batch)]
-    return torch.cat(errors)
+    back at z (the decoder "makes sense" there), large in the holes between the data. ``encode(x, y)`` and
+    ``decode(z, y)`` take the classes y (n,) of a conditional model (None for the others)."""
+    parts = z.split(batch)
+    classes = y.split(batch) if y is not None else [None] * len(parts)
+    return torch.cat([(encode(decode(part, c), c) - part).norm(dim=1) for part, c in zip(parts, classes)])
+
+
+def nearest_index(points: torch.Tensor, queries: torch.Tensor, batch: int = 1024) -> torch.Tensor:
+    """For each query (m, d), the index of the nearest of ``points`` (n, d)."""
+    return torch.cat([torch.cdist(part.float(), points.float()).argmin(1) for part in queries.split(batch)])
+
+
+def sample_indices(n_images: int, seed: int, count: int) -> list[int]:
+    """``count`` test image indices drawn by ``seed`` from ``n_images`` (the Reconstruction tab's row)."""
+    return torch.randperm(n_images, generator=torch.Generator().manual_seed(seed))[:count].tolist()
+
+
+def denoised(entry, x: torch.Tensor, given: torch.Tensor, indices) -> tuple[torch.Tensor, torch.Tensor]:
+    """``entry`` (a model entry) given the images ``given`` (x corrupted, or x itself) of test images ``indices``:
+    (its outputs, each one's mean squared error against the clean x (n,))."""
+    y = entry.own_classes(indices)
+    recon = entry.decode(entry.encode(given, y), y)
+    return recon, (recon - x).pow(2).flatten(1).mean(1)

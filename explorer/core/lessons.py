@@ -14,7 +14,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from explorer.core.measures import MEASURES, placeholders
+from explorer.core.measures import DATA_MEASURES, MEASURES, placeholders
 from explorer.core.state import NAME, read_state
 
 LESSON_FIELDS = {"lesson", "step", "revealed", "presenter"}  # a link's own fields, not a step's
@@ -31,6 +31,9 @@ SHOW = {  # the page parts a step's claim rests on: each must be on screen, whol
     "sliders": "the traversal's sliders",
     "live": "the traversal's pictures",
     "reconstructions": "the reconstructions",
+    "classes": "a conditional model's codes drawn as every class",
+    "histograms": "the anomaly scores' histograms",
+    "aucs": "the anomaly scores' AUC table",
 }
 SHOW_SLIDER = re.compile(r"slider:(\d{1,2})")  # "slider:14": that slider, in view
 
@@ -121,8 +124,9 @@ def _check_numbers(texts: dict, where: str, models) -> None:
     """Every ``{measure:model}`` a step's text names is a known measure of a model the app has."""
     for key, text in texts.items():
         for name, model in placeholders(text):
-            if name not in MEASURES:
-                raise LessonError(f"{where}, {key}: no measure {name!r}; the measures are {', '.join(MEASURES)}")
+            if name not in MEASURES and name not in DATA_MEASURES:
+                known = ", ".join([*MEASURES, *DATA_MEASURES])
+                raise LessonError(f"{where}, {key}: no measure {name!r}; the measures are {known}")
             if model not in models:
                 raise LessonError(f"{where}, {key}: {{{name}:{model}}} names a model the app does not have")
 

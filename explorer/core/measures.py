@@ -13,7 +13,10 @@ from collections.abc import Callable
 
 import torch
 
+from explorer.core.anomaly import auc
 from explorer.core.entries import ModelEntry
+from explorer.core.latent import denoised, sample_indices
+from training.models import corrupt
 from training.objectives import active_units
 
 
@@ -47,6 +50,20 @@ def spread(entry: ModelEntry) -> float:
     return float(((q[1] - q[0]) / (2 * 1.96 * std)).median())
 
 
+DENOISE = ("gaussian", 0.5, 0, 8)  # the Reconstruction tab at noise 0.5, seed 0: its 8 test images
+
+
+def denoised_error(entry: ModelEntry, store) -> float:
+    """The mean error against the clean images of ``entry``'s outputs given the Reconstruction tab's 8 test images
+    (seed 0) with Gaussian noise of σ = 0.5: the number its picture's label shows for the model."""
+    corruption, level, seed, count = DENOISE
+    images = store.images(entry.dataset).images
+    indices = sample_indices(min(len(images), len(entry.z)), seed, count)
+    x = images[indices]
+    noisy = corrupt(x, corruption, level, torch.Generator().manual_seed(seed))
+    return float(denoised(entry, x, noisy, indices)[1].mean())
+
+
 def test_mse(entry: ModelEntry) -> float:
     """The test set's mean squared error per pixel, as the checkpoint measured it."""
     return float(entry.meta["metrics"]["mse_per_pixel"])
@@ -56,7 +73,7 @@ def _percent(value: float) -> str:
     return f"{value:.0%}"
 
 
-MEASURES: dict[str, tuple[str, Callable[[ModelEntry], str]]] = {
+MEASURES: dict[str, tuple[str, Callable[[ModelEntry], str]]] = {  # of the model alone
     "inside_2sd": ("codes inside the 2σ ring", lambda e: _percent(inside_ring(e))),
     "hole_mass": ("the prior's mass in holes", lambda e: _percent(hole_mass(e))),
     "nearest": ("nearest code to the centre", lambda e: f"{nearest_code(e):.1f}"),
@@ -64,11 +81,25 @@ MEASURES: dict[str, tuple[str, Callable[[ModelEntry], str]]] = {
     "active": ("active dimensions", lambda e: f"{active_units(e.importance)} of {e.latent_dim}"),
     "mse": ("test MSE per pixel", lambda e: f"{test_mse(e):.4f}"),
 }
+DATA_MEASURES: dict[str, tuple[str, Callable]] = {  # of the model and the test images (a Store): f(entry, store)
+    "denoised": ("error against the clean images at noise 0.5", lambda e, s: f"{denoised_error(e, s):.4f}"),
+    "auc_fashion": (
+        "AUC of the reconstruction error against Fashion-MNIST",
+        lambda e, s: f"{auc(s, e, 'fashion-mnist'):.3f}",
+    ),
+    "auc_flipped": (
+        "AUC of the reconstruction error against flipped digits",
+        lambda e, s: f"{auc(s, e, 'flipped'):.3f}",
+    ),
+}
 PLACEHOLDER = re.compile(r"\{(\w+):([A-Za-z0-9][A-Za-z0-9._=-]*)\}")
 
 
-def measure(name: str, entry: ModelEntry) -> str:
-    """The text of measure ``name`` for ``entry``, as the page shows it."""
+def measure(name: str, entry: ModelEntry, store=None) -> str:
+    """The text of measure ``name`` for ``entry``, as the page shows it (a measure of :data:`DATA_MEASURES` reads
+    the test images of ``store``)."""
+    if name in DATA_MEASURES:
+        return DATA_MEASURES[name][1](entry, store)
     return MEASURES[name][1](entry)
 
 
@@ -77,13 +108,15 @@ def placeholders(text: str) -> list[tuple[str, str]]:
     return PLACEHOLDER.findall(text)
 
 
-def fill(text: str, entries: dict[str, ModelEntry]) -> str:
+def fill(text: str, entries: dict[str, ModelEntry], store=None) -> str:
     """``text`` with each ``{measure:model}`` replaced by its value (a model not in ``entries`` keeps the
-    placeholder, which the lesson's check at start refuses)."""
+    placeholder, which the lesson's check at start refuses; so does a measure of the test images without
+    ``store``)."""
 
     def value(match: re.Match) -> str:
         name, model = match.groups()
-        return measure(name, entries[model]) if name in MEASURES and model in entries else match.group(0)
+        known = name in MEASURES or (name in DATA_MEASURES and store is not None)
+        return measure(name, entries[model], store) if known and model in entries else match.group(0)
 
     return PLACEHOLDER.sub(value, text)
 

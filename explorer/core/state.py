@@ -1,6 +1,6 @@
 """The page's state as plain values: what a link's query string and a lesson's steps say, checked.
 
-    ?dataset=mnist&k=16&models=mnist-ae-z16,mnist-vae-z16&tab=sampling&image=7&seed=3
+    ?dataset=mnist&k=16&models=mnist-ae-z16,mnist-vae-z16&tab=sampling&image=7&seed=3&noise=0.5
      &layers=prior,samples&view=pca&axes=1.5,0,-2&lesson=why-vaes-sample-well&step=2&revealed=1&presenter=1
 
 Every field is optional. :func:`read_state` takes either the query string's text values or a lesson's
@@ -29,6 +29,7 @@ TABS = (
     "interpolation",
     "reconstruction",
     "insights",  # in page order:
+    "anomalies",
     "compare",
 )  # each a module of explorer/page/tabs/
 VIEWS = ("dims", "pca", "umap")
@@ -103,6 +104,7 @@ FIELDS: dict[str, Callable] = {
     "tab": _one_of(TABS),
     "image": lambda v, what: whole_number(v, 0, 10**7, what),
     "seed": lambda v, what: whole_number(v, 0, 2**31 - 1, what),
+    "noise": lambda v, what: real_number(v, 0.0, 1.0, what),
     "layers": _layers,
     "view": _one_of(VIEWS),
     "axes": _axes,

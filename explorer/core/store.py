@@ -351,7 +351,8 @@ class Store:
                 message = fetching
         # Offline: show what the best available decoder makes of the stored codes, labelled as such.
         best = max(entries, key=lambda e: (len(e.z), e.rank, e.is_default, e.latent_dim))
-        images = torch.cat([best.decode(best.z[i : i + 1000]) for i in range(0, n, 1000)]).cpu()
+        parts = [slice(i, i + 1000) for i in range(0, n, 1000)]
+        images = torch.cat([best.decode(best.z[s], best.own_classes(s)) for s in parts]).cpu()
         return DatasetImages(
             images,
             best.labels,

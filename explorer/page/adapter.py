@@ -41,6 +41,17 @@ def with_event_data(fn):
     return run
 
 
+def with_value_and_event_data(fn):
+    """As :func:`with_event_data`, with one more input before the event: ``fn(dataset, latent_dim, names, value,
+    data: dict)``."""
+
+    def run(dataset, latent_dim, names, value, event: gr.EventData):
+        return fn(dataset, latent_dim, names, value, event_data(event))
+
+    run.__name__, run.__doc__ = getattr(fn, "__name__", "event"), fn.__doc__
+    return run
+
+
 def only_event_data(fn):
     """``fn(data: dict)`` as a Gradio function of the event alone (see :func:`with_event_data`)."""
 
@@ -49,6 +60,13 @@ def only_event_data(fn):
 
     run.__name__, run.__doc__ = getattr(fn, "__name__", "event"), fn.__doc__
     return run
+
+
+def optional_in_api(component):
+    """``component`` as a trailing value an API call may leave out (its default is used): a value added to an
+    endpoint after scripts were written against it (the class a conditional model draws, the noise)."""
+    component.optional_in_api = True
+    return component
 
 
 def raw_values(component):
@@ -65,6 +83,10 @@ def check_calls(demo: gr.Blocks) -> None:
 
     async def checked(block_fn, inputs, state, *args, **kwargs):
         wanted = [_describe(c) for c in block_fn.inputs]
+        if isinstance(inputs, list) and len(inputs) < len(wanted):  # trailing values left out: their defaults
+            left_out = block_fn.inputs[len(inputs) :]
+            if all(getattr(c, "optional_in_api", False) for c in left_out):
+                inputs = [*inputs, *(c.value for c in left_out)]
         if not isinstance(inputs, list) or len(inputs) < len(wanted):
             got = len(inputs) if isinstance(inputs, list) else type(inputs).__name__
             raise refuse(f"this call takes {len(wanted)} values ({', '.join(wanted)}); got {got}")

@@ -35,7 +35,7 @@ from explorer.core.inputs import InputError, next_seed
 from explorer.core.state import read_state, resolve_lineup, with_lesson
 from explorer.core.store import Lineup
 from explorer.core.uploads import ImageInputError
-from explorer.page.adapter import with_event_data
+from explorer.page.adapter import with_event_data, with_value_and_event_data
 from explorer.page.context import (
     CHANGE_STEPS,
     HEAVY,
@@ -52,7 +52,7 @@ from explorer.page.header import Header
 from explorer.page.lesson_bar import LessonBar
 
 log = logging.getLogger(__name__)
-CHANGES = ("lineup", "selection", "yours", "samples")
+CHANGES = ("lineup", "selection", "yours", "samples", "drawn")
 SET_BY_A_PANEL = {"axes"}  # link fields a lineup panel applies itself (from header.wanted), not the page
 WAITED = ("lineup", "samples")  # changes the maps and pictures shimmer for, from the start to the last step
 DONE = "() => { window.leWait.done(); }"
@@ -91,21 +91,30 @@ class Changes:
             "lineup": [
                 Reaction(h.show_status, [], [h.status]),
                 Reaction(lm.refresh, lm.marks, [lm.maps, lm.view, lm.selection, lm.here]),
-                Reaction(tr.restart, [*tr.position, h.wanted], tr.outputs),
+                Reaction(h.show_drawn, [h.drawn], [h.drawn]),
+                Reaction(tr.restart, [*tr.position, h.drawn, h.wanted], tr.outputs),
                 Reaction(tr.show_kl, [], [tr.kl]),
                 Reaction(sa.show_spread, [], [sa.spread_group, sa.spread]),
-                Reaction(sa.draw_samples, [sa.grid_size, sa.seed], [sa.samples, h.sample_grid]),
-                Reaction(sa.draw_manifolds, [sa.manifold_size], [sa.manifold_group, sa.manifolds]),
+                Reaction(sa.draw_samples, [sa.grid_size, sa.seed, h.drawn], [sa.samples, h.sample_grid]),
+                Reaction(sa.draw_manifolds, [sa.manifold_size, h.drawn], [sa.manifold_group, sa.manifolds]),
+                Reaction(sa.draw_classes, [h.index], [sa.classes_group, sa.classes]),
                 Reaction(ip.draw, ip.reads, [ip.interpolation]),
-                Reaction(rc.reconstruct, [rc.seed], [rc.reconstruction]),
+                Reaction(rc.reconstruct, rc.reads, [rc.reconstruction]),
                 Reaction(rc.forget_yours, [], [rc.yours_picture]),
                 Reaction(rc.say_what_to_draw, [], [rc.look, rc.pad_title]),
                 Reaction(ins.show, [], [ins.curves, ins.variance, ins.metrics]),
+                Reaction(t["anomalies"].show, t["anomalies"].reads, t["anomalies"].outputs),
             ],
             "selection": [
                 maps,
-                Reaction(tr.restart, tr.position, tr.outputs),
+                Reaction(tr.restart, [*tr.position, h.drawn], tr.outputs),
                 Reaction(ip.draw, ip.reads, [ip.interpolation]),
+                Reaction(sa.draw_classes, [h.index], [sa.classes_group, sa.classes]),
+            ],
+            "drawn": [  # the class a conditional model draws
+                Reaction(tr.restart, [*tr.position, h.drawn], tr.outputs),
+                Reaction(sa.draw_samples, [sa.grid_size, sa.seed, h.drawn], [sa.samples, h.sample_grid]),
+                Reaction(sa.draw_manifolds, [sa.manifold_size, h.drawn], [sa.manifold_group, sa.manifolds]),
             ],
             "yours": [maps],
             "samples": [maps],
@@ -127,6 +136,7 @@ class Changes:
             "layers": [t["latent_map"].layers],
             "view": [t["latent_map"].view],
             "seed": [t["sampling"].seed],
+            "noise": [t["reconstruction"].noise],
             "axes": t["traversal"].sliders,
         }
 
@@ -139,6 +149,7 @@ class Changes:
             "selection": self._selection_makers(h, t["latent_map"]),
             "yours": self._yours_makers(h, t["reconstruction"]),
             "samples": self._samples_makers(h, t["sampling"]),
+            "drawn": [h.drawn.input(None, None, None, js="() => {}", **PRIVATE)],
         }
 
     def _lineup_makers(self, h: Header) -> list:
@@ -168,26 +179,31 @@ class Changes:
     def _yours_makers(self, h: Header, rc) -> list:
         """The drawing pad (and the API's /encode_drawing), and an upload."""
         on, outputs = self.page.on_lineup, rc.encoded_outputs
-        publish(on(rc.encode_upload), [*h.lineup_inputs, rc.upload], outputs, api_name="encode_upload", **HEAVY)
+        upload = [*h.lineup_inputs, rc.upload, h.drawn]
+        publish(on(rc.encode_upload), upload, outputs, api_name="encode_upload", **HEAVY)
         return [
             rc.sketch.submit(
-                with_event_data(on(rc.encode_pad)), h.lineup_inputs, outputs, api_visibility="private", **HEAVY
+                with_value_and_event_data(on(rc.encode_pad)),
+                [*h.lineup_inputs, h.drawn],
+                outputs,
+                api_visibility="private",
+                **HEAVY,
             ),
             rc.drawing_api.click(
                 files_only(on(rc.encode_drawing)),
-                [*h.lineup_inputs, rc.drawing_data],
+                [*h.lineup_inputs, rc.drawing_data, h.drawn],
                 outputs,
                 api_name="encode_drawing",
                 **HEAVY,
             ),
-            rc.upload.upload(on(rc.encode_upload), [*h.lineup_inputs, rc.upload], outputs, **PRIVATE, **HEAVY),
+            rc.upload.upload(on(rc.encode_upload), upload, outputs, **PRIVATE, **HEAVY),
         ]
 
     def _samples_makers(self, h: Header, sa) -> list:
         """The grid's size and seed (and the API's /samples), and New seed."""
         draw, io = (
             self.page.on_lineup(sa.draw_samples),
-            ([*h.lineup_inputs, sa.grid_size, sa.seed], [sa.samples, h.sample_grid]),
+            ([*h.lineup_inputs, sa.grid_size, sa.seed, h.drawn], [sa.samples, h.sample_grid]),
         )
         wait([sa.grid_size.release, sa.seed.submit, sa.seed.blur, sa.resample.click])
         publish(draw, *io, api_name="samples", **HEAVY)

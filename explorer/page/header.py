@@ -13,9 +13,21 @@ import gradio as gr
 
 from explorer.core.inputs import InputError
 from explorer.core.store import Lineup
-from explorer.page.adapter import raw_values
+from explorer.page.adapter import optional_in_api, raw_values
 from explorer.page.context import Page, refuse, skipped_note, warn
 from explorer.views import safe_html
+
+OWN_CLASS = "each image's own class"
+
+
+def drawn_class(value, n_classes: int = 1000) -> int | None:
+    """The class picker's value as the class a conditional model draws: None for each image's own (-1, nothing
+    or anything that is not a class of the dataset's ``n_classes``)."""
+    try:
+        value = int(value)
+    except (TypeError, ValueError):
+        return None
+    return value if 0 <= value < n_classes else None
 
 
 class Header:
@@ -63,6 +75,17 @@ class Header:
             self.presenter = gr.Checkbox(
                 False, label="Presenter", container=False, scale=0, min_width=120, elem_id="le-presenter"
             )
+            self.drawn = optional_in_api(  # shown when the lineup has a conditional model
+                gr.Dropdown(
+                    [(OWN_CLASS, -1)],
+                    value=-1,
+                    label="CVAE draws",
+                    scale=0,
+                    min_width=200,
+                    visible=False,
+                    elem_id="le-drawn",
+                )
+            )
             self.copy = gr.Button("Copy link", size="sm", scale=0, min_width=120, elem_id="le-copy")
             self.tab = gr.Textbox("latent_map", visible="hidden", elem_id="le-tab-name")  # the tab shown, for the link
             self.went = gr.Textbox("", visible="hidden", elem_id="le-went")  # Back, Forward: the address's query
@@ -84,6 +107,21 @@ class Header:
         if not lineup.images.originals:
             text += f"<p>⚠️ <b>Offline:</b> {safe_html.text(lineup.images.message)}</p>"
         return {self.status: text + skipped_note(store)}
+
+    def show_drawn(self, lineup: Lineup, drawn) -> dict:
+        """The class picker, when the lineup has a conditional model: each image's own class, or one for all."""
+        conditional = [m for m in lineup.models if m.conditional]
+        if not conditional:
+            return {self.drawn: gr.update(visible=False, value=-1)}
+        names = conditional[0].class_names
+        keep = drawn_class(drawn, len(names))
+        return {
+            self.drawn: gr.update(
+                visible=True,
+                choices=[(OWN_CLASS, -1), *((str(name), i) for i, name in enumerate(names))],
+                value=-1 if keep is None else keep,
+            )
+        }
 
     def choose_dataset(self, name) -> dict:
         """A new dataset: its first latent size, its default models, image #0."""

@@ -28,6 +28,9 @@ PARTS = {  # each part a step may show (explorer.core.lessons.SHOW), and where i
     "sliders": "#le-sliders",
     "live": "#le-live .le-live",
     "reconstructions": "#le-reconstruction img",
+    "classes": "#le-classes img",
+    "histograms": "#le-histograms .le-plot",
+    "aucs": "#le-aucs table",
 }
 
 
@@ -36,14 +39,14 @@ def part_selector(part: str) -> str:
     return f"#le-axis-{int(part.split(':')[1]) - 1}" if part.startswith("slider:") else PARTS[part]
 
 
-def step_html(lesson: Lesson, number: int, revealed: bool, entries: dict | None = None) -> str:
+def step_html(lesson: Lesson, number: int, revealed: bool, entries: dict | None = None, store=None) -> str:
     """The text of step ``number`` (1-based) of ``lesson``, its answer too when ``revealed``, its numbers filled in
     from ``entries`` (name -> model: :func:`explorer.core.measures.fill`): HTML. It names the parts the step
     shows (``data-show``: their selectors), which the page brings into view."""
     step = lesson.steps[number - 1]
 
     def words(text: str) -> str:
-        return safe_html.emphasis(fill(text, entries or {}))
+        return safe_html.emphasis(fill(text, entries or {}, store))
 
     parts = step.show_revealed if revealed else step.show
     selectors = html.escape(json.dumps([part_selector(p) for p in parts]), quote=True)
@@ -94,7 +97,7 @@ class LessonBar:
         shown = state.get("revealed", False)
         return {
             self.panel: gr.update(visible=True),
-            self.text: step_html(lesson, number, shown, self.page.store.entries),
+            self.text: step_html(lesson, number, shown, self.page.store.entries, self.page.store),
             self.step: number,
             self.revealed: shown,
             self.reveal: gr.update(interactive=not shown),

@@ -31,10 +31,12 @@ def to_uint8(images: torch.Tensor) -> np.ndarray:
 
 
 def grid(images: torch.Tensor, nrow: int, pad: int = GRID_PAD, pad_value: float = 1.0) -> np.ndarray:
-    """(N, C, H, W) in [0, 1] -> one uint8 picture, ``nrow`` images per row, white gutters."""
+    """(N, C, H, W) in [0, 1] -> one uint8 picture, ``nrow`` images per row, white gutters: grey (H, W) for grey
+    images, RGB (H, W, 3) for colour ones (make_grid repeats a grey image into three channels: one is kept)."""
     from torchvision.utils import make_grid  # torchvision takes ~1.3 s to import: not on the start-up path
 
-    return to_uint8(make_grid(images.cpu(), nrow=nrow, padding=pad, pad_value=pad_value)[:1])
+    picture = make_grid(images.cpu(), nrow=nrow, padding=pad, pad_value=pad_value)
+    return to_uint8(picture[:1] if images.shape[1] == 1 else picture)
 
 
 def scale(picture: np.ndarray, factor: int) -> np.ndarray:
@@ -157,13 +159,13 @@ def gif_bytes(frames: list[np.ndarray], frame_ms: int = 80) -> bytes:
 
 
 def sprite_sheet(images: torch.Tensor, columns: int = 100) -> np.ndarray:
-    """All images (N, 1, H, W) tiled without gutters, ``columns`` per row: tile i sits at
-    (i % columns, i // columns). Used for hover previews with no server round trip."""
-    n, _, h, w = images.shape
+    """All images (N, C, H, W) tiled without gutters, ``columns`` per row: tile i sits at
+    (i % columns, i // columns); grey or RGB as the images are. Used for hover previews with no server round trip."""
+    n, c, h, w = images.shape
     rows = -(-n // columns)
-    sheet = torch.ones(rows * columns, h, w)
-    sheet[:n] = images[:, 0].cpu()
-    sheet = sheet.view(rows, columns, h, w).permute(0, 2, 1, 3).reshape(rows * h, columns * w)
+    sheet = torch.ones(rows * columns, c, h, w)
+    sheet[:n] = images.cpu()
+    sheet = sheet.view(rows, columns, c, h, w).permute(2, 0, 3, 1, 4).reshape(c, rows * h, columns * w)
     return to_uint8(sheet)
 
 
@@ -184,13 +186,18 @@ def prepare_upload(
         image = picture if isinstance(picture, Image.Image) else Image.fromarray(np.asarray(picture))
     except (TypeError, ValueError) as error:
         raise ImageInputError(f"Could not read that picture ({error}); upload a PNG or JPEG.") from None
-    if image.mode not in ("L", "1", "I", "F", "I;16"):
-        done.append("made grey")
+    channels, height, width = image_shape
     image = flatten(image)
+    if channels == 3:  # a colour dataset: the picture keeps its colours
+        rgb = np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0
+        if rgb.size == 0 or min(rgb.shape[:2]) < 2:
+            raise ImageInputError("That picture is empty; upload a real image.")
+        return _fit_colour(rgb, height, width, done)
+    if image.mode != "L":  # flattened: "L" or "RGB"
+        done.append("made grey")
     gray = np.asarray(image.convert("L"), dtype=np.float32) / 255.0
     if gray.size == 0 or min(gray.shape) < 2:
         raise ImageInputError("That picture is empty; upload a real image.")
-    _, height, width = image_shape
     if style == "face":
         if gray.shape[0] * width != gray.shape[1] * height:
             done.append("cropped to its centre")
@@ -226,6 +233,15 @@ def prepare_upload(
     left = min(max(left, 0), width - small.shape[1])
     canvas[top : top + small.shape[0], left : left + small.shape[1]] = small
     return torch.from_numpy(canvas)[None, None]
+
+
+def _fit_colour(rgb: np.ndarray, height: int, width: int, done: list[str]) -> torch.Tensor:
+    """An RGB picture (h, w, 3) centre-cropped to the target aspect ratio and resized: (1, 3, height, width)."""
+    if rgb.shape[0] * width != rgb.shape[1] * height:
+        done.append("cropped to its centre")
+    done.append(f"resized to {width}×{height}")
+    channels = [_fit_face(rgb[..., i], height, width) for i in range(3)]
+    return torch.cat(channels, dim=1)
 
 
 def _fit_face(gray: np.ndarray, height: int, width: int) -> torch.Tensor:

@@ -39,11 +39,14 @@ const bringParts = () => {
   if (!step || step.dataset.show === shownFor) return;
   shownFor = step.dataset.show;
   const selectors = JSON.parse(step.dataset.show || "[]"), started = performance.now();
-  const attempt = () => {
+  const inView = (e) => { const b = e.getBoundingClientRect(); return b.top >= 0 && b.bottom <= window.innerHeight; };
+  const attempt = () => {  // until every part is drawn and in view (pictures above may still be loading), 10 s at most
+    if (step.dataset.show !== shownFor) return;  // another step since
     const found = selectors.map((s) => document.querySelector(s)).filter((e) => e && e.offsetParent);
-    if (found.length < selectors.length && performance.now() - started < 4000) { setTimeout(attempt, 100); return; }
     fitAll();
-    found.forEach((element) => element.scrollIntoView({ block: "nearest", inline: "nearest" }));
+    found.forEach((element) => { if (!inView(element)) element.scrollIntoView({ block: "nearest", inline: "nearest" }); });
+    const done = found.length === selectors.length && found.every(inView);
+    if (!done && performance.now() - started < 10000) setTimeout(attempt, 150);
   };
   attempt();
 };

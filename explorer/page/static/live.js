@@ -103,7 +103,7 @@ const askServer = () => {
   const offsets = sliderValues();
   state.asked.set(offsets.join(","), performance.now());
   if (state.asked.size > 200) state.asked.delete(state.asked.keys().next().value);
-  trigger("submit", { offsets, start: state.spec.start });
+  trigger("submit", { offsets, start: state.spec.start, drawn: state.spec.drawn });
 };
 const onInput = (event) => {
   paintLocal(event.timeStamp);

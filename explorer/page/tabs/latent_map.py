@@ -21,9 +21,9 @@ from explorer.core.latent import ellipse, project
 from explorer.core.state import LAYERS
 from explorer.core.store import Lineup
 from explorer.page import components
-from explorer.page.adapter import with_event_data
+from explorer.page.adapter import with_value_and_event_data
 from explorer.page.context import PRIVATE, QUICK, Page, files_only, lineup_slug, lineup_words
-from explorer.page.header import Header
+from explorer.page.header import Header, drawn_class
 from explorer.views import panels
 from explorer.views.images import titled
 from explorer.views.plots import latent_map
@@ -67,7 +67,7 @@ def selected_index(lineup: Lineup, value) -> int:
 def posterior_path(entry: ModelEntry, lineup: Lineup, index: int) -> list[list] | None:
     """The 1- and 2-sigma ellipses of q(z|x) of test image ``index`` on ``entry``'s map of its first two dims, as
     [xs, ys] (None between them), or None for a model whose encoder is a point."""
-    q = entry.posterior(lineup.images.images[index : index + 1])
+    q = entry.posterior(lineup.images.images[index : index + 1], entry.class_of(index))
     if q is None:
         return None
     std = q.std
@@ -79,16 +79,16 @@ def posterior_path(entry: ModelEntry, lineup: Lineup, index: int) -> list[list] 
     return [[p[0] for p in path], [p[1] for p in path]]
 
 
-def decoded_spot(lineup: Lineup, model, x, y):
-    """What lives here? (entry, the picture ``model`` decodes at (x, y) of its 2-D map), or (entry, None) for a
-    model whose map is not its latent space (k > 2)."""
+def decoded_spot(lineup: Lineup, model, x, y, drawn: int | None = None):
+    """What lives here? (entry, the picture ``model`` decodes at (x, y) of its 2-D map, as class ``drawn`` for a
+    conditional model), or (entry, None) for a model whose map is not its latent space (k > 2)."""
     entry = next((m for m in lineup.models if m.name == model), None)
     if entry is None:
         raise InputError(f"no model named {model!r} in this lineup")
     if entry.latent_dim != 2:
         return entry, None
     x, y = real_number(x, -1e4, 1e4, "x"), real_number(y, -1e4, 1e4, "y")
-    return entry, panels.decode_point(entry, x, y)
+    return entry, panels.decode_point(entry, x, y, drawn)
 
 
 def not_a_code(latent_dim: int) -> str:
@@ -215,18 +215,19 @@ class Tab:
         index = image_index(lineup, data.get("index"))
         return {self.header.index: index, **self.show_selection(lineup, index)}
 
-    def decode_here(self, lineup: Lineup, model, x, y) -> dict:
-        """What lives here? The image ``model`` decodes at (x, y) of its 2-D map."""
-        entry, picture = decoded_spot(lineup, model, x, y)
+    def decode_here(self, lineup: Lineup, model, x, y, drawn=-1) -> dict:
+        """What lives here? The image ``model`` decodes at (x, y) of its 2-D map (as class ``drawn``, for a
+        conditional model)."""
+        entry, picture = decoded_spot(lineup, model, x, y, drawn_class(drawn))
         if picture is None:
             return {self.here: self.hint(not_a_code(entry.latent_dim))}
         at = f"{float(x):.2f}, {float(y):.2f}"
         name, alt = f"{lineup_slug(lineup)}-{entry.label}-at-{at}", f"What {entry.label} decodes at the code ({at})"
         return {self.here: self.page.picture_file(picture, name, alt)}
 
-    def on_space(self, lineup: Lineup, data: dict) -> dict:
+    def on_space(self, lineup: Lineup, drawn, data: dict) -> dict:
         """A click on empty space: {model, x, y} from the page (x, y null off a 2-D latent space)."""
-        return self.decode_here(lineup, data.get("model"), data.get("x"), data.get("y"))
+        return self.decode_here(lineup, data.get("model"), data.get("x"), data.get("y"), drawn)
 
     # ---- the tab's own controls ---------------------------------------------------------------------------------
     def wire(self) -> None:
@@ -245,10 +246,11 @@ class Tab:
             **QUICK,
         )
         on_space = page.on_lineup(self.on_space)
-        self.maps.click(with_event_data(on_space), lineup_inputs, [self.here], **PRIVATE, **QUICK)
+        drawn = self.header.drawn
+        self.maps.click(with_value_and_event_data(on_space), [*lineup_inputs, drawn], [self.here], **PRIVATE, **QUICK)
         self.decode_at_api.click(
             files_only(page.on_lineup(self.decode_here)),
-            [*lineup_inputs, *self.where],
+            [*lineup_inputs, *self.where, self.header.drawn],
             [self.here],
             api_name="decode_at",
             **QUICK,

@@ -11,7 +11,7 @@ from explorer.core.store import Lineup
 from explorer.page import components
 from explorer.page.adapter import raw_values
 from explorer.page.context import HEAVY, Page, lineup_slug, lineup_words, publish
-from explorer.page.header import Header
+from explorer.page.header import Header, drawn_class
 from explorer.views import panels
 from explorer.views.images import hstack
 from explorer.views.plots import code_spread
@@ -27,6 +27,12 @@ MANIFOLD_LOOK = (
     "**Manifold** (2-D models; Kingma & Welling, Fig. 4): a regular grid of codes through the Gaussian "
     "inverse CDF. The VAE's changes smoothly and stays plausible; the AE's has holes."
 )
+CLASSES_LOOK = (
+    "**A conditional VAE's point**: its encoder and decoder are given the class, so the code holds only the style. "
+    "Along a row one code is drawn as every class (the first row: the selected image's code; the others drawn "
+    "from N(0, I)): the slant and thickness stay, the class changes. Its map, "
+    "coloured by class, shows the classes mixed: the label carries the class."
+)
 SPREAD_LOOK = (
     "**Why, for k > 2**: each dimension's test codes (boxes: quartiles, whiskers 2.5–97.5%) against the "
     "Gaussian the samples are drawn from (grey: 95% of the draws). An AE's codes spread far wider than "
@@ -38,19 +44,29 @@ SPREAD_LOOK = (
 # ---- views: no Gradio ---------------------------------------------------------------------------------------------
 
 
-def samples_picture(lineup: Lineup, n, seed) -> tuple[np.ndarray, int, int]:
-    """Each model's n x n grid of the same draws from its sampling Gaussian, side by side: (picture, n, seed)."""
+def samples_picture(lineup: Lineup, n, seed, drawn: int | None = None) -> tuple[np.ndarray, int, int]:
+    """Each model's n x n grid of the same draws from its sampling Gaussian (a conditional model's of class
+    ``drawn``), side by side: (picture, n, seed)."""
     n = whole_number(n, 2, 16, "grid size")
     seed = whole_number(seed, 0, 2**31 - 1, "seed")
-    return hstack([panels.sample_grid(m, n, seed) for m in lineup.models]), n, seed
+    return hstack([panels.sample_grid(m, n, seed, drawn) for m in lineup.models]), n, seed
 
 
-def manifolds_picture(lineup: Lineup, n) -> tuple[np.ndarray | None, int]:
+def manifolds_picture(lineup: Lineup, n, drawn: int | None = None) -> tuple[np.ndarray | None, int]:
     """Each 2-D model's manifold grid, side by side (None for a lineup of larger latent sizes): (picture, n)."""
     if lineup.latent_dim != 2:
         return None, 0
     n = whole_number(n, 2, 30, "manifold size")
-    return hstack([panels.manifold(m, n) for m in lineup.models]), n
+    return hstack([panels.manifold(m, n, drawn) for m in lineup.models]), n
+
+
+def classes_picture(lineup: Lineup, selected) -> np.ndarray | None:
+    """Each conditional model's code drawn as every class (the selected image's code first), or None."""
+    conditional = [m for m in lineup.models if m.conditional]
+    if not conditional:
+        return None
+    index = whole_number(selected, 0, lineup.n_images - 1, "image index")
+    return hstack([panels.class_grid(m, index) for m in conditional])
 
 
 def spread_figure(lineup: Lineup) -> dict | None:
@@ -84,10 +100,15 @@ class Tab:
             self.manifolds = components.picture(
                 "Manifolds", elem_id="le-manifolds", elem_classes=["pixelated", "le-main"]
             )
+        with gr.Group(visible=False) as self.classes_group:
+            gr.Markdown(CLASSES_LOOK, elem_classes="look")
+            self.classes = components.picture(
+                "Every class", elem_id="le-classes", elem_classes=["pixelated", "le-main"]
+            )
 
     # ---- handlers: {component: value} --------------------------------------------------------------------------
-    def draw_samples(self, lineup: Lineup, n, seed) -> dict:
-        picture, n, seed = samples_picture(lineup, n, seed)
+    def draw_samples(self, lineup: Lineup, n, seed, drawn=-1) -> dict:
+        picture, n, seed = samples_picture(lineup, n, seed, drawn_class(drawn))
         return {
             self.samples: self.page.picture_file(
                 picture,
@@ -97,8 +118,16 @@ class Tab:
             self.header.sample_grid: {"n": n, "seed": seed},
         }
 
-    def draw_manifolds(self, lineup: Lineup, n) -> dict:
-        picture, n = manifolds_picture(lineup, n)
+    def draw_classes(self, lineup: Lineup, selected) -> dict:
+        picture = classes_picture(lineup, selected)
+        if picture is None:
+            return {self.classes_group: gr.update(visible=False)}
+        alt = f"{lineup_words(lineup)}: each conditional model's codes (test image #{selected}'s first) as every class"
+        name = f"{lineup_slug(lineup)}-every-class-image{selected}"
+        return {self.classes_group: gr.update(visible=True), self.classes: self.page.picture_file(picture, name, alt)}
+
+    def draw_manifolds(self, lineup: Lineup, n, drawn=-1) -> dict:
+        picture, n = manifolds_picture(lineup, n, drawn_class(drawn))
         if picture is None:
             return {self.manifold_group: gr.update(visible=False)}
         return {
@@ -122,7 +151,7 @@ class Tab:
         draw_manifolds, io = (
             page.on_lineup(self.draw_manifolds),
             (
-                [*lineup_inputs, self.manifold_size],
+                [*lineup_inputs, self.manifold_size, self.header.drawn],
                 [self.manifold_group, self.manifolds],
             ),
         )

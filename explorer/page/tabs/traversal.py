@@ -31,7 +31,7 @@ from explorer.core.store import Lineup
 from explorer.page import components
 from explorer.page.adapter import with_event_data
 from explorer.page.context import EXPORT, PRIVATE, Page, lineup_slug, lineup_words
-from explorer.page.header import Header
+from explorer.page.header import Header, drawn_class
 from explorer.views import panels
 from explorer.views.images import gif_bytes, hstack, png_bytes, titled
 from explorer.views.plots import kl_bars
@@ -59,17 +59,18 @@ def start_index(lineup: Lineup, selected, mode) -> int | None:
     return whole_number(selected, 0, lineup.n_images - 1, "image index")
 
 
-def spec_id(lineup: Lineup, start: int | None) -> str:
-    return hashlib.sha1(f"{lineup.key}|{start}".encode()).hexdigest()[:12]
+def spec_id(lineup: Lineup, start: int | None, drawn: int | None = None) -> str:
+    return hashlib.sha1(f"{lineup.key}|{start}|{drawn}".encode()).hexdigest()[:12]
 
 
-def frame(lineup: Lineup, start: int | None, offsets: list[float]) -> dict:
-    """The server's exact pictures for slider ``offsets``, as the page shows them."""
+def frame(lineup: Lineup, start: int | None, offsets: list[float], drawn: int | None = None) -> dict:
+    """The server's exact pictures for slider ``offsets`` (a conditional model drawing class ``drawn``, else the
+    start image's own), as the page shows them."""
     pictures = {}
     for entry in lineup.models:
-        data = base64.b64encode(png_bytes(panels.slider_image(entry, start, offsets))).decode()
+        data = base64.b64encode(png_bytes(panels.slider_image(entry, start, offsets, drawn))).decode()
         pictures[entry.name] = f"data:image/png;base64,{data}"
-    return {"spec": spec_id(lineup, start), "offsets": offsets, "pictures": pictures}
+    return {"spec": spec_id(lineup, start, drawn), "offsets": offsets, "pictures": pictures}
 
 
 def checked_offsets(offsets) -> list[float]:
@@ -102,12 +103,12 @@ def caption(entry) -> str:
 SHOWN_WIDTH = 1180  # about the width a full-width picture is shown at on a 1280 x 720 projector
 
 
-def grid_picture(lineup: Lineup, start: int | None) -> np.ndarray:
+def grid_picture(lineup: Lineup, start: int | None, drawn: int | None = None) -> np.ndarray:
     """Each model's traversal grid side by side; their text drawn large enough to be 16 px or more on screen when
     the whole is shrunk to :data:`SHOWN_WIDTH` (captions 3 px smaller: 13 * 1.25 > 14 at the least)."""
     size = 19
     for _ in range(3):  # larger text, wider labels: a few rounds settle it
-        figures = [panels.traversal_figure(entry, start, font_size=size) for entry in lineup.models]
+        figures = [panels.traversal_figure(entry, start, font_size=size, drawn=drawn) for entry in lineup.models]
         width = sum(f.shape[1] for f in figures)
         wanted = max(19, math.ceil(19 * width / SHOWN_WIDTH))
         if wanted <= size:
@@ -116,7 +117,7 @@ def grid_picture(lineup: Lineup, start: int | None) -> np.ndarray:
     return hstack(figures)
 
 
-def gif_frames(lineup: Lineup, start: int | None) -> list[np.ndarray]:
+def gif_frames(lineup: Lineup, start: int | None, drawn: int | None = None) -> list[np.ndarray]:
     """Each axis swept 0 → +3 → −3 → 0, every model side by side and labelled."""
     sweep = np.concatenate(
         [
@@ -131,7 +132,9 @@ def gif_frames(lineup: Lineup, start: int | None) -> list[np.ndarray]:
         for value in sweep:
             offsets = [0.0] * MAX_AXES
             offsets[axis] = float(value)
-            tiles = [titled(panels.slider_image(m, start, offsets), m.label, factor=factor) for m in lineup.models]
+            tiles = [
+                titled(panels.slider_image(m, start, offsets, drawn), m.label, factor=factor) for m in lineup.models
+            ]
             frames.append(titled(hstack(tiles), f"axis {axis + 1}: {value:+.1f}"))
     return frames
 
@@ -183,12 +186,12 @@ class Tab:
         return [self.live, *self.sliders, self.grids, self.gif]
 
     # ---- handlers: {component: value} --------------------------------------------------------------------------
-    def spec(self, lineup: Lineup, start: int | None) -> dict:
+    def spec(self, lineup: Lineup, start: int | None, drawn: int | None = None) -> dict:
         n = n_sliders(lineup)
         models = []
         for entry in lineup.models:
             channels, height, width = entry.image_shape
-            base, basis = slider_map(entry, start, n)
+            base, basis = slider_map(entry, start, n, drawn)
             decoder = self.page.assets.decoder(entry) if self.page.browser_decoding else None
             models.append(
                 {
@@ -201,30 +204,31 @@ class Tab:
                     "ops": decoder[1] if decoder else None,
                     "map": {
                         "in": n,
-                        "out": entry.latent_dim,  # code = base + sliders @ basis: a linear op
+                        "out": len(base),  # the decoder's input = base + sliders @ basis: a linear op
                         "values": [*basis.T.reshape(-1).tolist(), *base.tolist()],
                     },
                     "caption": caption(entry),
                 }
             )
-        return {"id": spec_id(lineup, start), "start": start, "sliders": n, "models": models}
+        spec = {"id": spec_id(lineup, start, drawn), "start": start, "sliders": n, "models": models}
+        return {**spec, "drawn": drawn}
 
-    def restart(self, lineup: Lineup, selected, mode, wanted=None) -> dict:
-        """New lineup or start: a new spec, new grids, and the sliders at 0, or where a link or lesson step just
-        put them (``wanted``: the header's), with their frame."""
-        start = start_index(lineup, selected, mode)
+    def restart(self, lineup: Lineup, selected, mode, drawn=-1, wanted=None) -> dict:
+        """New lineup, start or class drawn: a new spec, new grids, and the sliders at 0, or where a link or lesson
+        step just put them (``wanted``: the header's), with their frame."""
+        start, drawn = start_index(lineup, selected, mode), drawn_class(drawn)
         n = n_sliders(lineup)
         asked = wanted.get("axes", []) if isinstance(wanted, dict) else []
         offsets = [float(asked[i]) if i < min(len(asked), n) else 0.0 for i in range(MAX_AXES)]
         origin = "each space's centre" if start is None else f"test image #{start}"
         grids = self.page.picture_file(
-            grid_picture(lineup, start),
+            grid_picture(lineup, start, drawn),
             f"{lineup_slug(lineup)}-traversal-grids-from-{'centre' if start is None else f'image{start}'}",
             f"{lineup_words(lineup)}: a grid per model, a row per most-used axis moved from -3 to 3 standard "
             f"deviations away from {origin}",
         )
         return {
-            self.live: {"spec": self.spec(lineup, start), "frame": frame(lineup, start, offsets)},
+            self.live: {"spec": self.spec(lineup, start, drawn), "frame": frame(lineup, start, offsets, drawn)},
             **{s: gr.update(**label) for s, label in zip(self.sliders, slider_labels(lineup, offsets))},
             self.grids: grids,
             self.gif: gr.update(value=None, visible=False),
@@ -240,25 +244,30 @@ class Tab:
         return {self.live: {"frame": frame(lineup, start_index(lineup, selected, mode), checked_offsets(offsets))}}
 
     def settle(self, lineup: Lineup, data: dict) -> dict:
-        """The page's request for the exact frame: {offsets, start} of its current spec."""
+        """The page's request for the exact frame: {offsets, start, drawn} of its current spec."""
         start = data.get("start")
         if start is not None:
             start = whole_number(start, 0, lineup.n_images - 1, "image index")
-        return {self.live: {"frame": frame(lineup, start, checked_offsets(data.get("offsets")))}}
+        drawn = drawn_class(data.get("drawn"))
+        return {self.live: {"frame": frame(lineup, start, checked_offsets(data.get("offsets")), drawn)}}
 
-    def export_gif(self, lineup: Lineup, selected, mode) -> dict:
-        start = start_index(lineup, selected, mode)
+    def export_gif(self, lineup: Lineup, selected, mode, drawn=-1) -> dict:
+        start, drawn = start_index(lineup, selected, mode), drawn_class(drawn)
         where = "centre" if start is None else f"image{start}"
         path = self.page.assets.download(
-            gif_bytes(gif_frames(lineup, start)), f"{lineup_slug(lineup)}-traversal-from-{where}.gif"
+            gif_bytes(gif_frames(lineup, start, drawn)), f"{lineup_slug(lineup)}-traversal-from-{where}.gif"
         )
         return {self.gif: gr.update(value=str(path), visible=True)}
 
     # ---- the tab's own controls ---------------------------------------------------------------------------------
     def wire(self) -> None:
         page, lineup_inputs = self.page, self.header.lineup_inputs
+        drawn = self.header.drawn
         self.start.input(
-            page.on_lineup(self.restart), [*lineup_inputs, *self.position], self.outputs, api_visibility="private"
+            page.on_lineup(self.restart),
+            [*lineup_inputs, *self.position, drawn],
+            self.outputs,
+            api_visibility="private",
         )
         self.live.submit(
             with_event_data(page.on_lineup(self.settle)),
@@ -277,11 +286,14 @@ class Tab:
             queue=False,
         )
         self.reset.click(
-            page.on_lineup(self.restart), [*lineup_inputs, *self.position], self.outputs, api_visibility="private"
+            page.on_lineup(self.restart),
+            [*lineup_inputs, *self.position, drawn],
+            self.outputs,
+            api_visibility="private",
         )
         self.gif_button.click(
             page.on_lineup(self.export_gif),
-            [*lineup_inputs, *self.position],
+            [*lineup_inputs, *self.position, drawn],
             [self.gif],
             api_name="traversal_gif",
             **EXPORT,
