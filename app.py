@@ -42,7 +42,7 @@ def create_app(
     from explorer.core.store import Store
     from explorer.core.uploads import MAX_BYTES
     from explorer.page.app import CSS, build_app, page_theme
-    from explorer.page.components import page_script, static_paths
+    from explorer.page.components import page_head, page_script, static_paths
     from explorer.page.guard import Guard
 
     limits = limits or SharingLimits()
@@ -67,6 +67,7 @@ def create_app(
     return demo, {
         "css": CSS,
         "js": page_script(),
+        "head": page_head(),
         "theme": page_theme(),
         "run_history": False,
         "allowed_paths": [str(cache_dir)],

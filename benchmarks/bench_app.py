@@ -10,6 +10,9 @@
    -> the page's own frame painted, and the drag's release (when the page asks for the exact frame)
    -> the server's frame painted (timed by explorer/static/live.js).
 6. 50 dataset switches: the JS heap and the number of canvases (WebGL contexts) before and after.
+7. Page loads on the warm server (a page opened again in the same browser: its cache holds Gradio's scripts),
+   from the navigation's start to the maps drawn: 5 on an idle server, then 3 while a sweep trains on it
+   (4 VAEs, 5 epochs, started through the API as a second client would, and cancelled after).
 
     python benchmarks/bench_app.py [--drags 12] [--switches 50] [--data-dir ../shared/data]
 
@@ -118,17 +121,57 @@ def drag(page, dataset: str, drags: int, moves: int = 15) -> dict:
     return {f"{dataset}_{kind}_ms": summary(values) for kind, values in timings.items() if values}
 
 
+DRAWN_AT = """(() => {  // when the maps are first drawn, in the page's own clock (from the navigation's start)
+  const poll = () => {
+    if ((document.querySelector('#le-maps .le-maps')?.dataset.drawn || '').startsWith('mnist/2/')) {
+      window.__leDrawnAt = performance.now(); return; }
+    setTimeout(poll, 5);
+  };
+  poll();
+})();"""
+
+
+def page_loads(context, url: str, idle: int = 5, training: int = 3) -> dict:
+    """Part 7: navigation start -> maps drawn, on the idle server and while a sweep trains on it."""
+    from gradio_client import Client
+
+    context.add_init_script(DRAWN_AT)
+
+    def load() -> float:
+        page = context.new_page()
+        page.goto(url)
+        page.wait_for_function("window.__leDrawnAt !== undefined", timeout=60_000)
+        ms = page.evaluate("window.__leDrawnAt")
+        page.close()
+        return ms
+
+    out = {"page_load_to_maps_ms": summary([load() for _ in range(idle)])}
+    client = Client(url, verbose=False, analytics_enabled=False)
+    client.predict("mnist", [1, 4], [2, 8], 5, api_name="/sweep_train")
+    time.sleep(3)  # the sweep has loaded its data and is training
+    out["page_load_to_maps_while_a_sweep_trains_ms"] = summary([load() for _ in range(training)])
+    client.predict(api_name="/sweep_cancel")
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--drags", type=int, default=12)
     parser.add_argument("--switches", type=int, default=50)
     parser.add_argument("--data-dir", default=os.environ.get("LATENT_EXPLORER_DATA"))
     parser.add_argument("--cold-start-only", action="store_true", help="measure only the start (part 1)")
+    parser.add_argument("--loads-only", action="store_true", help="measure only the start and the loads (1, 7)")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
     port = free_port()
-    command = [sys.executable, str(ROOT / "app.py"), "--port", str(port)]
+    # The zoo and the committed sweep, linked into a folder of the benchmark's own: the sweep part 7 starts (and
+    # cancels) leaves nothing in the repository's checkpoints.
+    checkpoints = Path(tempfile.mkdtemp(prefix="bench-app-"))
+    for folder in (ROOT / "checkpoints").iterdir():
+        if (folder / "checkpoint.json").is_file() or folder.name == "sweeps":
+            (checkpoints / folder.name).symlink_to(folder)
+    command = [sys.executable, str(ROOT / "app.py"), "--port", str(port), "--checkpoints", str(checkpoints)]
     if args.data_dir:
         command += ["--data-dir", args.data_dir]
     results: dict = {}
@@ -166,6 +209,10 @@ def main() -> None:
                 print(json.dumps(results))
                 return
             time.sleep(2)
+            results.update(page_loads(context, url))
+            if args.loads_only:
+                print(json.dumps(results, indent=1))
+                return
 
             switches = []
             plan = [

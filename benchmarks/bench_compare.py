@@ -149,7 +149,7 @@ def main() -> None:
 
     root = Path(tempfile.mkdtemp(prefix="bench-compare-"))
     for folder in (REPO / "checkpoints").iterdir():
-        if folder.is_dir() and folder.name != "sweeps":
+        if (folder / "checkpoint.json").is_file():  # the zoo only: not the sweeps a run of the app left
             (root / folder.name).symlink_to(folder)
     (root / "sweeps").mkdir()
     for sweep in (REPO / "checkpoints" / "sweeps").iterdir():

@@ -51,7 +51,7 @@ def checkpoints_folder(extra_sweeps: int) -> Path:
     """The zoo and the committed sweep (linked), and ``extra_sweeps`` renamed copies of it in page-sweeps/."""
     root = Path(tempfile.mkdtemp(prefix="bench-sharing-"))
     for folder in (ROOT / "checkpoints").iterdir():
-        if folder.is_dir() and folder.name != "sweeps":
+        if (folder / "checkpoint.json").is_file():  # the zoo only: not the sweeps a run of the app left
             (root / folder.name).symlink_to(folder)
     (root / "sweeps").mkdir()
     (root / "sweeps" / COMMITTED.name).symlink_to(COMMITTED)

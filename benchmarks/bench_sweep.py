@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from training import load_dataset, train  # noqa: E402
 from training.data import resolve_data_dir  # noqa: E402
 from training.sweep import FULL_BETAS, FULL_LATENT_DIMS, SweepConfig, default_grid, train_sweep  # noqa: E402
-from training.train import _device_name, resolve_device  # noqa: E402
+from training.train import TrainConfig, _device_name, resolve_device  # noqa: E402
 
 
 def _busy_cpu_seconds() -> tuple[float, float] | None:
@@ -64,12 +64,11 @@ def _quietness(timing: dict) -> tuple[float, float]:
 
 def grid_config(grid: str, device: str) -> SweepConfig:
     if grid == "full":
-        return SweepConfig(betas=FULL_BETAS, latent_dims=FULL_LATENT_DIMS, epochs=5, device=device)
+        return SweepConfig(TrainConfig(epochs=5, device=device, umap=False), FULL_BETAS, FULL_LATENT_DIMS)
     if grid == "cpu":
-        return default_grid("cpu").config(device=device)
-    return SweepConfig(
-        betas=(1.0, 4.0), latent_dims=(2, 16), epochs=2, train_subset=5000, test_subset=1000, device=device
-    )
+        return default_grid("cpu").config(TrainConfig(device=device, umap=False))
+    base = TrainConfig(epochs=2, train_subset=5000, test_subset=1000, device=device, umap=False)
+    return SweepConfig(base, (1.0, 4.0), (2, 16))
 
 
 def _synchronize(device: torch.device) -> None:
@@ -98,9 +97,10 @@ def batched(config: SweepConfig, data_dir: Path, device: torch.device) -> dict:
     }
 
 
-def sequential(config: SweepConfig, data_dir: Path, device: torch.device) -> dict:
+def sequential(config: SweepConfig, data_dir: Path, device: torch.device, runs=None) -> dict:
+    """A loop of ``train()`` over the models of ``config`` (or over ``runs``, some of them)."""
     started, training_seconds, losses = time.perf_counter(), 0.0, {}
-    for run in config.runs():
+    for run in runs or config.runs():
         checkpoint = train(run, None, data_dir, download=False, progress=False)
         training_seconds += checkpoint.meta["training_seconds"]
         losses[run.run_name] = checkpoint.meta["metrics"]["test_loss"]
@@ -137,8 +137,8 @@ def main() -> None:
         "betas": list(config.betas),
         "latent_dims": list(config.latent_dims),
         "epochs": config.epochs,
-        "train_subset": config.train_subset,
-        "test_subset": config.test_subset,
+        "train_subset": config.base.train_subset,
+        "test_subset": config.base.test_subset,
     }
     sides = {"batched": batched} | ({} if args.skip_sequential else {"sequential": sequential})
     for _ in range(args.repeats):
@@ -157,7 +157,8 @@ def main() -> None:
 
     print(
         f"{config.epochs} epochs, {results['models']} models ({len(config.betas)} betas x "
-        f"{len(config.latent_dims)} latent sizes), train subset {config.train_subset or 'all'}, {results['device']}"
+        f"{len(config.latent_dims)} latent sizes), train subset {config.base.train_subset or 'all'}, "
+        f"{results['device']}"
     )
     print(f"{'':<12}{'wall s':>10}{'training s':>12}{'other CPU s':>14}   (other CPU s: other processes meanwhile)")
     for side in ("batched", "sequential"):

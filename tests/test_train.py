@@ -92,6 +92,8 @@ def test_kl_warmup_is_recorded_in_the_curves(data_dir):
         (dict(kl_schedule="sawtooth"), "KL schedule"),
         (dict(epochs=-1), "epochs"),
         (dict(weight_dtype="int8"), "weight_dtype"),
+        (dict(matmul="bf16"), "matmul"),
+        (dict(cuda_graphs="yes"), "cuda_graphs"),
         (dict(epochs=0), "epochs"),
         (dict(epochs=1.5), "epochs"),
         (dict(lr=0.0), "lr"),

@@ -35,8 +35,9 @@ import time
 
 import torch
 
+from .cuda_graphs import GraphedStep, capturable
 from .models import VAE
-from .objectives import DiagonalGaussian, negative_elbo
+from .objectives import DiagonalGaussian, active_units, negative_elbo, reconstruction_nll
 from .train import NonFiniteLossError, TrainConfig, _device_name
 
 KEYS = ("loss", "recon", "kl")
@@ -97,17 +98,31 @@ class StackedVAE:
         and reparameterisation noise (M, B, K), 0 beyond each model's k: {'loss', 'recon', 'kl'} each (M,),
         loss = recon + kl_weight * beta * KL, and 'kl_per_dim' (M, K). Sum 'loss' to train them all: each
         model's parameters get the gradient of its own loss."""
+        q, flat = self.posterior(x)
+        logits = self.decode_logits(q.reparameterise(noise))
+        return negative_elbo(logits, flat, q, self.beta, kl_weight, self.likelihood, self.sigma)
+
+    def posterior(self, x: torch.Tensor) -> tuple[DiagonalGaussian, torch.Tensor]:
+        """(every model's q(z|x) for images x (M, B, C, H, W) or (B, C, H, W): (M, B, K), exactly 0 beyond each
+        model's k; the images flattened, (M, B, D))."""
         p, M = self.params, len(self)
         flat = x.flatten(-3).expand(M, -1, -1)  # (M, B, D)
         h = torch.relu(torch.baddbmm(p[f"{ENCODER_IN}.bias"][:, None], flat, p[f"{ENCODER_IN}.weight"]))
         mu, logvar = torch.baddbmm(p[f"{ENCODER_OUT}.bias"][:, None], h, p[f"{ENCODER_OUT}.weight"]).chunk(2, -1)
         mask = self.mask[:, None]  # (M, 1, K)
-        q = DiagonalGaussian(mu * mask, logvar * mask)  # (M, B, K): padded dims exactly 0
-        h = torch.relu(
-            torch.baddbmm(p[f"{DECODER_IN}.bias"][:, None], q.reparameterise(noise), p[f"{DECODER_IN}.weight"])
-        )
-        logits = torch.baddbmm(p[f"{DECODER_OUT}.bias"][:, None], h, p[f"{DECODER_OUT}.weight"])  # (M, B, D)
-        return negative_elbo(logits, flat, q, self.beta, kl_weight, self.likelihood, self.sigma)
+        return DiagonalGaussian(mu * mask, logvar * mask), flat
+
+    def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
+        """Every model's decoder logits for codes z (M, B, K): (M, B, D)."""
+        p = self.params
+        h = torch.relu(torch.baddbmm(p[f"{DECODER_IN}.bias"][:, None], z, p[f"{DECODER_IN}.weight"]))
+        return torch.baddbmm(p[f"{DECODER_OUT}.bias"][:, None], h, p[f"{DECODER_OUT}.weight"])
+
+    @torch.no_grad()
+    def round_to_half(self) -> None:
+        """Round every weight to float16 and back, in place: what a checkpoint saved in float16 holds."""
+        for tensor in self.params.values():
+            tensor.copy_(tensor.half().float())
 
 
 def _linear_layout(stacked: torch.Tensor) -> torch.Tensor:
@@ -166,40 +181,69 @@ def fit(
         }
     )
     report = Reports(names, steps.per_epoch, report_seconds, started, emit, device)
-    for epoch in range(1, run.epochs + 1):
-        sums, losses = steps.epoch(cancel, report)
-        test = _test_losses(stack, steps.generators, steps.groups, steps.group_of_model, test_split, run.seed, cancel)
-        _record_epoch(curves, diverged, epoch, sums / len(train_split), losses, test, run.lr)
-        emit(
-            {
-                "event": "epoch",
-                "epoch": epoch,
-                "step": steps.done,
-                "seconds": time.perf_counter() - started,
-                "models": [
-                    {"name": name, "diverged": diverged[m]}
-                    if m in diverged
-                    else {"name": name, **{k: v[-1] for k, v in curves[m].items() if k != "kl_weight"}}
-                    for m, name in enumerate(names)
-                ],
-            }
-        )
-        if len(diverged) == len(runs):
-            raise NonFiniteLossError(f"every model of the sweep diverged; nothing was saved. {diverged[0]}")
+    with steps:
+        for epoch in range(1, run.epochs + 1):
+            _epoch(steps, stack, runs, names, curves, diverged, epoch, train_split, test_split, emit, cancel, report)
     return curves, diverged
+
+
+def _epoch(steps, stack, runs, names, curves, diverged, epoch, train_split, test_split, emit, cancel, report) -> None:
+    """One epoch of :func:`fit`: its steps, its test losses, its "epoch" event."""
+    run, started = runs[0], report.started
+    sums, losses = steps.epoch(cancel, report)
+    test = _test_losses(stack, steps.generators, steps.groups, steps.group_of_model, test_split, run.seed, cancel)
+    _record_epoch(curves, diverged, epoch, sums / len(train_split), losses, test, run.lr)
+    emit(
+        {
+            "event": "epoch",
+            "epoch": epoch,
+            "step": steps.done,
+            "seconds": time.perf_counter() - started,
+            "cuda_graphs": steps.graphed,  # whether the steps were replayed as a CUDA graph
+            "models": [
+                {"name": name, "diverged": diverged[m]}
+                if m in diverged
+                else {"name": name, **{k: v[-1] for k, v in curves[m].items() if k != "kl_weight"}}
+                for m, name in enumerate(names)
+            ],
+        }
+    )
+    if len(diverged) == len(runs):
+        raise NonFiniteLossError(f"every model of the sweep diverged; nothing was saved. {diverged[0]}")
 
 
 class Steps:
     """The training steps of one sweep: each model's batches and noise from its latent size's generator (see the
-    module docstring), one fused Adam over the stacked tensors."""
+    module docstring), one fused Adam over the stacked tensors. On a CUDA device (unless ``run.cuda_graphs`` is
+    False) a full batch's step is replayed as one captured CUDA graph (:class:`training.cuda_graphs.GraphedStep`;
+    ``graphed`` says whether it is, ``reason`` why not)."""
 
     def __init__(self, stack: StackedVAE, run: TrainConfig, train_split, device):
         self.stack, self.images, self.batch_size = stack, train_split.images, run.batch_size
         self.groups = sorted(set(stack.latent_dims))  # one generator per latent size
         self.group_of_model = torch.tensor([self.groups.index(k) for k in stack.latent_dims], device=device)  # (M,)
         self.generators = [torch.Generator(device).manual_seed(run.seed) for _ in self.groups]
-        self.optimizer = torch.optim.Adam(stack.parameters(), lr=run.lr, fused=True)
+        options = capturable(device, run.cuda_graphs)
+        self.optimizer = torch.optim.Adam(stack.parameters(), lr=run.lr, fused=True, **options)
         self.n, self.per_epoch, self.done = len(train_split), math.ceil(len(train_split) / run.batch_size), 0
+        shape = (len(stack), min(run.batch_size, self.n))
+        self.graphed_step = GraphedStep(self.eager_step, shape, device, self.generators, bool(options))
+
+    def __enter__(self) -> Steps:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        """Drop the captured graph (its memory pool) as training ends: the graph refers to this object's step,
+        and this object to the graph, a cycle only the garbage collector would otherwise break."""
+        self.graphed_step.graph = self.graphed_step.step = None
+
+    @property
+    def graphed(self) -> bool:
+        return self.graphed_step.graphed
+
+    @property
+    def reason(self) -> str:
+        return self.graphed_step.reason
 
     def epoch(self, cancel, report) -> tuple[torch.Tensor, torch.Tensor]:
         """One epoch: (per-model sums of [loss, recon, kl] over its images (M, 3), each step's losses (S, M))."""
@@ -219,6 +263,10 @@ class Steps:
 
     def step(self, index: torch.Tensor) -> torch.Tensor:
         """One optimizer step on the images ``index`` (M, B) picks for each model: its [loss, recon, kl] (M, 3)."""
+        return self.graphed_step(index)
+
+    def eager_step(self, index: torch.Tensor) -> torch.Tensor:
+        """:meth:`step`, run op by op (what a CUDA graph captures)."""
         stack = self.stack
         noise = _noise(self.generators, self.groups, self.group_of_model, index.shape[1], stack.max_latent_dim)
         out = stack.loss(self.images[index], noise)  # images (M, B, C, H, W)
@@ -229,11 +277,12 @@ class Steps:
 
 
 class Reports:
-    """Running means of the training losses, sent as a "train" event every ``seconds``."""
+    """Running means of the training losses, sent as a "train" event after the first step (so the page's curves
+    start as soon as training does), then every ``seconds``."""
 
     def __init__(self, names, per_epoch: int, seconds: float, started: float, emit, device):
         self.names, self.per_epoch, self.seconds, self.started, self.emit = names, per_epoch, seconds, started, emit
-        self.running, self.steps, self.last = torch.zeros(len(names), len(KEYS), device=device), 0, time.perf_counter()
+        self.running, self.steps, self.last = torch.zeros(len(names), len(KEYS), device=device), 0, -math.inf
 
     def step(self, values: torch.Tensor, done: int) -> None:
         self.running += values
@@ -302,6 +351,38 @@ def _test_losses(
         out = stack.loss(x, _noise(fresh, groups, group_of_model, len(x), stack.max_latent_dim))
         sums += torch.stack([out["recon"] + out["kl"], out["recon"], out["kl"]], 1).double() * len(x)
     return (sums / len(test_split)).tolist()
+
+
+@torch.no_grad()
+def evaluate_all(stack: StackedVAE, test_split, seed: int, batch_size: int = 500) -> list[tuple[dict, torch.Tensor]]:
+    """Each model's (metrics, test codes (N, k)) as :func:`training.evaluate.evaluate` gives them for that model
+    alone (without the IW bound), in one pass over the test split for all M: a sampled z from a fresh generator
+    per latent size seeded with ``seed`` (each model alone would draw the same), sums in float64."""
+    device, (M, K), n = stack.mask.device, stack.mask.shape, len(test_split)
+    groups = sorted(set(stack.latent_dims))
+    group_of_model = torch.tensor([groups.index(k) for k in stack.latent_dims], device=device)
+    fresh = [torch.Generator(device).manual_seed(seed) for _ in groups]
+    sq, recon = torch.zeros(M, dtype=torch.float64, device=device), torch.zeros(M, dtype=torch.float64, device=device)
+    kl_dims, codes = torch.zeros(M, K, dtype=torch.float64, device=device), []
+    for i in range(0, n, batch_size):
+        x = test_split.images[i : i + batch_size]
+        q, flat = stack.posterior(x)
+        codes.append(q.mean)
+        sq += (torch.sigmoid(stack.decode_logits(q.mean)) - flat).pow(2).sum((1, 2)).double()
+        logits = stack.decode_logits(q.reparameterise(_noise(fresh, groups, group_of_model, len(x), K)))
+        nll = reconstruction_nll(logits.flatten(0, 1), flat.flatten(0, 1), stack.likelihood, stack.sigma)
+        recon += nll.view(M, -1).sum(1).double()
+        kl_dims += q.kl_per_dim().double().sum(1)
+    codes, pixels = torch.cat(codes, 1), flat.shape[-1]
+    out = []
+    for m, k in enumerate(stack.latent_dims):
+        per_dim = (kl_dims[m, :k] / n).tolist()
+        metrics = {"mse_per_pixel": sq[m].item() / (n * pixels), "n_test": n, "test_recon": recon[m].item() / n}
+        metrics["test_kl"] = kl_dims[m, :k].sum().item() / n
+        metrics["test_loss"] = metrics["test_recon"] + metrics["test_kl"]
+        metrics |= {"kl_per_dim": per_dim, "active_units": active_units(per_dim)}
+        out.append((metrics, codes[m, :, :k]))
+    return out
 
 
 def check_cancel(cancel, where: str) -> None:

@@ -28,12 +28,13 @@ Progress: ``progress(event)`` receives dicts (JSON-serialisable; a non-finite va
      "models": [{"name", "beta", "latent_dim"}, ...]}
     {"event": "train", "step": s, "epoch": s / S, "seconds": since start,
      "models": [{"name", "loss", "recon", "kl"}, ...]}      means over the steps since the last event
-    {"event": "epoch", "epoch": e, "step": s, "seconds": since start,
+    {"event": "epoch", "epoch": e, "step": s, "seconds": since start, "cuda_graphs": bool (steps replayed),
      "models": [{"name", "train_loss", "train_recon", "train_kl", "test_loss", "test_recon", "test_kl"}
                 or {"name", "diverged": message}, ...]}
     {"event": "evaluated", "name": str, "index": i, "count": M, "metrics": {...}}
 
-"train" events come every ``report_seconds`` (checked between steps), "epoch" events after each epoch.
+"train" events come after the first step, then every ``report_seconds`` (checked between steps); "epoch" events
+after each epoch.
 """
 
 from __future__ import annotations
@@ -48,9 +49,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .batched import StackedVAE, SweepCancelled, check_cancel, fit, json_finite
+from .batched import StackedVAE, SweepCancelled, check_cancel, evaluate_all, fit, json_finite
 from .checkpoint import Checkpoint, save_checkpoint
 from .checks import folder_name, real_number, whole_number
+from .cuda_graphs import matmul_precision
 from .data import load_dataset
 from .files import write_atomic
 from .models import MAX_LATENT_DIM, build_model
@@ -224,7 +226,8 @@ def train_sweep(
     emit = progress or (lambda event: None)
 
     fit_started = time.perf_counter()
-    curves, diverged = fit(stack, runs, train_split, test_split, device, emit, cancel, report_seconds, started)
+    with matmul_precision(config.base.matmul):
+        curves, diverged = fit(stack, runs, train_split, test_split, device, emit, cancel, report_seconds, started)
     training_seconds = time.perf_counter() - fit_started
     data = (info, len(train_split), test_split)
     finished = _evaluate(stack, models, runs, data, curves, diverged, training_seconds, config, out_dir, emit, cancel)
@@ -259,10 +262,17 @@ def _evaluate(
     stack, models, runs, data, curves, diverged, training_seconds, config, out_dir, emit, cancel
 ) -> list[tuple[int, Checkpoint, float]]:
     """Each trained model's checkpoint, built (not written) as ``train`` builds it: [(model index, checkpoint,
-    seconds: its share of the training time plus its own evaluation)]. A model whose test metrics are not finite
-    joins ``diverged``; if none is left, :class:`NonFiniteLossError`."""
+    seconds: its share of the training time and of the evaluation)]. Every model is evaluated in one pass
+    (:func:`training.batched.evaluate_all`; one by one when the IW bound is asked for). A model whose test metrics
+    are not finite joins ``diverged``; if none is left, :class:`NonFiniteLossError`."""
     info, n_train, test_split = data
     device = test_split.images.device
+    check_cancel(cancel, "before evaluating every model")
+    evaluation_started = time.perf_counter()
+    if config.base.weight_dtype == "float16":  # evaluate exactly what is saved
+        stack.round_to_half()
+    together = evaluate_all(stack, test_split, config.base.seed) if not config.base.iw_samples else [None] * len(runs)
+    shared_seconds = (time.perf_counter() - evaluation_started) / len(runs)
     finished = []
     for m, run in enumerate(runs):
         if m in diverged:
@@ -272,7 +282,16 @@ def _evaluate(
         model = stack.copy_to(m, models[m]).to(device)  # the trained weights, in the model train() builds
         try:
             checkpoint = finished_checkpoint(
-                model, run, info, n_train, test_split, curves[m], training_seconds / len(runs), device, out_dir
+                model,
+                run,
+                info,
+                n_train,
+                test_split,
+                curves[m],
+                training_seconds / len(runs),
+                device,
+                out_dir,
+                together[m],
             )
         except NonFiniteLossError as error:
             diverged[m] = str(error)
@@ -282,7 +301,8 @@ def _evaluate(
             "models": len(runs),
             "training_seconds": seconds_taken(training_seconds),
         }
-        finished.append((m, checkpoint, training_seconds / len(runs) + time.perf_counter() - evaluation_started))
+        seconds = training_seconds / len(runs) + shared_seconds + time.perf_counter() - evaluation_started
+        finished.append((m, checkpoint, seconds))
         emit(
             {
                 "event": "evaluated",

@@ -50,7 +50,15 @@ def _script(name: str) -> str:
 
 
 def _head() -> str:
+    """plotly.js for a component that draws with it: loaded before the component's script runs, unless the page's
+    head (:func:`page_head`) loads it already."""
     return f'<script src="/gradio_api/file={plotly_js()}"></script>'
+
+
+def page_head() -> str:
+    """The page's head (``launch(head=...)``): plotly.js is fetched as the page opens, beside Gradio's own scripts,
+    and run when the first plot mounts (its ``head``), so running it does not delay the page's controls."""
+    return f'<link rel="preload" as="script" href="/gradio_api/file={plotly_js()}">'
 
 
 def plot(elem_id: str | None = None, height: str = "420px", **kwargs) -> gr.HTML:

@@ -1,7 +1,9 @@
 """Turning tensors into pictures and pictures into model inputs.
 
-- Grids are torchvision's ``make_grid``; every output is uint8 (H, W) or (H, W, 3) numpy, ready for
-  ``gr.Image`` (the page scales small images up with ``image-rendering: pixelated``).
+- Grids are laid out as torchvision's ``make_grid`` lays them out (tests/test_images.py checks that they agree),
+  without importing torchvision: its import pulls in torch._dynamo, 1.6 s of the first page after a cold start
+  on two cores. Every output is uint8 (H, W) or (H, W, 3) numpy, ready for ``gr.Image`` (the page scales small
+  images up with ``image-rendering: pixelated``).
 - :func:`prepare_upload` converts any image (RGB, RGBA, drawn strokes, photos) the way the dataset
   was made: MNIST-style digits are cropped to their ink, fitted into a 20x20 box and centred by
   centre of mass in 28x28 (LeCun et al. 1998); faces are centre-cropped and resized.
@@ -32,11 +34,18 @@ def to_uint8(images: torch.Tensor) -> np.ndarray:
 
 def grid(images: torch.Tensor, nrow: int, pad: int = GRID_PAD, pad_value: float = 1.0) -> np.ndarray:
     """(N, C, H, W) in [0, 1] -> one uint8 picture, ``nrow`` images per row, white gutters: grey (H, W) for grey
-    images, RGB (H, W, 3) for colour ones (make_grid repeats a grey image into three channels: one is kept)."""
-    from torchvision.utils import make_grid  # torchvision takes ~1.3 s to import: not on the start-up path
-
-    picture = make_grid(images.cpu(), nrow=nrow, padding=pad, pad_value=pad_value)
-    return to_uint8(picture[:1] if images.shape[1] == 1 else picture)
+    images, RGB (H, W, 3) for colour ones. Rows of ``nrow`` (fewer when there are fewer images), the last one
+    left-aligned, as ``torchvision.utils.make_grid`` (which returns a single image as it is, with no gutter)."""
+    n, channels, height, width = images.shape
+    if n == 1:
+        return to_uint8(images[0].detach().cpu())
+    columns = max(1, min(nrow, n))
+    rows = -(-n // columns)
+    sheet = torch.full((channels, rows * (height + pad) + pad, columns * (width + pad) + pad), float(pad_value))
+    for i, image in enumerate(images.detach().cpu()):
+        top, left = (i // columns) * (height + pad) + pad, (i % columns) * (width + pad) + pad
+        sheet[:, top : top + height, left : left + width] = image
+    return to_uint8(sheet)
 
 
 def scale(picture: np.ndarray, factor: int) -> np.ndarray:
