@@ -8,6 +8,7 @@ Screenshots of every tab at 390x844 and 768x1024, and of the Compare grid at 128
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -25,10 +26,20 @@ from browser import (
 
 PHONE = {"width": 390, "height": 844}
 TABLET = {"width": 768, "height": 1024}
-TABS = ["Latent map", "Traversal", "Sampling", "Interpolation", "Reconstruction", "Insights", "Compare β × k"]
+TABS = [
+    "Latent map",
+    "Traversal",
+    "Sampling",
+    "Interpolation",
+    "Reconstruction",
+    "Insights",
+    "Watch them learn",
+    "Compare β × k",
+]
 SLUGS = dict(
-    zip(TABS, ["latent-map", "traversal", "sampling", "interpolation", "reconstruction", "insights", "compare"])
+    zip(TABS, ["latent-map", "traversal", "sampling", "interpolation", "reconstruction", "insights", "race", "compare"])
 )
+REPO = Path(__file__).resolve().parents[1]
 
 
 def show_tab(page, name: str) -> None:
@@ -366,3 +377,34 @@ def test_the_anomalies_tab_scores_each_model_and_a_picture_of_your_own(live_app,
         shares = [int(s) for s in re.findall(r"than (\d+)%", verdict.inner_text())]
         assert len(shares) == 3 and min(shares[1:]) >= 90, verdict.inner_text()  # the AE's and the VAE's: a block is
         # stranger than nearly every test digit (PCA, measured: 73%, reconstructs a filled block fairly well)
+
+
+RACE = "document.querySelector('#le-race .le-race').leRace"
+
+
+def test_watch_them_learn_plays_pauses_and_scrubs_the_recorded_race(live_app, shots):
+    """The committed race in the page: Play moves through the frames, Pause holds one, the scrubber (by keyboard)
+    reaches the last, and what a frame draws is that frame's recorded codes."""
+    from training.race import load_race
+
+    recording = load_race(REPO / "checkpoints" / "races" / "mnist-ae-vae-beta4")
+    with local_context() as context:
+        page = open_page(context, f"{live_app}/?tab=race")
+        page.wait_for_function(f"{RACE}?.frames() === {len(recording.steps)}", timeout=20_000)
+        assert page.evaluate(f"{RACE}.frame()") == 0 and not page.evaluate(f"{RACE}.playing()")
+        page.get_by_role("button", name="▶ Play").click()
+        page.wait_for_function(f"{RACE}.frame() >= 5", timeout=20_000)
+        page.get_by_role("button", name="❚❚ Pause").click()
+        held = page.evaluate(f"{RACE}.time()")
+        next_frames(page, 4)
+        assert page.evaluate(f"{RACE}.time()") == held and not page.evaluate(f"{RACE}.playing()")
+        scrubber = page.get_by_role("slider", name="training step")
+        scrubber.focus()
+        scrubber.press("End")
+        last = len(recording.steps) - 1
+        page.wait_for_function(f"{RACE}.frame() === {last}")
+        step = f"step {recording.steps[-1]} of {recording.steps[-1]}"
+        assert step in page.locator("#le-race .le-race-where").inner_text()
+        drawn = np.array(page.evaluate(f"{RACE}.pointsAt({last}, 1)")).reshape(-1, 2)
+        np.testing.assert_allclose(drawn, recording.codes[last, 1, :, :2].numpy(), rtol=1e-6)
+        page.screenshot(path=str(shots / "race-1280x720.png"))

@@ -78,7 +78,7 @@ def test_a_step_without_a_lesson_is_left_out_and_a_lesson_step_alone_opens_its_p
     assert not page.locator("#le-lesson").is_visible()
     page.close()
     page = _open(context, f"{live_app}/?lesson=why-vaes-sample-well&step=3", "mnist/16/mnist-ae-z16")
-    assert page.locator("#le-lesson-text").inner_text().startswith("Step 3 of 6")
+    assert page.locator("#le-lesson-text").inner_text().startswith("Step 3 of 7")
     page.close()
 
 

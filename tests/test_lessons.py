@@ -72,12 +72,12 @@ def zoo_models() -> dict:
     return {name: (entry.dataset, entry.latent_dim) for name, entry in store.entries.items()}
 
 
-def test_the_shipped_lesson_has_six_steps_that_name_real_models(zoo_models):
+def test_the_shipped_lesson_has_seven_steps_that_name_real_models(zoo_models):
     lessons, skipped = load_lessons(REPO / "lessons", zoo_models)
     assert skipped == {} and list(lessons) == ["why-vaes-sample-well", "wider-uses-of-autoencoders"]
     lesson = lessons["why-vaes-sample-well"]
-    assert len(lesson.steps) == 6
-    assert [s.page["tab"] for s in lesson.steps] == ["latent_map"] * 5 + ["traversal"]
+    assert len(lesson.steps) == 7
+    assert [s.page["tab"] for s in lesson.steps] == ["latent_map"] * 5 + ["traversal", "race"]
     assert all(s.show and s.show_revealed for s in lesson.steps)  # each says what on the page proves it
     assert all(s.reveal for s in lesson.steps)  # every step changes the page when its answer is revealed
     assert lesson.state(2, True)["tab"] == "sampling" and lesson.state(2, False)["tab"] == "latent_map"

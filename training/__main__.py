@@ -19,6 +19,7 @@ from tqdm.auto import tqdm
 from .checkpoint import CheckpointError
 from .data import DATASETS, DatasetMissingError
 from .models import MODEL_KINDS, ModelConfig
+from .race import RaceConfig
 from .train import TrainConfig, refuse_existing, train
 
 HELP = {
@@ -176,6 +177,28 @@ def _run_zoo(args: argparse.Namespace) -> None:
         )
 
 
+def _run_race(args: argparse.Namespace) -> None:
+    from .race import run_race, save_race
+
+    names = {f.name for f in dataclasses.fields(RaceConfig)}
+    config = RaceConfig(**{k: v for k, v in vars(args).items() if k in names and v is not None})
+    out = Path(args.out_dir or "checkpoints/races") / config.name
+    if (out / "race.json").exists() and not args.overwrite:  # before any training
+        raise ValueError(f"{out} holds a race already; record under another --name, or pass --overwrite")
+    with tqdm(total=1, disable=args.quiet, desc=config.name, unit="frame") as bar:
+
+        def show(frame: int, frames: int) -> None:
+            bar.total = frames
+            bar.update(frame - bar.n)
+
+        recording, _ = run_race(config, args.data_dir, args.download, args.device, progress=show)
+    save_race(recording, out, overwrite=args.overwrite)
+    print(
+        f"wrote {out}: {len(recording.steps)} frames of {', '.join(recording.meta['models'])} in "
+        f"{recording.meta['seconds']:.0f} s"
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m training",
@@ -193,6 +216,13 @@ def _parser() -> argparse.ArgumentParser:
     zoo.add_argument("--device", default="auto", help="auto, cpu or cuda")
     zoo.add_argument("--list", action="store_true", help="list the entries and exit")
     _add_io_arguments(zoo)
+    race = commands.add_parser("race", help="train a few models side by side and record them learning")
+    race.add_argument("--kinds", nargs="+", help="the models' kinds: ae, dae or vae (default: ae vae vae)")
+    race.add_argument("--betas", type=float, nargs="+", help="each model's beta (default: 1 1 4)")
+    _add_fields(race, RaceConfig, skip=("kinds", "betas"))
+    race.add_argument("--device", default="cpu", help="cpu or cuda")
+    _add_io_arguments(race, out_dir=None)
+    race.epilog = "The recording is written to --out-dir/<name> (default: checkpoints/races/<name>)."
     report = commands.add_parser("report", help="print the metrics table (and update README.md)")
     report.add_argument("--checkpoints", default="checkpoints")
     report.add_argument("--readme", help="rewrite the table between the metrics markers of this file")
@@ -217,6 +247,8 @@ def main(argv: list[str] | None = None) -> int:
             _run_sweep(args)
         elif args.command == "zoo":
             _run_zoo(args)
+        elif args.command == "race":
+            _run_race(args)
         else:
             from .report import metrics_table, update_readme
 

@@ -34,6 +34,7 @@ SHOW = {  # the page parts a step's claim rests on: each must be on screen, whol
     "classes": "a conditional model's codes drawn as every class",
     "histograms": "the anomaly scores' histograms",
     "aucs": "the anomaly scores' AUC table",
+    "race": "the recorded race's maps and samples",
 }
 SHOW_SLIDER = re.compile(r"slider:(\d{1,2})")  # "slider:14": that slider, in view
 

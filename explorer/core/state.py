@@ -30,6 +30,7 @@ TABS = (
     "reconstruction",
     "insights",  # in page order:
     "anomalies",
+    "race",
     "compare",
 )  # each a module of explorer/page/tabs/
 VIEWS = ("dims", "pca", "umap")

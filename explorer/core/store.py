@@ -31,9 +31,11 @@ from explorer.core.sweeps import PAGE_SWEEPS, SWEEPS, Sweep, SweepError, read_sw
 from training import CheckpointError, DatasetMissingError, list_checkpoints, load_checkpoint
 from training.data import DATASETS, download_allowed, load_test_split, resolve_data_dir
 from training.files import write_atomic
+from training.race import Recording, load_race, race_folders
 
 log = logging.getLogger(__name__)
 DOWNLOADING = "downloading"
+RACES = "races"  # recorded races: <root>/races/<name>/
 
 
 @dataclass
@@ -67,6 +69,7 @@ class Store:
     _sweeps_lock: threading.RLock = field(default_factory=threading.RLock)
     _sweep_of: dict[str, str] = field(default_factory=dict)  # model name -> the sweep it belongs to
     _loaded: set[str] = field(default_factory=set)  # sweeps whose checkpoints are in ``entries``
+    _races: dict | None = None  # read on first use (:meth:`races`)
 
     @classmethod
     def load(
@@ -188,6 +191,19 @@ class Store:
         with self._images_lock:  # more codes than the test images read so far: read them again when asked
             if sweep.dataset in self._images and len(self._images[sweep.dataset].labels) < most:
                 del self._images[sweep.dataset]
+
+    def races(self) -> dict[str, Recording]:
+        """The recorded races under ``<root>/races`` (``python -m training race``), read once, by name; a damaged
+        one is left out and named in ``skipped``."""
+        with self._sweeps_lock:
+            if self._races is None:
+                self._races = {}
+                for folder in race_folders(self.root / RACES):
+                    try:
+                        self._races[folder.name] = load_race(folder)
+                    except ValueError as error:
+                        self.skipped[f"{RACES}/{folder.name}"] = str(error)
+            return self._races
 
     def entry(self, name) -> ModelEntry | None:
         """The model named ``name`` (a sweep's loaded on first use), or None."""

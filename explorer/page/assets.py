@@ -89,6 +89,10 @@ class Assets:
         fetches once and caches, instead of a page value that the page copies with every update)."""
         return self._write(stem, ".png", png_bytes(picture))
 
+    def binary_path(self, data: bytes, stem: str) -> Path:
+        """``data`` as a .bin asset named by its content (numbers the page reads with a typed array)."""
+        return self._write(stem, ".bin", data)
+
     def _once(self, key: tuple, make):
         """``make()`` -> (value, the file it wrote or None), run once per key, or again if the file was
         removed meanwhile (a cleaned cache folder must not leave the page fetching files that are gone)."""

@@ -95,6 +95,11 @@ def live_pictures(elem_id: str = "le-live") -> gr.HTML:
     )
 
 
+def race_view(value: dict | None, elem_id: str = "le-race") -> gr.HTML:
+    """A recorded race, replayed in the page (value: the spec of ``explorer/page/tabs/race.py``)."""
+    return gr.HTML(value, html_template="", js_on_load=_script("race.js"), elem_id=elem_id, min_height=300)
+
+
 def sweep_grid(elem_id: str = "le-sweep-grid") -> gr.HTML:
     """The Compare tab's grid (an HTML string, see ``explorer/sweep_grid.py``), fitted to the window's height;
     ``.select`` gets {value: model name} for a click on a cell."""

@@ -31,6 +31,7 @@ PARTS = {  # each part a step may show (explorer.core.lessons.SHOW), and where i
     "classes": "#le-classes img",
     "histograms": "#le-histograms .le-plot",
     "aucs": "#le-aucs table",
+    "race": "#le-race .le-race-grid",
 }
 
 

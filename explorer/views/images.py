@@ -87,9 +87,9 @@ def panel(
 
     ``rows``: (label, images (n, C, H, W) in [0, 1], captions (n strings) or None). Images are scaled
     up ``factor`` times (nearest neighbour, crisp pixels); ``title`` goes in a band on top; text is
-    ``font_size`` px (captions a little smaller). Returns RGB uint8 (H, W, 3).
+    ``font_size`` px (captions a little smaller; the title as large, at least 20 px). Returns RGB uint8 (H, W, 3).
     """
-    font, small = _font(font_size), _font(font_size - 3)
+    font, small, heading = _font(font_size), _font(font_size - 3), _font(max(20, font_size))
     measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
     label_width = max(int(measure.textlength(label, font=font)) for label, _, _ in rows)
     label_width = label_width + 16 if label_width else gap
@@ -98,16 +98,17 @@ def panel(
     caption_h = font_size + 4 if any(c for _, _, c in rows) else 0
     widest_caption = max((measure.textlength(c, font=small) for _, _, cs in rows for c in (cs or []) if c), default=0)
     tile_w_slot = max(tile_w, int(widest_caption) + 4)
-    top_band = TITLE_HEIGHT if title else 0
+    title_height = max(TITLE_HEIGHT, int(heading.size * 1.6))
+    top_band = title_height if title else 0
     n_cols = max(len(images) for _, images, _ in rows)
     width = label_width + n_cols * (tile_w_slot + gap)
     if title:  # never clip the title
-        width = max(width, int(measure.textlength(title, font=_font(20))) + 12)
+        width = max(width, int(measure.textlength(title, font=heading)) + 12)
     height = top_band + len(rows) * (tile_h + caption_h + gap) + gap
     canvas = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(canvas)
     if title:
-        draw.text((6, TITLE_HEIGHT // 2), title, fill="#111", font=_font(20), anchor="lm")
+        draw.text((6, title_height // 2), title, fill="#111", font=heading, anchor="lm")
     for r, (label, images, captions) in enumerate(rows):
         top = top_band + gap + r * (tile_h + caption_h + gap)
         draw.text((8, top + tile_h / 2), label, fill="black", font=font, anchor="lm")

@@ -112,7 +112,7 @@ class Tab:
                 elem_id="le-reconstruction",
                 elem_classes=["pixelated", "le-main"],
                 scale=3,
-                show_label=True,
+                show_label=True,  # each model's mean error, in words (page.css: above the picture, not over its title)
             )
             with gr.Column(min_width=260, scale=1):
                 self.pad_title = gr.Markdown("**Draw here**", elem_classes="look")

@@ -1,0 +1,261 @@
+"""A race: a few latent models trained side by side from one seed, with what each has learned recorded as it learns.
+
+Every ``every`` steps (and before the first, and after the last) a *frame* is kept for each model: the codes of a
+fixed set of test images (their posterior means, as the maps show them), the pictures it decodes from the same
+fixed N(0, I) draws, and its mean training loss since the frame before. Played back, the frames show the AE's codes
+flying apart into islands while the VAE's are pulled into one round cloud inside the prior's rings, and the
+samples from N(0, I) sharpening for the one and not the other (``explorer/page/tabs/race.py``).
+
+The models see the same batches in the same order; each draws its own noise from a generator of its own seeded
+alike. A recording is a folder (never a pickle):
+
+    race.json              what was raced (the config, each model's label), the frames' steps and losses
+    frames.safetensors     codes (F, M, N, k) float32, samples (F, M, S, C, H, W) uint8, labels (N,), indices (N,)
+
+    python -m training race --name mnist-ae-vae [--kinds ae vae vae --betas 1 1 4 --epochs 3]
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load as st_load
+from safetensors.torch import save as st_save
+
+from .checks import folder_name, one_of, real_number, whole_number
+from .data import DATASETS, load_dataset
+from .files import write_atomic
+from .models import ModelConfig, build_model
+from .train import CheckpointExistsError, resolve_device, seed_everything
+
+RACE_FILE, FRAMES_FILE = "race.json", "frames.safetensors"
+FORMAT = "latent-explorer-race"
+KINDS = ("ae", "dae", "vae")
+MAX_FRAMES, MAX_POINTS, MAX_MODELS = 400, 5000, 6
+AGAIN = "record it again with python -m training race"
+
+
+@dataclass
+class RaceConfig:
+    """Which models race (``kinds`` with their ``betas``, one each), on what, and how often a frame is kept."""
+
+    dataset: str = "mnist"
+    kinds: tuple[str, ...] = ("ae", "vae", "vae")
+    betas: tuple[float, ...] = (1.0, 1.0, 4.0)  # each model's beta (an AE's is unused)
+    latent_dim: int = 2
+    hidden_dim: int = 256
+    epochs: int = 3
+    batch_size: int = 128
+    lr: float = 1e-3
+    seed: int = 0
+    train_subset: int | None = 20_000
+    points: int = 2000  # test images whose codes each frame keeps
+    samples: int = 16  # N(0, I) draws each frame decodes
+    every: int = 8  # steps between frames
+    name: str = "race"
+
+    def __post_init__(self):
+        one_of(self.dataset, tuple(DATASETS), "dataset")
+        self.kinds, self.betas = tuple(self.kinds), tuple(float(b) for b in self.betas)
+        if not 1 <= len(self.kinds) <= MAX_MODELS or len(self.betas) != len(self.kinds):
+            raise ValueError(f"kinds and betas must be 1 to {MAX_MODELS} values each, as many betas as kinds")
+        for kind in self.kinds:
+            one_of(kind, KINDS, "kind")
+        for beta in self.betas:
+            real_number(beta, 0.0, 1000.0, "beta")
+        whole_number(self.latent_dim, 1, 64, "latent_dim")
+        for name in ("hidden_dim", "epochs", "batch_size", "samples", "every"):
+            whole_number(getattr(self, name), 1, 100_000, name)
+        whole_number(self.points, 1, MAX_POINTS, "points")
+        self.lr = real_number(self.lr, 0.0, what="lr", above=True)
+        folder_name(self.name, "name")
+
+    def model_configs(self) -> list[ModelConfig]:
+        shape = DATASETS[self.dataset].image_shape
+        return [
+            ModelConfig(kind=k, image_shape=shape, latent_dim=self.latent_dim, hidden_dim=self.hidden_dim, beta=b)
+            for k, b in zip(self.kinds, self.betas)
+        ]
+
+    def labels(self) -> list[str]:
+        """Each model's name on the page: "AE", "VAE", "β-VAE (β = 4)"."""
+        out = []
+        for kind, beta in zip(self.kinds, self.betas):
+            if kind == "vae" and beta != 1:
+                out.append(f"β-VAE (β = {beta:g})")
+            else:
+                out.append(kind.upper())
+        return out
+
+
+@dataclass
+class Recording:
+    """A race's frames: ``codes`` (F, M, N, k), ``samples`` (F, M, S, C, H, W) uint8, ``steps`` (F,) and ``losses``
+    (F, M: the mean training loss over the steps since the frame before, NaN for the first), ``labels`` and
+    ``indices`` (N,) of the test images; ``meta`` holds the config, the models' labels, the dataset's class names."""
+
+    codes: torch.Tensor
+    samples: torch.Tensor
+    steps: list[int]
+    losses: list[list[float]]
+    labels: torch.Tensor
+    indices: torch.Tensor
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def config(self) -> RaceConfig:
+        return RaceConfig(**self.meta["config"])
+
+
+def run_race(config: RaceConfig, data_dir=None, download: bool | None = None, device: str = "cpu", progress=None):
+    """Train the race and record it: (the :class:`Recording`, the trained models). ``progress(frame, frames)`` is
+    called after each frame is kept."""
+    device = resolve_device(device)
+    train_split, test_split, info = load_dataset(config.dataset, data_dir, download)
+    train_split = train_split.subset(config.train_subset).to(device)
+    indices = torch.randperm(len(test_split), generator=torch.Generator().manual_seed(config.seed))[: config.points]
+    points = test_split.images[indices].to(device)
+    models = []
+    for model_config in config.model_configs():
+        seed_everything(config.seed)  # each from the same start its kind allows
+        models.append(build_model(model_config).to(device))
+    optimizers = [torch.optim.Adam(m.parameters(), lr=config.lr) for m in models]
+    noise = [torch.Generator(device).manual_seed(config.seed + 1) for _ in models]
+    draws = torch.randn(config.samples, config.latent_dim, generator=torch.Generator().manual_seed(config.seed))
+    draws = draws.to(device)
+    order_generator = torch.Generator(device).manual_seed(config.seed)
+    per_epoch = math.ceil(len(train_split) / config.batch_size)
+    total = per_epoch * config.epochs
+    frames, running, since = [], torch.zeros(len(models)), 0
+    started = time.perf_counter()
+
+    def keep(step: int) -> None:
+        frames.append(_frame(models, points, draws, step, (running / since).tolist() if since else None))
+        if progress:
+            progress(len(frames), total // config.every + 2)
+
+    keep(0)
+    step = 0
+    for _ in range(config.epochs):
+        order = torch.randperm(len(train_split), generator=order_generator, device=device)
+        for i in range(per_epoch):
+            x = train_split.images[order[i * config.batch_size : (i + 1) * config.batch_size]]
+            for m, (model, optimizer) in enumerate(zip(models, optimizers)):
+                model.train()
+                out = model.loss(x, generator=noise[m])
+                optimizer.zero_grad(set_to_none=True)
+                out["loss"].backward()
+                optimizer.step()
+                running[m] += out["loss"].detach().cpu()
+            step, since = step + 1, since + 1
+            if step % config.every == 0 or step == total:
+                keep(step)
+                running, since = torch.zeros(len(models)), 0
+    codes = torch.stack([f["codes"] for f in frames])
+    meta = {
+        "format": FORMAT,
+        "config": _jsonable(asdict(config)),
+        "models": config.labels(),
+        "dataset": {"name": info.name, "class_names": info.class_names, "label_name": info.label_name},
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    recording = Recording(
+        codes=codes,
+        samples=torch.stack([f["samples"] for f in frames]),
+        steps=[f["step"] for f in frames],
+        losses=[f["losses"] for f in frames],
+        labels=test_split.labels[indices].cpu(),
+        indices=indices,
+        meta=meta,
+    )
+    return recording, models
+
+
+@torch.no_grad()
+def _frame(models, points, draws, step: int, losses) -> dict:
+    """What every model has learned at ``step``: codes of ``points`` (M, N, k), decoded draws (M, S, C, H, W)."""
+    codes, samples = [], []
+    for model in models:
+        model.eval()
+        codes.append(model.encode(points).float().cpu())
+        samples.append(model.decode(draws).clamp(0, 1).mul(255).round().to(torch.uint8).cpu())
+    nan = [float("nan")] * len(models)
+    return {"codes": torch.stack(codes), "samples": torch.stack(samples), "step": step, "losses": losses or nan}
+
+
+def encode_points(model, recording: Recording, data_dir=None) -> torch.Tensor:
+    """The codes ``model`` gives the recording's test images now (N, k): what a frame holds for it."""
+    _, test_split, _ = load_dataset(recording.meta["config"]["dataset"], data_dir, with_train=False)
+    with torch.no_grad():
+        model.eval()
+        return model.encode(test_split.images[recording.indices].to(next(model.parameters()).device)).float().cpu()
+
+
+def save_race(recording: Recording, folder: str | Path, overwrite: bool = False) -> Path:
+    """Write ``recording`` into ``folder`` (the frames first, race.json last); a recording already there is
+    replaced only when ``overwrite``."""
+    folder = Path(folder)
+    if (folder / RACE_FILE).exists() and not overwrite:
+        raise CheckpointExistsError(f"{folder} holds a race already; record under another --name, or pass --overwrite")
+    tensors = {
+        "codes": recording.codes.contiguous(),
+        "samples": recording.samples.contiguous(),
+        "labels": recording.labels.to(torch.int64).contiguous(),
+        "indices": recording.indices.to(torch.int64).contiguous(),
+    }
+    write_atomic(folder / FRAMES_FILE, st_save(tensors))
+    meta = {
+        **recording.meta,
+        "steps": recording.steps,
+        "losses": [[_finite(v) for v in row] for row in recording.losses],
+    }
+    write_atomic(folder / RACE_FILE, json.dumps(meta, indent=1, allow_nan=False).encode())
+    return folder
+
+
+def load_race(folder: str | Path) -> Recording:
+    """The recording in ``folder``, checked; a ``ValueError`` names the file and what to do."""
+    folder = Path(folder)
+    try:
+        meta = json.loads((folder / RACE_FILE).read_text())
+        tensors = st_load((folder / FRAMES_FILE).read_bytes())
+    except (OSError, ValueError, UnicodeDecodeError, SafetensorError) as error:
+        raise ValueError(
+            f"{folder}: not a readable race ({error}); record it again with python -m training race"
+        ) from None
+    try:
+        if meta.get("format") != FORMAT:
+            raise ValueError(f"format is {meta.get('format')!r}, not {FORMAT!r}")
+        config = RaceConfig(**meta["config"])
+        codes, samples, labels = tensors["codes"], tensors["samples"], tensors["labels"]
+        frames, models, n, k = codes.shape
+        if not 1 <= frames <= MAX_FRAMES or models != len(config.kinds) or k != config.latent_dim or n > MAX_POINTS:
+            raise ValueError(f"codes of shape {tuple(codes.shape)} do not fit the race's config")
+        if samples.shape[:2] != (frames, models) or samples.dtype != torch.uint8 or labels.shape != (n,):
+            raise ValueError("the samples or labels do not fit the codes")
+        if len(meta["steps"]) != frames or len(meta["losses"]) != frames or not torch.isfinite(codes).all():
+            raise ValueError("steps, losses or codes do not fit the frames (or codes are not finite)")
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValueError(f"{folder}: a damaged race ({error}); {AGAIN}") from None
+    losses = [[float("nan") if v is None else v for v in row] for row in meta["losses"]]
+    return Recording(codes, samples, meta["steps"], losses, labels, tensors["indices"], meta)
+
+
+def race_folders(root: str | Path) -> list[Path]:
+    """Every folder under ``root`` holding a race."""
+    root = Path(root)
+    return sorted(p.parent for p in root.glob(f"*/{RACE_FILE}")) if root.is_dir() else []
+
+
+def _finite(value: float):
+    return value if math.isfinite(value) else None
+
+
+def _jsonable(values: dict) -> dict:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}
