@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from browser import ARGS, CHROMIUM, MAPS, choose_dataset, next_frames, require_chromium, wait_for_maps
+from browser import ARGS, CHROMIUM, LIVE, MAPS, choose_dataset, next_frames, require_chromium, wait_for_maps
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from explorer.core.lessons import read_lesson
@@ -133,6 +133,9 @@ def test_a_copied_link_reopens_the_same_page_in_a_fresh_browser(browser, live_ap
     page.locator("#le-index input").fill("42")
     page.locator("#le-index input").press("Enter")
     page.get_by_role("tab", name="Traversal").click()
+    # The new image's traversal (its sliders back at 0) before the slider is moved: a reset arriving after the
+    # click undid it on a loaded machine.
+    page.wait_for_function(f"{LIVE}?.state.spec?.start === 42", timeout=20_000)
     box = page.locator("#le-axis-1 input[type=range]").bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.8, box["y"] + box["height"] / 2)
     page.locator("#le-presenter").click()

@@ -121,18 +121,13 @@ def run_race(config: RaceConfig, data_dir=None, download: bool | None = None, de
     train_split = train_split.subset(config.train_subset).to(device)
     indices = torch.randperm(len(test_split), generator=torch.Generator().manual_seed(config.seed))[: config.points]
     points = test_split.images[indices].to(device)
-    models = []
-    for model_config in config.model_configs():
-        seed_everything(config.seed)  # each from the same start its kind allows
-        models.append(build_model(model_config).to(device))
-    optimizers = [torch.optim.Adam(m.parameters(), lr=config.lr) for m in models]
-    noise = [torch.Generator(device).manual_seed(config.seed + 1) for _ in models]
+    models, optimizers, noise = _start(config, device)
     draws = torch.randn(config.samples, config.latent_dim, generator=torch.Generator().manual_seed(config.seed))
     draws = draws.to(device)
     order_generator = torch.Generator(device).manual_seed(config.seed)
     per_epoch = math.ceil(len(train_split) / config.batch_size)
     total = per_epoch * config.epochs
-    frames, running, since = [], torch.zeros(len(models)), 0
+    frames, running, since = [], torch.zeros(len(models), device=device), 0
     started = time.perf_counter()
 
     def keep(step: int) -> None:
@@ -152,12 +147,11 @@ def run_race(config: RaceConfig, data_dir=None, download: bool | None = None, de
                 optimizer.zero_grad(set_to_none=True)
                 out["loss"].backward()
                 optimizer.step()
-                running[m] += out["loss"].detach().cpu()
+                running[m] += out["loss"].detach()  # on the device: no wait for it at every step
             step, since = step + 1, since + 1
             if step % config.every == 0 or step == total:
                 keep(step)
-                running, since = torch.zeros(len(models)), 0
-    codes = torch.stack([f["codes"] for f in frames])
+                running, since = torch.zeros(len(models), device=device), 0
     meta = {
         "format": FORMAT,
         "config": _jsonable(asdict(config)),
@@ -165,16 +159,30 @@ def run_race(config: RaceConfig, data_dir=None, download: bool | None = None, de
         "dataset": {"name": info.name, "class_names": info.class_names, "label_name": info.label_name},
         "seconds": round(time.perf_counter() - started, 1),
     }
-    recording = Recording(
-        codes=codes,
+    return _recording(frames, test_split.labels[indices].cpu(), indices, meta), models
+
+
+def _start(config: RaceConfig, device: torch.device) -> tuple[list, list, list]:
+    """(the models, each built from the same seed as far as its kind allows; their optimizers; their noise's
+    generators, seeded alike)."""
+    models = []
+    for model_config in config.model_configs():
+        seed_everything(config.seed)
+        models.append(build_model(model_config).to(device))
+    optimizers = [torch.optim.Adam(m.parameters(), lr=config.lr) for m in models]
+    return models, optimizers, [torch.Generator(device).manual_seed(config.seed + 1) for _ in models]
+
+
+def _recording(frames: list[dict], labels: torch.Tensor, indices: torch.Tensor, meta: dict) -> Recording:
+    return Recording(
+        codes=torch.stack([f["codes"] for f in frames]),
         samples=torch.stack([f["samples"] for f in frames]),
         steps=[f["step"] for f in frames],
         losses=[f["losses"] for f in frames],
-        labels=test_split.labels[indices].cpu(),
+        labels=labels,
         indices=indices,
         meta=meta,
     )
-    return recording, models
 
 
 @torch.no_grad()

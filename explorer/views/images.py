@@ -216,6 +216,11 @@ def prepare_upload(
     if gray.mean() > 0.5:  # dark ink on light paper -> the datasets' light-on-dark
         gray = 1.0 - gray
         done.append("turned light on dark")
+    return _fit_ink(gray, height, width, style, done)
+
+
+def _fit_ink(gray: np.ndarray, height: int, width: int, style: str, done: list[str]) -> torch.Tensor:
+    """Light ink on dark (H, W) cropped to its ink and fitted as the dataset was made (see :func:`prepare_upload`)."""
     ink = gray > 0.2
     if ink.sum() < 4:
         raise ImageInputError("No drawing found: draw a digit (or upload a picture with clear contrast).")

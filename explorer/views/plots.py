@@ -397,61 +397,71 @@ def explained_variance(entry: ModelEntry | None) -> dict:
     }
 
 
+def _histogram_panel(i: int, n: int, label: str, used: str, inside, other, inside_name: str, outside_name: str):
+    """Panel ``i`` of ``n`` of :func:`score_histograms`: (its two histograms, its axes, its title with the AUC)."""
+    from explorer.core.anomaly import SCORES, roc_auc
+
+    axis = "" if i == 0 else str(i + 1)
+    both = np.r_[inside.numpy(), other.numpy()]
+    low, high = np.percentile(both, [0.5, 99.5])
+    bins = {"start": float(low), "end": float(high), "size": float(high - low) / 40 or 1.0}
+    traces = [
+        {
+            "type": "histogram",
+            "x": values.tolist(),
+            "xbins": bins,
+            "histnorm": "probability",
+            "name": name,
+            "marker": {"color": colour},
+            "opacity": 0.6,
+            "xaxis": f"x{axis}",
+            "yaxis": f"y{axis}",
+            "showlegend": i == 0,
+        }
+        for values, name, colour in ((inside, inside_name, PALETTE[0]), (other, outside_name, PALETTE[1]))
+    ]
+    gap = 0.04
+    width = (1 - gap * (n - 1)) / n
+    start = i * (width + gap)
+    axes = {
+        f"xaxis{axis}": {
+            "domain": [start, start + width],
+            "title": {"text": SCORES[used], "font": {"size": 15}},
+            "tickfont": {"size": 14},
+            "anchor": f"y{axis}",
+        },
+        f"yaxis{axis}": {"tickfont": {"size": 14}, "anchor": f"x{axis}", "showticklabels": i == 0},
+    }
+    annotation = {
+        "text": f"<b>{_t(label)}</b>  AUC {roc_auc(inside, other):.3f}",
+        "x": start,
+        "xanchor": "left",
+        "y": 1.02,
+        "yanchor": "bottom",
+        "xref": "paper",
+        "yref": "paper",
+        "showarrow": False,
+        "font": {"size": 16},
+    }
+    return traces, axes, annotation
+
+
 def score_histograms(
     models: list[ModelEntry], results: dict, score: str, outside: str, inside_name: str, outside_name: str
 ) -> dict:
     """A panel per model: the histogram of its ``score`` on the test images against the ``outside`` set's, with the
     ROC AUC in its title (``results``: model name -> :func:`explorer.core.anomaly.results`). A model that does not
     give ``score`` shows its reconstruction error."""
-    from explorer.core.anomaly import SCORES, roc_auc
-
-    traces, annotations, n = [], [], max(len(models), 1)
-    layout = {}
+    traces, annotations, layout, n = [], [], {}, max(len(models), 1)
     for i, entry in enumerate(models):
         used = score if score in entry.anomaly_scores else "recon"
         inside, other = results[entry.name]["inside"][used], results[entry.name]["outside"][outside][used]
-        axis = "" if i == 0 else str(i + 1)
-        both = np.r_[inside.numpy(), other.numpy()]
-        low, high = np.percentile(both, [0.5, 99.5])
-        bins = {"start": float(low), "end": float(high), "size": float(high - low) / 40 or 1.0}
-        for values, name, colour in ((inside, inside_name, PALETTE[0]), (other, outside_name, PALETTE[1])):
-            traces.append(
-                {
-                    "type": "histogram",
-                    "x": values.tolist(),
-                    "xbins": bins,
-                    "histnorm": "probability",
-                    "name": name,
-                    "marker": {"color": colour},
-                    "opacity": 0.6,
-                    "xaxis": f"x{axis}",
-                    "yaxis": f"y{axis}",
-                    "showlegend": i == 0,
-                }
-            )
-        gap = 0.04
-        width = (1 - gap * (n - 1)) / n
-        start = i * (width + gap)
-        layout[f"xaxis{axis}"] = {
-            "domain": [start, start + width],
-            "title": {"text": SCORES[used], "font": {"size": 15}},
-            "tickfont": {"size": 14},
-            "anchor": f"y{axis}",
-        }
-        layout[f"yaxis{axis}"] = {"tickfont": {"size": 14}, "anchor": f"x{axis}", "showticklabels": i == 0}
-        annotations.append(
-            {
-                "text": f"<b>{_t(entry.label)}</b>  AUC {roc_auc(inside, other):.3f}",
-                "x": start,
-                "xanchor": "left",
-                "y": 1.02,
-                "yanchor": "bottom",
-                "xref": "paper",
-                "yref": "paper",
-                "showarrow": False,
-                "font": {"size": 16},
-            }
+        panel_traces, axes, annotation = _histogram_panel(
+            i, n, entry.label, used, inside, other, inside_name, outside_name
         )
+        traces += panel_traces
+        layout.update(axes)
+        annotations.append(annotation)
     return {
         "data": traces,
         "layout": _layout(
