@@ -95,6 +95,8 @@ API_CASES = [
     ("reconstruct", L + [{"seed": 1}], r"seed must be a whole number"),
     ("manifolds", L + [1000], r"greater than maximum value"),
     ("traversal_gif", L + [-3, "selected"], r"image index -3 is out of range"),
+    ("race_gif", ["no-such-race"], r"no race named .no-such-race.; choose one of mnist-ae-vae-beta4"),
+    ("race_gif", [["a", "list"]], r"no race named"),
     ("maps", L + ["nope", 0, None, ["prior"], None], r"not in the list of choices"),
     ("maps", L + ["dims", 0, None, ["prior", "nope"], None], r"not in the list of choices"),
     ("select", L + ["12abc"], r"image index must be a whole number, got '12abc'"),

@@ -69,7 +69,7 @@ class Store:
     _sweeps_lock: threading.RLock = field(default_factory=threading.RLock)
     _sweep_of: dict[str, str] = field(default_factory=dict)  # model name -> the sweep it belongs to
     _loaded: set[str] = field(default_factory=set)  # sweeps whose checkpoints are in ``entries``
-    _races: dict | None = None  # read on first use (:meth:`races`)
+    _races: dict = field(default_factory=dict)  # name -> Recording, read on first use (:meth:`race`)
 
     @classmethod
     def load(
@@ -192,18 +192,23 @@ class Store:
             if sweep.dataset in self._images and len(self._images[sweep.dataset].labels) < most:
                 del self._images[sweep.dataset]
 
-    def races(self) -> dict[str, Recording]:
-        """The recorded races under ``<root>/races`` (``python -m training race``), read once, by name; a damaged
-        one is left out and named in ``skipped``."""
+    def race_folders(self) -> dict[str, Path]:
+        """The recorded races under ``<root>/races`` (``python -m training race``), by name: their folders, not
+        read (a listing)."""
+        return {folder.name: folder for folder in race_folders(self.root / RACES)}
+
+    def race(self, name: str) -> Recording:
+        """The race ``name``, read on first use; ``KeyError`` for an unknown name, ``ValueError`` (naming the file
+        and what to do) for a damaged one, which is then named in ``skipped``."""
         with self._sweeps_lock:
-            if self._races is None:
-                self._races = {}
-                for folder in race_folders(self.root / RACES):
-                    try:
-                        self._races[folder.name] = load_race(folder)
-                    except ValueError as error:
-                        self.skipped[f"{RACES}/{folder.name}"] = str(error)
-            return self._races
+            if name not in self._races:
+                folder = self.race_folders()[name]
+                try:
+                    self._races[name] = load_race(folder)
+                except ValueError as error:
+                    self.skipped[f"{RACES}/{name}"] = str(error)
+                    raise
+            return self._races[name]
 
     def entry(self, name) -> ModelEntry | None:
         """The model named ``name`` (a sweep's loaded on first use), or None."""
