@@ -216,7 +216,7 @@ class Steps:
     """The training steps of one sweep: each model's batches and noise from its latent size's generator (see the
     module docstring), one fused Adam over the stacked tensors. On a CUDA device (unless ``run.cuda_graphs`` is
     False) a full batch's step is replayed as one captured CUDA graph (:class:`training.cuda_graphs.GraphedStep`;
-    ``graphed`` says whether it is, ``reason`` why not)."""
+    ``graphed`` says whether it is)."""
 
     def __init__(self, stack: StackedVAE, run: TrainConfig, train_split, device):
         self.stack, self.images, self.batch_size = stack, train_split.images, run.batch_size
@@ -240,10 +240,6 @@ class Steps:
     @property
     def graphed(self) -> bool:
         return self.graphed_step.graphed
-
-    @property
-    def reason(self) -> str:
-        return self.graphed_step.reason
 
     def epoch(self, cancel, report) -> tuple[torch.Tensor, torch.Tensor]:
         """One epoch: (per-model sums of [loss, recon, kl] over its images (M, 3), each step's losses (S, M))."""

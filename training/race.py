@@ -108,10 +108,6 @@ class Recording:
     indices: torch.Tensor
     meta: dict = field(default_factory=dict)
 
-    @property
-    def config(self) -> RaceConfig:
-        return RaceConfig(**self.meta["config"])
-
 
 def run_race(config: RaceConfig, data_dir=None, download: bool | None = None, device: str = "cpu", progress=None):
     """Train the race and record it: (the :class:`Recording`, the trained models). ``progress(frame, frames)`` is
