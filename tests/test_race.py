@@ -80,3 +80,34 @@ def test_the_race_exports_as_a_gif_of_its_frames(shots):
     image.seek(chosen - 1)
     assert image.info["duration"] >= 2000
     (shots / "race.gif").write_bytes(data)
+
+
+def test_a_model_replayed_alone_to_a_frame_has_that_frames_codes(race, data_dir):
+    """What pause-and-poke decodes with: the model trained again alone from the race's seed to a frame's step is the
+    model that frame recorded (its codes are the frame's, exactly), for every kind in the race."""
+    from training.race import replay
+
+    recording, _ = race
+    for m in range(len(TINY.kinds)):
+        for frame in (0, 1, len(recording.steps) - 1):
+            model = replay(TINY, m, recording.steps[frame], data_dir)
+            assert torch.equal(encode_points(model, recording, data_dir), recording.codes[frame, m])
+    with pytest.raises(ValueError, match="step"):
+        replay(TINY, 0, recording.steps[-1] + 1, data_dir)
+
+
+def test_a_race_stops_between_two_steps_when_cancelled(data_dir):
+    import threading
+
+    from training.race import RaceCancelled
+
+    cancel, seen = threading.Event(), []
+
+    def on_frame(frame):
+        seen.append(frame["step"])
+        if frame["step"] >= 2:
+            cancel.set()
+
+    with pytest.raises(RaceCancelled, match="nothing was written"):
+        run_race(TINY, data_dir, download=False, on_frame=on_frame, cancel=cancel)
+    assert seen == [0, 2]  # a frame every 2 steps; it stopped before the third step

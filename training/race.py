@@ -83,6 +83,11 @@ class RaceConfig:
             for k, b in zip(self.kinds, self.betas)
         ]
 
+    def total_steps(self, n_train: int) -> int:
+        """Training steps in the whole race over ``n_train`` images (a frame is kept every ``every``, and after
+        the last)."""
+        return math.ceil(n_train / self.batch_size) * self.epochs
+
     def labels(self) -> list[str]:
         """Each model's name on the page: "AE", "VAE", "β-VAE (β = 4)"."""
         out = []
@@ -92,6 +97,10 @@ class RaceConfig:
             else:
                 out.append(kind.upper())
         return out
+
+
+class RaceCancelled(RuntimeError):
+    """A race stopped between two steps by its ``cancel`` event; nothing was written."""
 
 
 @dataclass
@@ -109,45 +118,44 @@ class Recording:
     meta: dict = field(default_factory=dict)
 
 
-def run_race(config: RaceConfig, data_dir=None, download: bool | None = None, device: str = "cpu", progress=None):
+def run_race(
+    config: RaceConfig,
+    data_dir=None,
+    download: bool | None = None,
+    device: str = "cpu",
+    progress=None,
+    on_frame=None,
+    cancel=None,
+):
     """Train the race and record it: (the :class:`Recording`, the trained models). ``progress(frame, frames)`` is
-    called after each frame is kept."""
+    called after each frame is kept, ``on_frame(frame)`` with the frame itself (a dict: ``codes`` (M, N, k),
+    ``samples`` (M, S, C, H, W) uint8, ``step``, ``losses``). ``cancel`` (anything with ``is_set()``) stops it
+    between two steps with :class:`RaceCancelled`."""
     device = resolve_device(device)
     train_split, test_split, info = load_dataset(config.dataset, data_dir, download)
     train_split = train_split.subset(config.train_subset).to(device)
-    indices = torch.randperm(len(test_split), generator=torch.Generator().manual_seed(config.seed))[: config.points]
+    indices = race_indices(config, len(test_split))
     points = test_split.images[indices].to(device)
     models, optimizers, noise = _start(config, device)
     draws = torch.randn(config.samples, config.latent_dim, generator=torch.Generator().manual_seed(config.seed))
     draws = draws.to(device)
-    order_generator = torch.Generator(device).manual_seed(config.seed)
-    per_epoch = math.ceil(len(train_split) / config.batch_size)
-    total = per_epoch * config.epochs
+    total = config.total_steps(len(train_split))
     frames, running, since = [], torch.zeros(len(models), device=device), 0
     started = time.perf_counter()
 
     def keep(step: int) -> None:
         frames.append(_frame(models, points, draws, step, (running / since).tolist() if since else None))
+        if on_frame:
+            on_frame(frames[-1])
         if progress:
-            progress(len(frames), total // config.every + 2)
+            progress(len(frames), frame_count(config, total))
 
     keep(0)
-    step = 0
-    for _ in range(config.epochs):
-        order = torch.randperm(len(train_split), generator=order_generator, device=device)
-        for i in range(per_epoch):
-            x = train_split.images[order[i * config.batch_size : (i + 1) * config.batch_size]]
-            for m, (model, optimizer) in enumerate(zip(models, optimizers)):
-                model.train()
-                out = model.loss(x, generator=noise[m])
-                optimizer.zero_grad(set_to_none=True)
-                out["loss"].backward()
-                optimizer.step()
-                running[m] += out["loss"].detach()  # on the device: no wait for it at every step
-            step, since = step + 1, since + 1
-            if step % config.every == 0 or step == total:
-                keep(step)
-                running, since = torch.zeros(len(models), device=device), 0
+    for step, losses in _train(config, train_split, models, optimizers, noise, cancel):
+        running, since = running + losses, since + 1
+        if step % config.every == 0 or step == total:
+            keep(step)
+            running, since = torch.zeros(len(models), device=device), 0
     meta = {
         "format": FORMAT,
         "config": _jsonable(asdict(config)),
@@ -156,6 +164,57 @@ def run_race(config: RaceConfig, data_dir=None, download: bool | None = None, de
         "seconds": round(time.perf_counter() - started, 1),
     }
     return _recording(frames, test_split.labels[indices].cpu(), indices, meta), models
+
+
+def race_indices(config: RaceConfig, n_test: int) -> torch.Tensor:
+    """Which of the ``n_test`` test images a race's frames hold the codes of (fixed by its seed)."""
+    return torch.randperm(n_test, generator=torch.Generator().manual_seed(config.seed))[: config.points]
+
+
+def frame_count(config: RaceConfig, total_steps: int) -> int:
+    """How many frames a race of ``total_steps`` keeps: before the first step, every ``every``, after the last."""
+    return total_steps // config.every + 1 + (total_steps % config.every != 0)
+
+
+def _train(config: RaceConfig, train_split, models, optimizers, noise, cancel=None):
+    """Train every model on the same batches in the same order; yield (the step just taken, each model's loss on
+    its batch, still on the device: nothing waits for it)."""
+    device = train_split.images.device
+    order_generator = torch.Generator(device).manual_seed(config.seed)
+    per_epoch, step = math.ceil(len(train_split) / config.batch_size), 0
+    for _ in range(config.epochs):
+        order = torch.randperm(len(train_split), generator=order_generator, device=device)
+        for i in range(per_epoch):
+            if cancel is not None and cancel.is_set():
+                raise RaceCancelled(f"race cancelled at step {step}; nothing was written")
+            x = train_split.images[order[i * config.batch_size : (i + 1) * config.batch_size]]
+            losses = []
+            for m, (model, optimizer) in enumerate(zip(models, optimizers)):
+                model.train()
+                out = model.loss(x, generator=noise[m])
+                optimizer.zero_grad(set_to_none=True)
+                out["loss"].backward()
+                optimizer.step()
+                losses.append(out["loss"].detach())
+            step += 1
+            yield step, torch.stack(losses)
+
+
+def replay(config: RaceConfig, model: int, step: int, data_dir=None, device: str = "cpu"):
+    """The race's ``model``-th model as it was at ``step``, trained again alone from the race's seed: the models of
+    a race share nothing but their batches (each is built after seeding, and draws its noise from a generator of
+    its own), so alone it learns exactly as it did beside the others."""
+    alone = RaceConfig(**{**asdict(config), "kinds": (config.kinds[model],), "betas": (config.betas[model],)})
+    device = resolve_device(device)
+    train_split, _, _ = load_dataset(config.dataset, data_dir, download=False)
+    train_split = train_split.subset(config.train_subset).to(device)
+    whole_number(step, 0, alone.total_steps(len(train_split)), "step")
+    models, optimizers, noise = _start(alone, device)
+    if step > 0:
+        for taken, _ in _train(alone, train_split, models, optimizers, noise):
+            if taken == step:
+                break
+    return models[0].eval()
 
 
 def _start(config: RaceConfig, device: torch.device) -> tuple[list, list, list]:

@@ -23,9 +23,11 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from explorer.core.inputs import InputError
 from explorer.core.sweeps import over_budget, remember_name, staging_folder
+from training.race import RaceCancelled
 from training.sweep import SweepCancelled, SweepConfig
 
 log = logging.getLogger(__name__)
@@ -64,6 +66,16 @@ class Job:
     _curves: dict = field(default_factory=dict)  # name -> {"epoch": [...], "recon": [...], "kl": [...]}
     _tests: dict = field(default_factory=dict)  # name -> {"epoch": [...], "recon": [...], "kl": [...]}
     version: int = 0  # grows with every event: what the page has drawn
+    noun: ClassVar[str] = "sweep"  # what the page calls a job of this kind
+
+    @property
+    def name(self) -> str:
+        """The name its result will have (the sweep's)."""
+        return self.config.sweep_name
+
+    def describe(self) -> str:
+        """What it trains, in a few words: "35 models"."""
+        return _plural(len(self.config.runs()), "model")
 
     def record(self, event: dict) -> None:
         """A progress event of :func:`training.sweep.train_sweep` (called from the training thread)."""
@@ -140,24 +152,25 @@ class JobQueue:
         self._running: Job | None = None
         self._thread: threading.Thread | None = None
 
-    def submit(self, config: SweepConfig, owner: str, run: Callable[[Job], str], per_owner: int = 1) -> Job:
-        """Queue a sweep for ``owner`` (a client: :func:`explorer.sharing.client_of`); raises :class:`JobRefused`
-        when ``owner`` has ``per_owner`` jobs waiting or running already, or the line is full."""
+    def submit(self, config, owner: str, run: Callable[[Job], str], per_owner: int = 1, make: type[Job] = Job) -> Job:
+        """Queue a job (``make(config, owner, run)``: a sweep, or a race) for ``owner`` (a client:
+        :func:`explorer.sharing.client_of`); raises :class:`JobRefused` when ``owner`` has ``per_owner`` jobs
+        (sweeps and races alike) waiting or running already, or the line is full."""
         with self._lock:
-            mine = sum(job.owner == owner for job in self.jobs())
-            if mine >= per_owner:
+            mine = [job for job in self.jobs() if job.owner == owner]
+            if len(mine) >= per_owner:
                 raise JobRefused(
-                    "your sweep is still waiting or training: wait for it, or cancel it first"
+                    f"your {mine[0].noun} is still waiting or training: wait for it, or cancel it first"
                     if per_owner == 1
-                    else f"{mine} sweeps from your address are waiting or training "
+                    else f"{len(mine)} {_nouns(mine)} from your address are waiting or training "
                     "already: wait for one, or cancel one first"
                 )
             if len(self._waiting) >= self.max_waiting and (self._running is not None or self._waiting):
                 raise JobRefused(
-                    f"{len(self._waiting)} sweeps are waiting to train on this {self.device} already; "
-                    "try again when one has finished"
+                    f"{len(self._waiting)} {_nouns(self._waiting)} are waiting to train on this {self.device} "
+                    "already; try again when one has finished"
                 )
-            job = Job(config, owner, run)
+            job = make(config, owner, run)
             self._waiting.append(job)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._work, name=f"sweeps-{self.device}", daemon=True)
@@ -199,10 +212,10 @@ class JobQueue:
                 job._set(RUNNING)
             try:
                 name = job.run(job)
-            except SweepCancelled:
+            except (SweepCancelled, RaceCancelled):
                 job._set(CANCELLED, "cancelled; nothing was written")
             except Exception as error:  # noqa: BLE001 -- the page says what went wrong; the queue goes on
-                log.exception("sweep %s failed", job.config.sweep_name)
+                log.exception("%s %s failed", job.noun, job.name)
                 expected = isinstance(error, ValueError | OSError | RuntimeError)  # missing data, diverged, disk
                 job._set(FAILED, str(error) if expected else f"{type(error).__name__}: {error}")
             else:
@@ -216,11 +229,10 @@ def progress_line(queue: JobQueue, job: Job, snap: dict | None = None) -> tuple[
     """What the page says of ``job``: (one line, **bold** allowed; the fraction of its progress bar; whether it
     failed)."""
     snap = snap or job.snapshot()
-    models = _plural(len(job.config.runs()), "model")
+    models = job.describe()
     place = queue.place(job) if snap["state"] == WAITING else 0
     if place > 0:
-        waiting = f"Waiting: {_ordinal(place)} in line for the {queue.device} ({models}); another sweep trains first."
-        return waiting, 0, False
+        return waiting_line(queue, job, place), 0, False
     if snap["state"] == DONE:
         return f"Done in {snap['seconds']:.0f} s: **{snap['sweep']}** ({models}) is shown.", 1, False
     if snap["state"] == CANCELLED:
@@ -240,6 +252,19 @@ def progress_line(queue: JobQueue, job: Job, snap: dict | None = None) -> tuple[
         fraction,
         False,
     )
+
+
+def waiting_line(queue: JobQueue, job: Job, place: int) -> str:
+    """What the page says of ``job``, ``place``-th in line."""
+    running = queue.jobs()[:1]
+    first = f"another {running[0].noun}" if running and running[0] is not job else "another job"
+    return f"Waiting: {_ordinal(place)} in line for the {queue.device} ({job.describe()}); {first} trains first."
+
+
+def _nouns(jobs) -> str:
+    """ "sweeps", "races" or "sweeps and races": what ``jobs`` are."""
+    nouns = sorted({job.noun for job in jobs}, reverse=True)
+    return " and ".join(f"{noun}s" for noun in nouns)
 
 
 def _plural(n: int, noun: str) -> str:
@@ -279,7 +304,7 @@ def training_threads() -> int:
     return max(1, cores - 1)
 
 
-def _share_the_machine(threads: int) -> None:
+def share_the_machine(threads: int) -> None:
     """In the training thread: its own number of torch threads (a per-thread setting) and a lower priority
     than the server's threads (Linux sets a thread's nice value by its id; elsewhere this is skipped)."""
     import torch
@@ -303,7 +328,7 @@ def sweep_runner(
     def run(job: Job) -> str:
         from training.sweep import train_sweep
 
-        _share_the_machine(threads or training_threads())
+        share_the_machine(threads or training_threads())
         name = job.config.sweep_name
         folder = store.page_sweeps_folder
         remember_name(folder, name)

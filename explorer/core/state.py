@@ -2,6 +2,7 @@
 
     ?dataset=mnist&k=16&models=mnist-ae-z16,mnist-vae-z16&tab=sampling&image=7&seed=3&noise=0.5
      &layers=prior,samples&view=pca&axes=1.5,0,-2&lesson=why-vaes-sample-well&step=2&revealed=1&presenter=1
+     &race=mnist-ae-vae-beta4
 
 Every field is optional. :func:`read_state` takes either the query string's text values or a lesson's
 typed values (TOML) and returns the fields it understood, each checked, plus a short note for each
@@ -113,6 +114,7 @@ FIELDS: dict[str, Callable] = {
     "step": lambda v, what: whole_number(v, 1, 1000, what),
     "revealed": _flag,
     "presenter": _flag,
+    "race": _name,
 }
 WHAT = {"k": "latent size k", "image": "selected image", "axes": "slider"}  # how a note names a field
 

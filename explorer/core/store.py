@@ -36,6 +36,7 @@ from training.race import Recording, load_race, race_folders
 log = logging.getLogger(__name__)
 DOWNLOADING = "downloading"
 RACES = "races"  # recorded races: <root>/races/<name>/
+PAGE_RACES = "page-races"  # races trained from the page: <root>/page-races/<name>/
 
 
 @dataclass
@@ -104,6 +105,7 @@ class Store:
             if len(kept) == 1:
                 store.entries[name] = kept[0]
         remove_stale_staging(store.page_sweeps_folder)  # a sweep killed while it trained or saved
+        remove_stale_staging(store.page_races_folder)
         for folder in sweep_folders(store.root):
             try:
                 store.add_sweep(folder, lazy=True)
@@ -192,10 +194,24 @@ class Store:
             if sweep.dataset in self._images and len(self._images[sweep.dataset].labels) < most:
                 del self._images[sweep.dataset]
 
+    @property
+    def page_races_folder(self) -> Path:
+        """Races trained from the page: the app keeps the newest few (explorer/core/races.py)."""
+        return self.root / PAGE_RACES
+
     def race_folders(self) -> dict[str, Path]:
-        """The recorded races under ``<root>/races`` (``python -m training race``), by name: their folders, not
-        read (a listing)."""
-        return {folder.name: folder for folder in race_folders(self.root / RACES)}
+        """The recorded races, by name: those under ``<root>/races`` (``python -m training race``; the committed
+        one) first, then the page's, newest first; their folders, not read (a listing)."""
+        page = sorted(race_folders(self.page_races_folder), key=lambda p: p.stat().st_mtime, reverse=True)
+        found = {}
+        for folder in [*race_folders(self.root / RACES), *page]:
+            found.setdefault(folder.name, folder)  # a committed race's name is never shadowed
+        return found
+
+    def forget_race(self, name: str) -> None:
+        """Drop the race ``name`` read before (its folder is being removed)."""
+        with self._sweeps_lock:
+            self._races.pop(name, None)
 
     def race(self, name: str) -> Recording:
         """The race ``name``, read on first use; ``KeyError`` for an unknown name, ``ValueError`` (naming the file

@@ -138,6 +138,7 @@ class Changes:
             "seed": [t["sampling"].seed],
             "noise": [t["reconstruction"].noise],
             "axes": t["traversal"].sliders,
+            "race": [t["race"].choice],
         }
 
     # ---- the events that make each change --------------------------------------------------------------------------
@@ -238,6 +239,8 @@ class Changes:
             **PRIVATE,
             **QUICK,
         )
+        race = self.tabs["race"]
+        h.tab.change(race.show_tab, [h.tab, race.choice], [race.choice], **PRIVATE, **QUICK)
         for name, tab in self.tab_blocks.items():  # choosing a tab sets the link's tab, in the page alone
             tab.select(None, None, [h.tab], js=f"() => {name!r}")
         for key, held_by in self.link().items():  # the address bar follows, in the page alone
@@ -368,9 +371,14 @@ class Changes:
             if state["image"] >= n_images:
                 notes.append(f"image #{state['image']} is past the end ({n_images} test images): showing #0")
             updates[h.index] = state["image"] if state["image"] < n_images else 0
+        races = list(store.race_folders())
+        if "race" in state and state["race"] not in races:
+            notes.append(f"this app has no race named {state.pop('race')!r}")
         for key, held_by in self.link().items():
             if key in state and key not in ("dataset", "k", "models", "image", *SET_BY_A_PANEL):
                 updates[held_by[0]] = state[key]
+        if "race" in state:  # one trained since the page was built is in the list too
+            updates[self.tabs["race"].choice] = gr.update(choices=races, value=state["race"])
         if "tab" in state:
             updates[self.tab_box] = gr.Tabs(selected=state["tab"])
         updates.update(self.lesson.render(state))

@@ -1,10 +1,17 @@
-// Watch them learn: a recorded race replayed (value: the spec of explorer/page/tabs/race.py). One canvas per model
-// draws the codes of the same test images frame by frame, moving smoothly between the frames it holds (positions
-// and the view's extent are interpolated), with N(0, I)'s 68% and 95% rings; beside it, what the model decodes from
-// the same N(0, I) draws at that frame (a sprite of every frame's grid). Play, pause, speed and a scrubber run in
-// the page alone: no request to the server while it plays.
-const state = { spec: null, xy: null, labels: null, t: 0, playing: false, speed: 1, last: null, slots: [] };
-const FPS = 8;  // frames of the recording per second at speed 1
+// Watch them learn (value: a spec of explorer/views/race_views.py). One canvas per model draws the codes of the
+// same test images frame by frame, moving smoothly between the frames it holds (positions and the view's extent
+// are interpolated), with N(0, I)'s 68% and 95% rings; beside it, what the model decodes from the same N(0, I)
+// draws at that frame. Play, pause, speed and a scrubber run in the page alone.
+// - A recorded race: every frame at once (a points file and a sprite of each model's draws).
+// - A race training now (spec.live, the job's id): frames come in batches (value.first: the index of the first
+//   one sent); the view follows them as they come, and plays on past the live edge once training ends.
+// - Pause and poke: paused, a click on a map (or Enter, then the arrow keys, on a focused map) sends
+//   trigger("select", {name, live, model, frame, x, y}); the server's answer comes back through leRace.poked().
+// state.timings (ms, for the benchmark): a frame kept by the trainer -> it arrived here ("arrive"), -> first drawn
+// ("shown"); state.shownAt: when each frame was first drawn.
+const state = { spec: null, frames: [], labels: null, t: 0, playing: false, speed: 1, last: null, slots: [],
+                done: true, expected: 0, poke: null, timings: { arrive: [], shown: [] }, shownAt: [] };
+const FPS = 8;  // frames of the recording per second at speed 1 (a race training now: up to 4x that, to catch up)
 const root = element.appendChild(Object.assign(document.createElement("div"), { className: "le-race" }));
 const bar = root.appendChild(Object.assign(document.createElement("div"), { className: "le-race-controls" }));
 const play = bar.appendChild(Object.assign(document.createElement("button"), { className: "le-race-play", type: "button" }));
@@ -14,104 +21,174 @@ for (const s of [0.5, 1, 2, 4]) speed.appendChild(Object.assign(document.createE
 const scrub = bar.appendChild(Object.assign(document.createElement("input"), { type: "range", min: 0, max: 0, step: 0.01, value: 0, className: "le-race-scrub" }));
 scrub.setAttribute("aria-label", "training step");
 const where = bar.appendChild(Object.assign(document.createElement("span"), { className: "le-race-where" }));
+where.setAttribute("aria-live", "off");
 const grid = root.appendChild(Object.assign(document.createElement("div"), { className: "le-race-grid" }));
 const legend = root.appendChild(Object.assign(document.createElement("div"), { className: "le-legend" }));
 
-const showPlay = () => { play.textContent = state.playing ? "❚❚ Pause" : "▶ Play"; play.setAttribute("aria-pressed", String(state.playing)); };
-const frames = () => (state.spec ? state.spec.frames : 0);
+const showPlay = () => {
+  play.textContent = state.playing ? "❚❚ Pause" : "▶ Play";
+  play.setAttribute("aria-pressed", String(state.playing));
+  root.classList.toggle("le-race-paused", !state.playing && state.frames.length > 0);
+};
+const count = () => state.frames.length;
+const bytes = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0)).buffer;
 
-const slot = (model) => {
+const slot = (model, m) => {
   const cell = grid.appendChild(Object.assign(document.createElement("figure"), { className: "le-race-model" }));
   const caption = cell.appendChild(document.createElement("figcaption"));
   const body = cell.appendChild(Object.assign(document.createElement("div"), { className: "le-race-body" }));
-  const canvas = body.appendChild(Object.assign(document.createElement("canvas"), { className: "le-race-map" }));
+  const canvas = body.appendChild(Object.assign(document.createElement("canvas"), { className: "le-race-map", tabIndex: 0 }));
   canvas.setAttribute("role", "img");
-  canvas.setAttribute("aria-label", `${model.label}: the codes of ${state.spec.n} test images as it trains`);
-  const samples = body.appendChild(Object.assign(document.createElement("div"), { className: "le-race-samples" }));
+  canvas.setAttribute("aria-label", `${model.label}: the codes of ${state.spec.n} test images as it trains; `
+    + "paused, click (or press Enter, then the arrow keys) to see what it decodes there");
+  const side = body.appendChild(Object.assign(document.createElement("div"), { className: "le-race-side" }));
+  const samples = side.appendChild(Object.assign(document.createElement("div"), { className: "le-race-samples" }));
   samples.setAttribute("role", "img");
   samples.setAttribute("aria-label", `${model.label}: pictures decoded from the same N(0, I) draws`);
-  Object.assign(samples.style, { backgroundImage: `url("${model.sprite}")` });
-  return { model, cell, body, caption, canvas, samples };
+  if (model.sprite) samples.style.backgroundImage = `url("${model.sprite}")`;
+  const box = side.appendChild(Object.assign(document.createElement("div"), { className: "le-race-poke", hidden: true }));
+  box.setAttribute("role", "status");
+  const s = { model, m, cell, body, caption, canvas, side, samples, box, size: 0, unit: 1, shownSample: null };
+  canvas.addEventListener("click", (event) => {
+    const rect = canvas.getBoundingClientRect(), half = s.size / 2;
+    poke(s, (event.clientX - rect.left - half) / s.unit, (half - (event.clientY - rect.top)) / s.unit);
+  });
+  canvas.addEventListener("keydown", (event) => {
+    const step = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] }[event.key];
+    if (event.key !== "Enter" && !step) return;
+    event.preventDefault();
+    const at = state.poke && state.poke.model === m ? state.poke : { x: 0, y: 0 };
+    poke(s, at.x + (step ? step[0] * 0.25 : 0), at.y + (step ? step[1] * 0.25 : 0));
+  });
+  return s;
+};
+
+// ---- pause and poke ----------------------------------------------------------------------------------------------
+const poke = (s, x, y) => {
+  if (!state.spec || !count()) return;
+  stop();
+  const frame = Math.round(state.t);
+  state.poke = { model: s.m, frame, x, y, answer: null };
+  trigger("select", { name: state.spec.name, live: state.spec.live ?? null, model: s.m, frame, x, y });
+  draw();
+};
+const clearPoke = () => {
+  if (!state.poke) return;
+  state.poke = null;
+  state.slots.forEach((s) => { s.box.hidden = true; });
+};
+const showPoke = (s, half) => {  // the spot ringed on the map; under the samples, what it decodes
+  const p = state.poke;
+  if (!p || p.model !== s.m) { s.box.hidden = true; return; }
+  const px = half + p.x * s.unit, py = half - p.y * s.unit, g = s.canvas.getContext("2d");
+  g.beginPath(); g.arc(px, py, 7, 0, 2 * Math.PI); g.lineWidth = 5; g.strokeStyle = "#fff"; g.stroke();
+  g.lineWidth = 2.5; g.strokeStyle = "#d62728"; g.stroke();
+  s.box.hidden = false;
+  const answer = p.answer;
+  if (!answer) s.box.replaceChildren(Object.assign(document.createElement("span"), { textContent: "decoding…" }));
+  else if (s.box.dataset.shown !== answer.picture) {
+    const img = Object.assign(document.createElement("img"), { src: answer.picture, alt: answer.text });
+    s.box.replaceChildren(img, Object.assign(document.createElement("span"), { textContent: answer.short }));
+    s.box.dataset.shown = answer.picture;
+  }
+};
+
+// ---- drawing -----------------------------------------------------------------------------------------------------
+const drawSamples = (s, nearest) => {
+  const [w, h] = s.model.tile, shown = s.samples.clientWidth || w, zoom = shown / w, frame = state.frames[nearest];
+  if (s.model.sprite) {
+    Object.assign(s.samples.style, { height: `${h * zoom}px`, backgroundSize: `${shown}px auto`, backgroundPosition: `0 -${nearest * h * zoom}px` });
+  } else if (s.shownSample !== frame.samples[s.m]) {
+    s.shownSample = frame.samples[s.m];
+    Object.assign(s.samples.style, { height: `${h * zoom}px`, backgroundSize: `${shown}px auto`, backgroundImage: `url("${frame.samples[s.m]}")` });
+  }
+};
+
+const drawMap = (s, f0, f1, a) => {
+  const spec = state.spec, canvas = s.canvas, ratio = window.devicePixelRatio || 1, narrow = window.innerWidth < 820;
+  // Square, as wide as the cell leaves beside the samples, and no taller than the window below it.
+  const room = window.innerHeight - canvas.getBoundingClientRect().top - 16;
+  const beside = narrow ? s.body.clientWidth : s.body.clientWidth - s.side.offsetWidth - 10;
+  const size = Math.max(140, Math.floor(narrow ? beside : Math.min(beside, room)));
+  if (canvas.width !== size * ratio) {
+    canvas.width = canvas.height = size * ratio;
+    canvas.style.width = canvas.style.height = `${size}px`;
+  }
+  const g = canvas.getContext("2d");
+  g.setTransform(ratio, 0, 0, ratio, 0, 0);
+  g.clearRect(0, 0, size, size);
+  const A = state.frames[f0], B = state.frames[f1], m = s.m, N = spec.n;
+  const extent = A.extent[m] * (1 - a) + B.extent[m] * a, half = size / 2, unit = (half - 6) / extent;
+  s.size = size; s.unit = unit;
+  g.strokeStyle = "#e6e6e6"; g.lineWidth = 1;
+  g.beginPath(); g.moveTo(0, half); g.lineTo(size, half); g.moveTo(half, 0); g.lineTo(half, size); g.stroke();
+  const base = m * N * 2, xa = A.xy, xb = B.xy;
+  for (let c = 0; c < spec.palette.length; c++) {  // one colour at a time: ten fill styles, not 2,000
+    g.fillStyle = spec.palette[c];
+    for (let i = 0; i < N; i++) {
+      if (state.labels[i] % spec.palette.length !== c) continue;
+      const j = base + 2 * i, x = xa[j] * (1 - a) + xb[j] * a, y = xa[j + 1] * (1 - a) + xb[j + 1] * a;
+      g.fillRect(half + x * unit - 1.5, half - y * unit - 1.5, 3, 3);
+    }
+  }
+  for (const r of spec.rings) {  // white halo, black dashes: visible over any colour
+    g.beginPath(); g.arc(half, half, r * unit, 0, 2 * Math.PI);
+    g.setLineDash([]); g.strokeStyle = "rgba(255,255,255,0.9)"; g.lineWidth = 5; g.stroke();
+    g.setLineDash([8, 5]); g.strokeStyle = "#000"; g.lineWidth = 2.5; g.stroke();
+  }
+  g.setLineDash([]);
+  showPoke(s, half);
+  return extent;
 };
 
 const draw = () => {
-  const spec = state.spec;
-  if (!spec || !state.xy) return;
-  const F = spec.frames, M = spec.models.length, N = spec.n;
+  const spec = state.spec, F = count();
+  if (!spec || !F) return;
   const t = Math.max(0, Math.min(F - 1, state.t)), f0 = Math.floor(t), f1 = Math.min(F - 1, f0 + 1), a = t - f0;
   const nearest = Math.round(t);
-  state.slots.forEach((s, m) => {
-    const canvas = s.canvas, ratio = window.devicePixelRatio || 1, narrow = window.innerWidth < 820;
-    // Square, as wide as the cell leaves beside the samples, and no taller than the window below it.
-    const room = window.innerHeight - canvas.getBoundingClientRect().top - 16;
-    const beside = narrow ? s.body.clientWidth : s.body.clientWidth - s.samples.offsetWidth - 10;
-    const size = Math.max(140, Math.floor(narrow ? beside : Math.min(beside, room)));
-    if (canvas.width !== size * ratio) {
-      canvas.width = canvas.height = size * ratio;
-      canvas.style.width = canvas.style.height = `${size}px`;
-    }
-    const g = canvas.getContext("2d");
-    g.setTransform(ratio, 0, 0, ratio, 0, 0);
-    g.clearRect(0, 0, size, size);
-    const extent = spec.extents[f0][m] * (1 - a) + spec.extents[f1][m] * a, half = size / 2, unit = (half - 6) / extent;
-    g.strokeStyle = "#e6e6e6"; g.lineWidth = 1;
-    g.beginPath(); g.moveTo(0, half); g.lineTo(size, half); g.moveTo(half, 0); g.lineTo(half, size); g.stroke();
-    const base0 = ((f0 * M + m) * N) * 2, base1 = ((f1 * M + m) * N) * 2, xy = state.xy;
-    for (let c = 0; c < spec.palette.length; c++) {  // one colour at a time: ten fill styles, not 2,000
-      g.fillStyle = spec.palette[c];
-      for (let i = 0; i < N; i++) {
-        if (state.labels[i] !== c) continue;
-        const x = xy[base0 + 2 * i] * (1 - a) + xy[base1 + 2 * i] * a, y = xy[base0 + 2 * i + 1] * (1 - a) + xy[base1 + 2 * i + 1] * a;
-        g.fillRect(half + x * unit - 1.5, half - y * unit - 1.5, 3, 3);
-      }
-    }
-    for (const r of spec.rings) {  // white halo, black dashes: visible over any colour
-      g.beginPath(); g.arc(half, half, r * unit, 0, 2 * Math.PI);
-      g.setLineDash([]); g.strokeStyle = "rgba(255,255,255,0.9)"; g.lineWidth = 5; g.stroke();
-      g.setLineDash([8, 5]); g.strokeStyle = "#000"; g.lineWidth = 2.5; g.stroke();
-    }
-    g.setLineDash([]);
-    const loss = spec.losses[nearest][m];
+  state.slots.forEach((s) => {
+    const extent = drawMap(s, f0, f1, a), loss = state.frames[nearest].losses[s.m];
     s.caption.textContent = `${s.model.label}${loss === null ? "" : ` · loss ${loss.toFixed(1)}`} · view ±${extent.toFixed(1)}`;
-    const [w, h] = s.model.tile, shown = s.samples.clientWidth || w, zoom = shown / w;
-    Object.assign(s.samples.style, { height: `${h * zoom}px`, backgroundSize: `${shown}px auto`, backgroundPosition: `0 -${nearest * h * zoom}px` });
+    drawSamples(s, nearest);
   });
-  const step = spec.steps[nearest];
-  where.textContent = `step ${step} of ${spec.steps[F - 1]} · epoch ${(step / spec.steps_per_epoch).toFixed(2)}`;
+  const step = state.frames[nearest].step, last = state.done ? state.frames[F - 1].step : spec.total_steps;
+  const training = state.done ? "" : ` · trained to step ${state.frames[F - 1].step}`;
+  where.textContent = `step ${step} of ${last} · epoch ${(step / spec.steps_per_epoch).toFixed(2)}${training}`;
   if (document.activeElement !== scrub) scrub.value = t;
+  if (state.shownAt[nearest] === undefined && !state.done) {  // a race training now: when each frame came into view
+    state.shownAt[nearest] = performance.now();
+    state.timings.shown.push(Date.now() - state.frames[nearest].kept * 1000);
+  }
   root.dataset.frame = String(nearest);
+  root.dataset.frames = String(F);
   root.dataset.draws = String(Number(root.dataset.draws || 0) + 1);
 };
 
 const tick = (now) => {
   if (!state.playing) return;
-  if (state.last !== null) state.t += ((now - state.last) / 1000) * FPS * state.speed;
+  const end = count() - 1, lag = end - state.t;
+  const rate = FPS * state.speed * (state.done ? 1 : Math.max(1, Math.min(4, lag / 4)));  // live: catch up
+  if (state.last !== null) state.t = Math.min(end, state.t + ((now - state.last) / 1000) * rate);
   state.last = now;
-  if (state.t >= frames() - 1) { state.t = frames() - 1; state.playing = false; showPlay(); }
+  if (state.t >= end && state.done) { state.playing = false; showPlay(); }  // a race training now: wait here
   draw();
   if (state.playing) requestAnimationFrame(tick);
 };
 const start = () => {
-  if (!state.spec) return;
-  if (state.t >= frames() - 1) state.t = 0;  // from the start again
+  if (!state.spec || !count()) return;
+  clearPoke();
+  if (state.done && state.t >= count() - 1) state.t = 0;  // from the start again
   state.playing = true; state.last = null; showPlay(); requestAnimationFrame(tick);
 };
 const stop = () => { state.playing = false; showPlay(); };
 play.addEventListener("click", () => (state.playing ? stop() : start()));
 speed.addEventListener("change", () => { state.speed = Number(speed.value); });
-scrub.addEventListener("input", () => { stop(); state.t = Number(scrub.value); draw(); });
+scrub.addEventListener("input", () => { stop(); clearPoke(); state.t = Number(scrub.value); draw(); });
 new ResizeObserver(() => draw()).observe(grid);
 
-const load = async () => {
-  const spec = props.value;
-  if (!spec || !spec.points || spec === state.spec) return;
-  const buffer = await (await fetch(spec.points)).arrayBuffer();
-  if (props.value !== spec) return;
-  const count = spec.frames * spec.models.length * spec.n * 2;
-  state.xy = new Float32Array(buffer, 0, count);
-  state.labels = new Int32Array(buffer, count * 4, spec.n);
-  state.spec = spec; state.t = 0; stop();
-  scrub.max = spec.frames - 1;
+// ---- a spec: a recording, or a race training now ----------------------------------------------------------------
+const install = (spec) => {
+  state.spec = spec; state.t = 0; state.poke = null; state.shownAt = []; stop();
   grid.replaceChildren();
   grid.style.gridTemplateColumns = `repeat(${spec.models.length}, minmax(0, 1fr))`;
   state.slots = spec.models.map(slot);
@@ -120,14 +197,60 @@ const load = async () => {
     item.append(Object.assign(document.createElement("i"), { style: `background:${colour}` }), name);
     return item;
   }));
+};
+
+const recorded = async (spec) => {
+  const buffer = await (await fetch(spec.points)).arrayBuffer();
+  if (props.value !== spec) return;
+  const M = spec.models.length, size = M * spec.n * 2, all = new Float32Array(buffer, 0, spec.frames * size);
+  state.frames = spec.steps.map((step, f) => ({ step, losses: spec.losses[f], extent: spec.extents[f], xy: all.subarray(f * size, (f + 1) * size) }));
+  state.labels = new Int32Array(buffer, spec.frames * size * 4, spec.n);
+  state.done = true; state.expected = spec.frames;
+  install(spec);
+  scrub.max = spec.frames - 1;
   draw();
+};
+
+const live = (value) => {
+  const now = Date.now();
+  if (!state.spec || state.spec.live !== value.live || value.first === 0 && !count()) {
+    if (value.first !== 0) return;  // a batch of a race this page never saw start
+    state.frames = []; state.labels = new Int32Array(bytes(value.labels));
+    install(value);
+    state.playing = true; state.last = null; showPlay(); requestAnimationFrame(tick);  // follow it as it trains
+  }
+  if (value.first === count()) {
+    for (const f of value.frames) {
+      state.frames.push({ ...f, xy: new Float32Array(bytes(f.xy)) });
+      state.timings.arrive.push(now - f.kept * 1000);
+    }
+  }
+  state.done = value.done; state.expected = value.expected || state.expected;
+  scrub.max = Math.max(0, count() - 1);
+  if (!state.playing) draw();
+};
+
+const load = () => {
+  const spec = props.value;
+  if (!spec || spec === state.seen) return;
+  state.seen = spec;
+  if (spec.live !== undefined) live(spec);
+  else if (spec.points && spec !== state.spec) recorded(spec);
 };
 showPlay();
 watch("value", load);
 load();
-root.leRace = {  // for tests
-  frame: () => Number(root.dataset.frame || 0), time: () => state.t, playing: () => state.playing,
-  frames, play: start, pause: stop, seek: (t) => { stop(); state.t = t; draw(); },
-  pointsAt: (frame, model) => { const s = state.spec, base = ((frame * s.models.length + model) * s.n) * 2;
-    return Array.from(state.xy.subarray(base, base + 2 * s.n)); },
+root.leRace = {  // for the page (poked) and for tests
+  frame: () => Number(root.dataset.frame || 0), time: () => state.t, playing: () => state.playing, frames: count,
+  done: () => state.done, timings: () => state.timings, shownAt: () => state.shownAt.slice(),
+  play: start, pause: stop, seek: (t) => { stop(); clearPoke(); state.t = t; draw(); },
+  pointsAt: (frame, model) => { const s = state.spec, base = model * s.n * 2;
+    return Array.from(state.frames[frame].xy.subarray(base, base + 2 * s.n)); },
+  poked: (answer) => {
+    const p = state.poke;
+    if (!answer || !p || answer.model !== p.model || answer.frame !== p.frame || answer.x !== p.x || answer.y !== p.y) return;
+    p.answer = answer; draw();
+  },
+  poke: (model, x, y) => poke(state.slots[model], x, y),
+  pokeSpot: () => (state.poke ? { model: state.poke.model, frame: state.poke.frame, x: state.poke.x, y: state.poke.y } : null),
 };

@@ -378,7 +378,7 @@ class Tab:
                 raise InputError(
                     f"epochs {checked[3]} is out of range: at most {self.max_epochs} on this {self.device.type}"
                 )
-            taken = set(store.sweeps) | {j.config.sweep_name for j in self.queue.jobs()}
+            taken = set(store.sweeps) | {j.name for j in self.queue.jobs()}
             config = sweep_config(
                 *checked,
                 name=free_name(store.page_sweeps_folder, checked[0], taken),
@@ -454,10 +454,7 @@ class Tab:
         return {self.progress: status_line(self.queue, current)}
 
     def list_jobs(self) -> dict:
-        choices = [
-            (f"{job.config.sweep_name}: {len(job.config.runs())} models, {job.state}", job.id)
-            for job in self.queue.jobs()
-        ]
+        choices = [(f"{job.noun} {job.name}: {job.describe()}, {job.state}", job.id) for job in self.queue.jobs()]
         return gr.update(choices=choices, value=choices[0][1] if choices else None)
 
     def cancel_any(self, request: gr.Request, token_value, chosen) -> dict:

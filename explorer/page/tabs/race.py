@@ -1,154 +1,146 @@
-"""Watch them learn: a race recorded with ``python -m training race`` replayed. From one seed, the AE's codes fly
-apart into far-flung islands while the VAE's are pulled into one round cloud inside the prior's rings, and what
-each decodes from the same N(0, I) draws sharpens for the one and not the other. The page plays, pauses, speeds up
-and scrubs the frames by itself (``static/race.js``); the server only hands it the recording, once.
+"""Watch them learn: models trained side by side from one seed, their codes moving as they learn. From one seed, the
+AE's codes fly apart into far-flung islands while the VAE's are pulled into one round cloud inside the prior's rings,
+and what each decodes from the same N(0, I) draws sharpens for the one and not the other.
 
-The recording's codes are shown on their first two axes (races are recorded at k = 2 by default)."""
+- A recorded race (``python -m training race``, or one trained here before): the page plays, pauses, speeds up and
+  scrubs its frames by itself (``static/race.js``); the server hands it the recording once.
+- A race trained here: a job of the Compare tab's queue (:mod:`explorer.core.races`); its frames stream to the page
+  as they are kept (a generator event), and it is recorded under ``page-races`` once done.
+- Pause and poke: paused, a click on a map sends (model, frame, spot); the server decodes the spot with that model
+  as it was at that frame (:class:`explorer.core.races.Pokes`), and the page shows the picture at the spot.
+
+What the tab draws is :mod:`explorer.views.race_views`."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
-import math
+import time
 from pathlib import Path
 
 import gradio as gr
-import numpy as np
-from PIL import Image, ImageDraw
+import torch
 
+from explorer.core.inputs import InputError, real_number, whole_number
+from explorer.core.jobs import JobRefused, queue_for
+from explorer.core.races import (
+    DEFAULT_RACERS,
+    RACE_DATASETS,
+    RACERS,
+    Pokes,
+    RaceJob,
+    free_race_name,
+    race_limits,
+    race_line,
+    race_request,
+    race_runner,
+)
+from explorer.core.sweeps import trainable_datasets
 from explorer.page import components
-from explorer.page.adapter import raw_values
-from explorer.page.assets import Assets
+from explorer.page.adapter import only_event_data, raw_values
 from explorer.page.context import EXPORT, PRIVATE, QUICK, Page, refuse
 from explorer.page.header import Header
-from explorer.views.images import gif_bytes, grid, hstack, scale, titled, vstack
-from explorer.views.plots import PALETTE, many_colours
+from explorer.page.tabs.compare import PROGRESS_CSS, client, line_html
+from explorer.views.images import png_bytes, scale
+from explorer.views.race_views import live_frames, live_spec, race_gif, race_spec, spec_files
+from training.data import load_test_split
 from training.files import write_atomic
-from training.race import FRAMES_FILE, RACE_FILE, Recording
+from training.race import FRAMES_FILE, RACE_FILE, RaceConfig, Recording, race_indices
+from training.train import resolve_device
 
 TITLE = "Watch them learn"
 LOOK = (
-    "The same models trained side by side from one seed, recorded as they learned: each dot is a test image's "
-    "code, the dashed rings hold 68% and 95% of N(0, I), and under each map what the model decodes from the same "
-    "N(0, I) draws. Press **Play**: the AE's codes fly apart, the VAE's are pulled into the rings, and only the "
-    "VAE's samples come to look like digits."
+    "Models trained side by side from one seed. Dots: test images' codes; dashed rings: 68% and 95% of N(0, I); "
+    "beside each map: decodes of the same N(0, I) draws. **Play**: the AE's codes fly apart, the VAE's fill the "
+    "rings. **Pause**, then click a map: what that model decodes there at that step."
 )
-RINGS = [round(math.sqrt(-2 * math.log(1 - p)), 4) for p in (0.68, 0.95)]  # 2-D N(0, I): radius holding p
-SAMPLE_COLUMNS = 4
-NO_RACE = "No race is recorded here. Record one with: python -m training race --name my-race"
-
-
-# ---- views: no Gradio ---------------------------------------------------------------------------------------------
-
-
-def extents(recording: Recording) -> list[list[float]]:
-    """Per frame and model, the half-width of the view: the 99th percentile of |coordinate|, at least 3 (the rings
-    always fit), so a frame shows where nearly all its codes are."""
-    xy = recording.codes[..., :2].abs().flatten(2)  # (F, M, 2N)
-    return xy.quantile(0.99, dim=-1).clamp(min=3.0).round(decimals=3).tolist()
-
-
-def sample_sprite(recording: Recording, model: int) -> np.ndarray:
-    """Every frame's grid of the model's decoded draws, one under another: uint8, tiles of equal height."""
-    tiles = [grid(recording.samples[f, model].float() / 255, nrow=SAMPLE_COLUMNS) for f in range(len(recording.steps))]
-    return np.concatenate(tiles, axis=0)
-
-
-def race_spec(recording: Recording, assets: Assets, name: str) -> dict:
-    """What ``static/race.js`` draws: the points file (float32 x, y per frame, model and image, then int32 labels),
-    each model's label and sample sprite, the frames' steps, losses and view extents, the rings, the colours."""
-    frames, models, n, _ = recording.codes.shape
-    xy = recording.codes[..., :2].contiguous().numpy().astype("<f4").tobytes()
-    labels = recording.labels.numpy().astype("<i4").tobytes()
-    key = hashlib.sha1(xy + recording.samples.numpy().tobytes()).hexdigest()[:12]
-    points = assets.binary_path(xy + labels, f"race-{name}-{key}")
-    class_names = recording.meta["dataset"].get("class_names") or []
-    palette = PALETTE[: len(class_names)] if 0 < len(class_names) <= len(PALETTE) else many_colours(len(class_names))
-    sprites = []
-    for m in range(models):
-        sprite = sample_sprite(recording, m)
-        sprites.append((assets.url(assets.picture_path(sprite, f"race-{name}-m{m}")), sprite.shape[1], sprite.shape[0]))
-    config = recording.meta["config"]
-    per_epoch = math.ceil((config.get("train_subset") or 60_000) / config["batch_size"])
-    return {
-        "name": name,
-        "points": assets.url(points),
-        "frames": frames,
-        "n": n,
-        "models": [
-            {"label": label, "sprite": url, "tile": [width, height // frames]}
-            for label, (url, width, height) in zip(recording.meta["models"], sprites)
-        ],
-        "steps": recording.steps,
-        "steps_per_epoch": per_epoch,
-        "losses": [[None if not math.isfinite(v) else round(v, 2) for v in row] for row in recording.losses],
-        "extents": extents(recording),
-        "rings": RINGS,
-        "palette": palette or ["#1f77b4"],
-        "legend": [[c, palette[i]] for i, c in enumerate(class_names)] if len(class_names) <= 12 else [],
-    }
-
-
-def frame_picture(recording: Recording, frame: int, palette: list[str], size: int = 260) -> np.ndarray:
-    """Frame ``frame`` as one picture (for the GIF): each model's map (its codes as 3-px dots in their class's
-    colour, the rings) above its decoded draws, under its name and loss; RGB uint8."""
-    pictures = []
-    colours = np.array([[int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in palette], np.uint8)
-    for m, label in enumerate(recording.meta["models"]):
-        canvas = np.full((size, size, 3), 255, np.uint8)
-        xy = recording.codes[frame, m, :, :2].numpy()
-        extent = max(3.0, float(np.quantile(np.abs(xy), 0.99)))
-        unit = (size / 2 - 6) / extent
-        px = np.clip((size / 2 + xy[:, 0] * unit).astype(int), 1, size - 2)
-        py = np.clip((size / 2 - xy[:, 1] * unit).astype(int), 1, size - 2)
-        colour = colours[recording.labels.numpy() % len(colours)]
-        for dy in (-1, 0, 1):
-            for dx in (-1, 0, 1):
-                canvas[py + dy, px + dx] = colour
-        image = Image.fromarray(canvas)
-        draw = ImageDraw.Draw(image)
-        for r in RINGS:
-            radius = r * unit
-            box = (size / 2 - radius, size / 2 - radius, size / 2 + radius, size / 2 + radius)
-            draw.ellipse(box, outline="white", width=5)
-            draw.ellipse(box, outline="black", width=2)
-        samples = scale(grid(recording.samples[frame, m].float() / 255, nrow=SAMPLE_COLUMNS), 2)
-        loss = recording.losses[frame][m]
-        title = label if not math.isfinite(loss) else f"{label}  loss {loss:.0f}"
-        pictures.append(titled(vstack([np.asarray(image), samples]), title))
-    step = recording.steps[frame]
-    return titled(hstack(pictures), f"step {step} of {recording.steps[-1]}")
-
-
-def race_gif(recording: Recording, palette: list[str], every: int = 1, size: int = 260) -> bytes:
-    """The race as an animated GIF: every ``every``-th frame (and the last), the last held for two seconds."""
-    chosen = sorted({*range(0, len(recording.steps), every), len(recording.steps) - 1})
-    frames = [frame_picture(recording, f, palette, size) for f in chosen]
-    return gif_bytes(frames + [frames[-1]] * 16, frame_ms=125 * every)
-
-
-def spec_files(spec: dict) -> list[str]:
-    """The URLs of the files a spec names (its points and each model's sprite)."""
-    return [spec["points"], *(model["sprite"] for model in spec["models"])]
-
-
-# ---- layout and handlers ------------------------------------------------------------------------------------------
+NO_RACE = "No race is recorded here. Train one below, or record one with: python -m training race --name my-race"
+STREAM_GAP_S = 0.02  # at most ~50 messages a second to the page while a race trains (each bundles what came)
 
 
 class Tab:
     def __init__(self, page: Page, header: Header):
-        self.page, self.header = page, header
-        races = list(page.store.race_folders())
+        self.page, self.header, store = page, header, page.store
+        self.device = resolve_device("auto")
+        self.limits = race_limits(self.device.type)
+        self.datasets = trainable_datasets(list(RACE_DATASETS), store.data_dir)
+        self.queue = queue_for(self.device.type, page.limits.jobs_waiting)
+        self.run = race_runner(store, store.data_dir, self.device.type)
+        self.jobs: dict[int, RaceJob] = {}  # the page's races by job id (a session holds the id of its own)
+        self.pokes = Pokes(store.data_dir)
+        races = list(store.race_folders())
         first = races[0] if races else None
         gr.Markdown(LOOK if races else NO_RACE, elem_classes="look")
-        self.choice = raw_values(  # checked by self.recording, in the app's own words
-            gr.Dropdown(races, value=first, label="Recorded race", elem_id="le-race-choice", visible=len(races) > 1)
-        )
+        with gr.Row(equal_height=True, elem_id="le-race-bar"):
+            self.choice = raw_values(  # checked by self.recording, in the app's own words
+                gr.Dropdown(
+                    races,
+                    value=first,
+                    label="Race shown",
+                    show_label=False,
+                    container=False,
+                    scale=0,
+                    min_width=240,
+                    elem_id="le-race-choice",
+                )
+            )
+            self.status = gr.HTML(
+                line_html("Or train your own below: one race or sweep per computer at a time."),
+                css_template=PROGRESS_CSS,
+                elem_id="le-race-status",
+            )
+            self.gif_button = gr.Button("Export as GIF", size="md", scale=0, min_width=150)
+        self.shown = gr.State(first)  # the recorded race in the view (None: a race training now)
+        self._controls()
         self.view = components.race_view(self.spec(first) if first else None)
-        with gr.Row():
-            self.gif_button = gr.Button("Export the race as a GIF", size="md", scale=0, min_width=220)
-            self.gif = gr.File(label="GIF", height=60, visible=False)
+        self.poked = gr.JSON(None, visible="hidden")  # what a poke decoded: race.js shows it at the spot
+        self.gif = gr.File(label="GIF", height=60, visible=False)
+        self.job_id = gr.State(None)
 
+    def _controls(self) -> None:
+        limits = self.limits
+        with gr.Accordion(
+            "Race them yourself: train models side by side and watch them learn", open=False
+        ) as self.controls:
+            with gr.Row(equal_height=False):
+                self.dataset = raw_values(
+                    gr.Dropdown(
+                        self.datasets,
+                        value=self.datasets[0] if self.datasets else None,
+                        label="Dataset",
+                        interactive=bool(self.datasets),
+                        elem_id="le-race-dataset",
+                        min_width=160,
+                    )
+                )
+                self.racers = raw_values(
+                    gr.CheckboxGroup(
+                        list(RACERS), value=list(DEFAULT_RACERS), label="Models (k = 2)", elem_id="le-race-racers"
+                    )
+                )
+                self.epochs = raw_values(
+                    gr.Slider(
+                        1, limits.most_epochs, value=limits.epochs, step=1, label="Epochs", elem_id="le-race-epochs"
+                    )
+                )
+                self.images = raw_values(
+                    gr.Slider(
+                        1000,
+                        limits.most_images,
+                        value=limits.images,
+                        step=1000,
+                        label="Training images",
+                        elem_id="le-race-images",
+                    )
+                )
+                with gr.Column(scale=0, min_width=140):
+                    self.start_button = gr.Button(
+                        "Start", variant="primary", elem_id="le-race-start", interactive=bool(self.datasets)
+                    )
+                    self.cancel_button = gr.Button("Cancel", elem_id="le-race-cancel")
+
+    # ---- a recorded race -----------------------------------------------------------------------------------------
     def recording(self, name) -> Recording:
         """The race ``name`` (from the page or the API: checked here, with the app's own words)."""
         names = list(self.page.store.race_folders())
@@ -181,9 +173,19 @@ class Tab:
         write_atomic(kept, json.dumps(spec).encode())
         return spec
 
-    def show(self, name) -> dict:
+    def show(self, name, shown) -> dict:
+        """The race chosen (in the list, or by a link) in the view, unless the view shows it already."""
+        if name == shown:
+            return {self.view: gr.skip()}
         self.recording(name)  # an unknown or damaged race: the page says so
-        return {self.view: self.spec(name)}
+        return {self.view: self.spec(name), self.shown: name, self.poked: None}
+
+    def show_tab(self, tab, name) -> dict:
+        """On showing the tab: the races' list, with those trained since (by anyone) in it."""
+        if tab != "race":
+            return {self.choice: gr.skip()}
+        races = list(self.page.store.race_folders())
+        return {self.choice: gr.update(choices=races, value=name if name in races else None, visible=len(races) > 1)}
 
     def export_gif(self, name) -> dict:
         recording = self.recording(name)
@@ -191,6 +193,124 @@ class Tab:
         path = self.page.assets.download(race_gif(recording, palette), f"race-{name}.gif")
         return {self.gif: gr.update(value=str(path), visible=True)}
 
+    # ---- a race trained here -------------------------------------------------------------------------------------
+    def start(self, request: gr.Request, dataset, racers, epochs, images):
+        """Train: check the request, queue it for this client, then stream its frames into the view as they come
+        (bundled, at most every STREAM_GAP_S), and at the end name the recording in the list."""
+        store = self.page.store
+        try:
+            taken = set(store.race_folders()) | {j.name for j in self.queue.jobs()}
+            name = free_race_name(store.page_races_folder, str(dataset), taken)
+            config = race_request(dataset, racers, epochs, images, self.datasets, self.limits, name)
+            sharing = self.page.limits
+            per_client = sharing.per_address(sharing.jobs_per_client)
+            job = self.queue.submit(config, client(request), self.run, per_client, make=RaceJob)
+        except (InputError, JobRefused, ValueError) as error:
+            raise refuse(str(error)) from None
+        self.jobs[job.id] = job
+        for old in [i for i, j in self.jobs.items() if not j.active and i != job.id][:-4]:  # keep a few finished
+            self.jobs.pop(old, None)
+        test, info = load_test_split(config.dataset, store.data_dir, download=False)
+        spec = live_spec(
+            job.id, config, info.class_names, test.labels[race_indices(config, len(test))], info.image_shape
+        )
+        yield {
+            self.job_id: job.id,
+            self.view: spec,
+            self.shown: None,
+            self.poked: None,
+            self.status: self.line(job),
+            self.controls: gr.Accordion(open=False),  # room for the maps
+        }
+        seen, said = 0, None
+        while True:
+            frames = job.frames_since(seen, timeout=0.5)
+            out, line = {}, self.line(job)
+            if frames:
+                out[self.view] = live_frames(spec, seen, frames, False, job.counts[1])
+                seen += len(frames)
+            if line != said:
+                out[self.status], said = line, line
+            if out:
+                yield out
+            if not job.active and seen == job.counts[0]:
+                break
+            time.sleep(STREAM_GAP_S)  # a pace for the page, not a wait for a condition: frames_since waits
+        done = {self.view: live_frames(spec, seen, [], True, job.counts[1]), self.status: self.line(job)}
+        if job.sweep in store.race_folders():  # done: the recording is in the list, chosen (the view keeps playing)
+            races = list(store.race_folders())
+            done.update({self.choice: gr.update(choices=races, value=job.sweep, visible=True), self.shown: job.sweep})
+        yield done
+
+    def line(self, job: RaceJob) -> str:
+        kept, expected = job.counts
+        fraction = kept / expected if expected else 0.0
+        failed = job.state == "failed"
+        return line_html(race_line(job, self.queue.place(job)), 1.0 if job.state == "done" else fraction, failed)
+
+    def stop(self, job_id) -> dict:
+        job = self.jobs.get(job_id)
+        if job is None or not job.active:
+            raise refuse("no race of yours is waiting or training")
+        self.queue.cancel(job)
+        return {self.status: self.line(job)}
+
+    # ---- pause and poke ------------------------------------------------------------------------------------------
+    def poke(self, data: dict) -> dict:
+        """A click on a paused map: {name, live, model, frame, x, y}. What that model decodes at (x, y) as it was
+        at that frame: {model, frame, x, y, picture (a PNG data URL), text}."""
+        try:
+            model = whole_number(data.get("model"), 0, 15, "model")
+            frame = whole_number(data.get("frame"), 0, 10_000, "frame")
+            x, y = (real_number(data.get(a), -1000.0, 1000.0, a) for a in ("x", "y"))
+            config, step, codes = self._frame_of(data.get("name"), data.get("live"), frame, model)
+        except InputError as error:
+            raise refuse(str(error)) from None
+        trained, difference = self.pokes.model_at(config, model, step, codes)
+        z = torch.zeros(1, config.latent_dim)
+        z[0, :2] = torch.tensor([x, y])
+        with torch.no_grad():
+            picture = trained.decode(z)[0].clamp(0, 1).mul(255).round().to(torch.uint8).permute(1, 2, 0).numpy()
+        label = config.labels()[model]
+        text = f"{label} at step {step} decodes ({x:.2f}, {y:.2f}) as:"
+        if difference > 1e-4:
+            text += f" (replayed on this machine: its codes differ from the recording's by up to {difference:.2g})"
+        png = base64.b64encode(png_bytes(scale(picture.squeeze(-1) if picture.shape[-1] == 1 else picture, 4)))
+        short = f"step {step}: ({x:.2f}, {y:.2f})" + (" (replayed: not exact)" if difference > 1e-4 else "")
+        return {self.poked: {"model": model, "frame": frame, "x": x, "y": y, "text": text, "short": short,
+                             "picture": f"data:image/png;base64,{png.decode()}"}}  # fmt: skip
+
+    def _frame_of(self, name, live, frame: int, model: int) -> tuple[RaceConfig, int, torch.Tensor]:
+        """(the race's config, the step of its frame ``frame``, the codes that frame holds for ``model``): of this
+        page's race ``live`` if it has it, else of the recorded race ``name``."""
+        job = self.jobs.get(live) if isinstance(live, int) else None
+        if job is not None and job.name == name:
+            if frame >= job.counts[0] or model >= len(job.config.kinds):
+                raise InputError(f"race {name} has no frame {frame} of model {model} (yet)")
+            kept = job.frame(frame)
+            return job.config, kept["step"], kept["codes"][model]
+        recording = self.recording(name)
+        if frame >= len(recording.steps) or model >= recording.codes.shape[1]:
+            raise InputError(f"race {name} has no frame {frame} of model {model}")
+        return RaceConfig(**recording.meta["config"]), recording.steps[frame], recording.codes[frame, model]
+
     def wire(self) -> None:
-        self.choice.input(self.show, [self.choice], [self.view], **PRIVATE, **QUICK)
+        self.choice.change(
+            self.show, [self.choice, self.shown], [self.view, self.shown, self.poked], **PRIVATE, **QUICK
+        )
         self.gif_button.click(self.export_gif, [self.choice], [self.gif], api_name="race_gif", **EXPORT)
+        self.start_button.click(
+            self.start,
+            [self.dataset, self.racers, self.epochs, self.images],
+            [self.job_id, self.view, self.shown, self.poked, self.status, self.choice, self.controls],
+            api_name="race_train",
+            show_progress="hidden",
+            concurrency_limit=None,  # a stream mostly waits; the queue of jobs says who trains
+        )
+        self.cancel_button.click(
+            self.stop, [self.job_id], [self.status], api_name="race_cancel", show_progress="hidden", **QUICK
+        )
+        self.view.select(only_event_data(self.poke), None, [self.poked], **PRIVATE, **QUICK)
+        self.poked.change(
+            None, [self.poked], None, js="(p) => { document.querySelector('#le-race .le-race')?.leRace?.poked(p); }"
+        )
