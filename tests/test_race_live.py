@@ -44,9 +44,9 @@ def finish(job, timeout: float = 120.0) -> None:
     ("values", "message"),
     [
         (("cifar", ["AE"], 1, 1000), "dataset must be one of mnist"),
-        (("mnist", [], 1, 1000), "choose 1 to 5 models"),
-        (("mnist", ["AE", "GAN"], 1, 1000), "choose 1 to 5 models"),
-        (("mnist", "AE", 1, 1000), "choose 1 to 5 models"),
+        (("mnist", [], 1, 1000), "choose 1 to 6 models"),
+        (("mnist", ["AE", "GAN"], 1, 1000), "choose 1 to 6 models"),
+        (("mnist", "AE", 1, 1000), "choose 1 to 6 models"),
         (("mnist", ["AE"], 11, 1000), "epochs"),
         (("mnist", ["AE"], "two", 1000), "epochs"),
         (("mnist", ["AE"], 1, 999_999), "training images"),

@@ -36,7 +36,7 @@ from .train import CheckpointExistsError, resolve_device, seed_everything
 
 RACE_FILE, FRAMES_FILE = "race.json", "frames.safetensors"
 FORMAT = "latent-explorer-race"
-KINDS = ("ae", "dae", "vae")
+KINDS = ("ae", "dae", "vae", "cvae")
 MAX_FRAMES, MAX_POINTS, MAX_MODELS = 400, 5000, 6
 AGAIN = "record it again with python -m training race"
 
@@ -77,9 +77,16 @@ class RaceConfig:
         folder_name(self.name, "name")
 
     def model_configs(self) -> list[ModelConfig]:
-        shape = DATASETS[self.dataset].image_shape
+        info = DATASETS[self.dataset]
         return [
-            ModelConfig(kind=k, image_shape=shape, latent_dim=self.latent_dim, hidden_dim=self.hidden_dim, beta=b)
+            ModelConfig(
+                kind=k,
+                image_shape=info.image_shape,
+                latent_dim=self.latent_dim,
+                hidden_dim=self.hidden_dim,
+                beta=b,
+                n_classes=info.n_classes if k == "cvae" else 0,
+            )
             for k, b in zip(self.kinds, self.betas)
         ]
 
@@ -92,8 +99,8 @@ class RaceConfig:
         """Each model's name on the page: "AE", "VAE", "β-VAE (β = 4)"."""
         out = []
         for kind, beta in zip(self.kinds, self.betas):
-            if kind == "vae" and beta != 1:
-                out.append(f"β-VAE (β = {beta:g})")
+            if kind in ("vae", "cvae") and beta != 1:
+                out.append(f"β-{kind.upper()} (β = {beta:g})")
             else:
                 out.append(kind.upper())
         return out
@@ -135,10 +142,9 @@ def run_race(
     train_split, test_split, info = load_dataset(config.dataset, data_dir, download)
     train_split = train_split.subset(config.train_subset).to(device)
     indices = race_indices(config, len(test_split))
-    points = test_split.images[indices].to(device)
+    points = test_split.images[indices].to(device), test_split.labels[indices].to(device)
     models, optimizers, noise = _start(config, device)
-    draws = torch.randn(config.samples, config.latent_dim, generator=torch.Generator().manual_seed(config.seed))
-    draws = draws.to(device)
+    draws = race_draws(config, info.n_classes, device)
     total = config.total_steps(len(train_split))
     frames, running, since = [], torch.zeros(len(models), device=device), 0
     started = time.perf_counter()
@@ -166,6 +172,13 @@ def run_race(
     return _recording(frames, test_split.labels[indices].cpu(), indices, meta), models
 
 
+def race_draws(config: RaceConfig, n_classes: int, device) -> tuple[torch.Tensor, torch.Tensor]:
+    """The N(0, I) draws each frame decodes, and the class a conditional model decodes each as (draw i: class i mod
+    the classes; an unconditional model ignores it)."""
+    draws = torch.randn(config.samples, config.latent_dim, generator=torch.Generator().manual_seed(config.seed))
+    return draws.to(device), (torch.arange(config.samples) % max(n_classes, 1)).to(device)
+
+
 def race_indices(config: RaceConfig, n_test: int) -> torch.Tensor:
     """Which of the ``n_test`` test images a race's frames hold the codes of (fixed by its seed)."""
     return torch.randperm(n_test, generator=torch.Generator().manual_seed(config.seed))[: config.points]
@@ -187,11 +200,12 @@ def _train(config: RaceConfig, train_split, models, optimizers, noise, cancel=No
         for i in range(per_epoch):
             if cancel is not None and cancel.is_set():
                 raise RaceCancelled(f"race cancelled at step {step}; nothing was written")
-            x = train_split.images[order[i * config.batch_size : (i + 1) * config.batch_size]]
+            batch = order[i * config.batch_size : (i + 1) * config.batch_size]
+            x, y = train_split.images[batch], train_split.labels[batch]
             losses = []
             for m, (model, optimizer) in enumerate(zip(models, optimizers)):
                 model.train()
-                out = model.loss(x, generator=noise[m])
+                out = model.loss(x, y, generator=noise[m])  # y: the class, for a conditional model
                 optimizer.zero_grad(set_to_none=True)
                 out["loss"].backward()
                 optimizer.step()
@@ -242,12 +256,13 @@ def _recording(frames: list[dict], labels: torch.Tensor, indices: torch.Tensor, 
 
 @torch.no_grad()
 def _frame(models, points, draws, step: int, losses) -> dict:
-    """What every model has learned at ``step``: codes of ``points`` (M, N, k), decoded draws (M, S, C, H, W)."""
+    """What every model has learned at ``step``: codes of ``points`` (images, labels) (M, N, k), decoded ``draws``
+    (codes, classes) (M, S, C, H, W)."""
     codes, samples = [], []
     for model in models:
         model.eval()
-        codes.append(model.encode(points).float().cpu())
-        samples.append(model.decode(draws).clamp(0, 1).mul(255).round().to(torch.uint8).cpu())
+        codes.append(model.encode(*points).float().cpu())
+        samples.append(model.decode(*draws).clamp(0, 1).mul(255).round().to(torch.uint8).cpu())
     nan = [float("nan")] * len(models)
     return {"codes": torch.stack(codes), "samples": torch.stack(samples), "step": step, "losses": losses or nan}
 
@@ -255,9 +270,11 @@ def _frame(models, points, draws, step: int, losses) -> dict:
 def encode_points(model, recording: Recording, data_dir=None) -> torch.Tensor:
     """The codes ``model`` gives the recording's test images now (N, k): what a frame holds for it."""
     _, test_split, _ = load_dataset(recording.meta["config"]["dataset"], data_dir, with_train=False)
+    device = next(model.parameters()).device
     with torch.no_grad():
         model.eval()
-        return model.encode(test_split.images[recording.indices].to(next(model.parameters()).device)).float().cpu()
+        points = test_split.images[recording.indices].to(device), test_split.labels[recording.indices].to(device)
+        return model.encode(*points).float().cpu()
 
 
 def save_race(recording: Recording, folder: str | Path, overwrite: bool = False) -> Path:

@@ -39,6 +39,7 @@ RACERS = {  # what the page offers to race: label -> (kind, beta)
     "VAE": ("vae", 1.0),
     "β-VAE, β = 4": ("vae", 4.0),
     "β-VAE, β = 0.25": ("vae", 0.25),
+    "CVAE": ("cvae", 1.0),
 }
 DEFAULT_RACERS = ("AE", "VAE")
 RACE_DATASETS = ("mnist", "fashion-mnist")  # 60,000 training images each: enough steps for a race to show
@@ -210,8 +211,10 @@ class Pokes:
         trained = replay(config, model, step, self.data_dir)
         _, test_split, _ = load_dataset(config.dataset, self.data_dir, download=False, with_train=False)
         with torch.no_grad():
-            points = test_split.images[race_indices(config, len(test_split))]
-            difference = float((trained.encode(points).float() - codes).abs().max())
+            indices = race_indices(config, len(test_split))
+            difference = float(
+                (trained.encode(test_split.images[indices], test_split.labels[indices]) - codes).abs().max()
+            )
         with self._lock:
             self._kept[key] = (trained, difference)
             while len(self._kept) > self.size:

@@ -169,5 +169,17 @@ def live_frames(spec: dict, first: int, frames: list[dict], done: bool, expected
     return {**spec, "first": first, "frames": sent, "done": done, "expected": expected}
 
 
+@torch.no_grad()
+def spot_picture(model, x: float, y: float, latent_dim: int, n_classes: int) -> np.ndarray:
+    """What ``model`` decodes at (x, y) (its other latent axes 0), 4x: one picture, or for a conditional model one per
+    class in a grid of 5 columns, 2x."""
+    z = torch.zeros(1, latent_dim)
+    z[0, :2] = torch.tensor([x, y])
+    if model.conditional:
+        pictures = model.decode(z.repeat(n_classes, 1), torch.arange(n_classes))
+        return scale(grid(pictures.clamp(0, 1), nrow=5), 2)
+    return scale(grid(model.decode(z).clamp(0, 1), nrow=1, pad=0), 4)
+
+
 def _draws(samples: torch.Tensor) -> np.ndarray:
     return grid(samples.float() / 255, nrow=SAMPLE_COLUMNS)

@@ -87,7 +87,7 @@ const showPoke = (s, half) => {  // the spot ringed on the map; under the sample
   const answer = p.answer;
   if (!answer) s.box.replaceChildren(Object.assign(document.createElement("span"), { textContent: "decoding…" }));
   else if (s.box.dataset.shown !== answer.picture) {
-    const img = Object.assign(document.createElement("img"), { src: answer.picture, alt: answer.text });
+    const img = Object.assign(document.createElement("img"), { src: answer.picture, alt: answer.text, className: answer.classes ? "le-wide" : "" });
     s.box.replaceChildren(img, Object.assign(document.createElement("span"), { textContent: answer.short }));
     s.box.dataset.shown = answer.picture;
   }

@@ -42,9 +42,9 @@ from explorer.page.adapter import only_event_data, raw_values
 from explorer.page.context import EXPORT, PRIVATE, QUICK, Page, refuse
 from explorer.page.header import Header
 from explorer.page.tabs.compare import PROGRESS_CSS, client, line_html
-from explorer.views.images import png_bytes, scale
-from explorer.views.race_views import live_frames, live_spec, race_gif, race_spec, spec_files
-from training.data import load_test_split
+from explorer.views.images import png_bytes
+from explorer.views.race_views import live_frames, live_spec, race_gif, race_spec, spec_files, spot_picture
+from training.data import DATASETS, load_test_split
 from training.files import write_atomic
 from training.race import FRAMES_FILE, RACE_FILE, RaceConfig, Recording, race_indices
 from training.train import resolve_device
@@ -267,18 +267,18 @@ class Tab:
         except InputError as error:
             raise refuse(str(error)) from None
         trained, difference = self.pokes.model_at(config, model, step, codes)
-        z = torch.zeros(1, config.latent_dim)
-        z[0, :2] = torch.tensor([x, y])
-        with torch.no_grad():
-            picture = trained.decode(z)[0].clamp(0, 1).mul(255).round().to(torch.uint8).permute(1, 2, 0).numpy()
+        picture = spot_picture(trained, x, y, config.latent_dim, DATASETS[config.dataset].n_classes)
         label = config.labels()[model]
-        text = f"{label} at step {step} decodes ({x:.2f}, {y:.2f}) as:"
+        every_class = " as each class, from 0" if trained.conditional else ""
+        text = f"{label} at step {step} decodes ({x:.2f}, {y:.2f}){every_class} as:"
         if difference > 1e-4:
             text += f" (replayed on this machine: its codes differ from the recording's by up to {difference:.2g})"
-        png = base64.b64encode(png_bytes(scale(picture.squeeze(-1) if picture.shape[-1] == 1 else picture, 4)))
-        short = f"step {step}: ({x:.2f}, {y:.2f})" + (" (replayed: not exact)" if difference > 1e-4 else "")
-        return {self.poked: {"model": model, "frame": frame, "x": x, "y": y, "text": text, "short": short,
-                             "picture": f"data:image/png;base64,{png.decode()}"}}  # fmt: skip
+        png = base64.b64encode(png_bytes(picture))
+        short = f"({x:.2f}, {y:.2f})" + (" replayed, not exact" if difference > 1e-4 else "")
+        answer = {"model": model, "frame": frame, "x": x, "y": y, "text": text, "short": short}
+        return {
+            self.poked: {**answer, "picture": f"data:image/png;base64,{png.decode()}", "classes": trained.conditional}
+        }
 
     def _frame_of(self, name, live, frame: int, model: int) -> tuple[RaceConfig, int, torch.Tensor]:
         """(the race's config, the step of its frame ``frame``, the codes that frame holds for ``model``): of this
