@@ -2,6 +2,8 @@
 
 - Replay: how long the page takes to draw one frame of the committed race while it is scrubbed (goal: every frame
   <= 33 ms), and how many frames a second it paints while it plays.
+- Pause and poke: how long a click on a paused map takes to show what the model decodes there, at a frame first
+  poked (the server replays the model to it) and again at that frame.
 - Live (#19's goal on a 2-core CPU): a race trained from the page with its defaults (AE vs VAE, 10,000 images,
   5 epochs): how many of its frames a second the page draws while it trains (goal >= 5, 2,000 points a model),
   how long a frame takes from the trainer to the page (goal <= 100 ms) and to its first drawing, and how long
@@ -49,6 +51,13 @@ PLAY = """async () => {  // paints a second while it plays at speed 1
 }"""
 
 
+POKE = """async ([frame, model, x]) => {  // a poke at a paused frame: ms until its answer is shown
+  const race = document.querySelector('#le-race .le-race').leRace, start = performance.now();
+  race.seek(frame);
+  race.poke(model, x, 0.5);
+  while (!document.querySelector('#le-race .le-race-poke:not([hidden]) img')) await new Promise(requestAnimationFrame);
+  return performance.now() - start;
+}"""
 LIVE = """() => {  // the live race's frames: when each was first drawn while it trained, and its latencies
   const race = document.querySelector('#le-race .le-race').leRace;
   return { frames: race.frames(), shownAt: race.shownAt().filter((t) => t !== null), timings: race.timings() };
@@ -147,6 +156,10 @@ def main() -> None:
             page.wait_for_function(f"{RACE}?.frames() > 1", timeout=30_000)
             times = sorted(page.evaluate(SCRUB))
             fps = page.evaluate(PLAY)
+            pokes = {
+                "first_at_a_frame_ms": [round(page.evaluate(POKE, [f, 0, 1.0])) for f in (20, 40, 59)],
+                "again_at_that_frame_ms": [round(page.evaluate(POKE, [59, 0, x])) for x in (-1.0, 2.0, 3.0)],
+            }
             live = live_race(page, demo.local_url.rstrip("/"))
     finally:
         demo.close()
@@ -160,6 +173,7 @@ def main() -> None:
             "max": round(times[-1], 2),
         },
         "paints_per_second_while_playing": fps,
+        "poke_committed_race": pokes,
         "live": live,
     }
     print(json.dumps(results, indent=1))

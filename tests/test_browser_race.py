@@ -101,6 +101,8 @@ def test_a_race_trained_in_the_page_is_followed_paused_poked_resumed_and_replaye
         page.wait_for_function(
             f"document.querySelector('{POKE}:not([hidden]) span')?.innerText.includes('(0.00, 0.00)')"
         )
+        page.keyboard.press("Enter")  # the same spot again: answered again, not left "decoding…"
+        page.wait_for_selector(f"{POKE}:not([hidden]) img", timeout=30_000)
         page.keyboard.press("ArrowRight")
         page.wait_for_function(
             f"document.querySelector('{POKE}:not([hidden]) span')?.innerText.includes('(0.25, 0.00)')"
@@ -117,6 +119,13 @@ def test_a_race_trained_in_the_page_is_followed_paused_poked_resumed_and_replaye
         page.wait_for_function(f"{RACE}.frame() === 0")
         page.get_by_role("button", name="▶ Play").click()
         page.wait_for_function(f"{RACE}.frame() >= 3", timeout=30_000)
+
+        # Frames a page missed (a batch lost in transit) are asked for again, and come.
+        page.evaluate(f"{RACE}.lose(30)")
+        page.wait_for_function(f"{RACE}.frames() === {len(recording.steps)} && {RACE}.done()", timeout=30_000)
+        np.testing.assert_allclose(
+            np.array(page.evaluate(f"{RACE}.pointsAt(40, 1)")).reshape(-1, 2), recording.codes[40, 1].numpy(), rtol=1e-6
+        )
 
         # Its link replays it: the race chosen, its frames loaded.
         assert "race=mnist-race1" in page.evaluate("location.search")

@@ -44,7 +44,7 @@ def test_a_recording_round_trips_and_is_never_replaced_unasked(race, tmp_path):
     save_race(recording, tmp_path / "tiny")
     back = load_race(tmp_path / "tiny")
     assert torch.equal(back.codes, recording.codes) and torch.equal(back.samples, recording.samples)
-    assert back.steps == recording.steps and back.meta["models"] == ["AE", "VAE"]
+    assert back.steps == recording.steps and back.meta["models"] == ["AE", "VAE"] and back.meta["device"] == "cpu"
     assert all(math.isnan(v) for v in back.losses[0])  # no training before the first frame
     assert back.losses[1] == pytest.approx(recording.losses[1])
     with pytest.raises(CheckpointExistsError, match="--overwrite"):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -166,6 +167,7 @@ def run_race(
         "format": FORMAT,
         "config": _jsonable(asdict(config)),
         "models": config.labels(),
+        "device": device.type,  # a replay (pause and poke) runs there: generators differ between devices
         "dataset": {"name": info.name, "class_names": info.class_names, "label_name": info.label_name},
         "seconds": round(time.perf_counter() - started, 1),
     }
@@ -214,13 +216,15 @@ def _train(config: RaceConfig, train_split, models, optimizers, noise, cancel=No
             yield step, torch.stack(losses)
 
 
-def replay(config: RaceConfig, model: int, step: int, data_dir=None, device: str = "cpu"):
+def replay(config: RaceConfig, model: int, step: int, data_dir=None, device: str = "cpu", train_split=None):
     """The race's ``model``-th model as it was at ``step``, trained again alone from the race's seed: the models of
     a race share nothing but their batches (each is built after seeding, and draws its noise from a generator of
-    its own), so alone it learns exactly as it did beside the others."""
+    its own), so alone it learns exactly as it did beside the others, on the device the race trained on.
+    ``train_split``: the race's training images, if already at hand (else read from ``data_dir``)."""
     alone = RaceConfig(**{**asdict(config), "kinds": (config.kinds[model],), "betas": (config.betas[model],)})
     device = resolve_device(device)
-    train_split, _, _ = load_dataset(config.dataset, data_dir, download=False)
+    if train_split is None:
+        train_split, _, _ = load_dataset(config.dataset, data_dir, download=False)
     train_split = train_split.subset(config.train_subset).to(device)
     whole_number(step, 0, alone.total_steps(len(train_split)), "step")
     models, optimizers, noise = _start(alone, device)
@@ -231,13 +235,17 @@ def replay(config: RaceConfig, model: int, step: int, data_dir=None, device: str
     return models[0].eval()
 
 
+_SEEDING = threading.Lock()  # a replay (in a request thread) and a race starting (in the training thread) seed alike
+
+
 def _start(config: RaceConfig, device: torch.device) -> tuple[list, list, list]:
     """(the models, each built from the same seed as far as its kind allows; their optimizers; their noise's
-    generators, seeded alike)."""
+    generators, seeded alike). The seeding and building hold a lock, and leave torch's global generator as it was."""
     models = []
     for model_config in config.model_configs():
-        seed_everything(config.seed)
-        models.append(build_model(model_config).to(device))
+        with _SEEDING, torch.random.fork_rng(devices=[]):
+            seed_everything(config.seed)
+            models.append(build_model(model_config).to(device))
     optimizers = [torch.optim.Adam(m.parameters(), lr=config.lr) for m in models]
     return models, optimizers, [torch.Generator(device).manual_seed(config.seed + 1) for _ in models]
 

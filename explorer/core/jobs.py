@@ -219,7 +219,7 @@ class JobQueue:
                 expected = isinstance(error, ValueError | OSError | RuntimeError)  # missing data, diverged, disk
                 job._set(FAILED, str(error) if expected else f"{type(error).__name__}: {error}")
             else:
-                job._set(DONE, f"finished: sweep {name}", sweep=name)
+                job._set(DONE, f"finished: {job.noun} {name}", sweep=name)
             finally:
                 with self._lock:
                     self._running = None

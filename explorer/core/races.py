@@ -28,9 +28,11 @@ import torch
 from explorer.core.inputs import InputError, whole_number
 from explorer.core.jobs import Job, share_the_machine, training_threads
 from explorer.core.sweeps import USED_NAMES, remember_name, staging_folder
-from training.data import load_dataset
+from training.data import DatasetMissingError, Split, load_dataset
 from training.race import RACE_FILE, RaceConfig, race_indices, replay, run_race, save_race
 
+MAX_POKE_STEPS = 5000  # a poke replays its model to its frame's step: about 1 ms a step on a CPU
+EXACT = 1e-4  # a replay whose codes differ from its frame's by more is not that frame's model
 KEEP_PAGE_RACES = 12  # the page's races kept on disk, newest first (about 2 MB each)
 MAX_RACE_FRAMES = 150  # a page race keeps a frame every so many steps that it has at most this many
 RACERS = {  # what the page offers to race: label -> (kind, beta)
@@ -67,7 +69,11 @@ def race_request(dataset, racers, epochs, images, datasets: list[str], limits: R
     those it may train on (of :data:`RACE_DATASETS`, with their files here)."""
     if dataset not in datasets:
         raise InputError(f"dataset must be one of {', '.join(datasets) or 'none here'}, got {str(dataset)[:40]!r}")
-    if not isinstance(racers, list | tuple) or not racers or any(r not in RACERS for r in racers):
+    if (
+        not isinstance(racers, list | tuple)
+        or not racers
+        or any(not isinstance(r, str) or r not in RACERS for r in racers)
+    ):
         raise InputError(f"choose 1 to {len(RACERS)} models to race from: {', '.join(RACERS)}")
     racers = list(dict.fromkeys(racers))
     epochs = whole_number(epochs, 1, limits.most_epochs, "epochs")
@@ -121,6 +127,12 @@ class RaceJob(Job):
 
     def progress(self, frame: int, frames: int) -> None:
         self._expected = frames
+
+    def snapshot(self) -> dict:
+        """As a sweep's (:meth:`Job.snapshot`), its fraction the frames kept of those the race will keep."""
+        snap = super().snapshot()
+        kept, expected = self.counts
+        return {**snap, "fraction": kept / expected if expected else 0.0}
 
     def frames_since(self, seen: int, timeout: float) -> list[dict]:
         """The frames after the first ``seen``, once there are any, the job has ended, or ``timeout`` s passed."""
@@ -193,30 +205,53 @@ def race_runner(store, data_dir, device: str = "cpu", threads: int | None = None
 
 class Pokes:
     """A race's models as they were at a frame, for pause and poke: each replayed on first use (a second or two on
-    a CPU), the last ``size`` kept."""
+    a CPU, on the device the race trained on), the last ``size`` exact ones kept, and the last race's images too
+    (its training subset and the test images its frames hold, not the whole training set)."""
 
     def __init__(self, data_dir, size: int = 6):
         self.data_dir, self.size = data_dir, size
         self._kept: OrderedDict = OrderedDict()
+        self._images: tuple = (None, None)  # ((dataset, subset, seed, points), (train split, points, labels))
         self._lock = threading.Lock()
 
-    def model_at(self, config: RaceConfig, model: int, step: int, codes: torch.Tensor):
-        """(the ``model``-th model of the race ``config`` at ``step``, the largest difference between its codes
-        and ``codes``, the frame's: 0 when the replay is exact)."""
-        key = (repr(asdict(config)), model, step)
+    def model_at(self, config: RaceConfig, model: int, step: int, codes: torch.Tensor, device: str = "cpu"):
+        """(the ``model``-th model of the race ``config`` at ``step``, the largest difference between its codes and
+        ``codes``, the frame's: 0 when the replay is exact). A replay that is not exact is not kept. Raises
+        :class:`InputError` for a step too far to replay for a poke, or a dataset missing here."""
+        if step > MAX_POKE_STEPS:
+            raise InputError(f"step {step} is too far into this race to replay for a poke (at most {MAX_POKE_STEPS})")
+        key = (repr(asdict(config)), model, step, device)
         with self._lock:
             if key in self._kept:
                 self._kept.move_to_end(key)
                 return self._kept[key]
-        trained = replay(config, model, step, self.data_dir)
-        _, test_split, _ = load_dataset(config.dataset, self.data_dir, download=False, with_train=False)
+        try:
+            train_split, points, labels = self._race_images(config)
+        except DatasetMissingError as error:
+            raise InputError(f"cannot replay this race here: {error}") from None
+        trained = replay(config, model, step, device=device, train_split=train_split.to(device))
         with torch.no_grad():
-            indices = race_indices(config, len(test_split))
-            difference = float(
-                (trained.encode(test_split.images[indices], test_split.labels[indices]) - codes).abs().max()
-            )
-        with self._lock:
-            self._kept[key] = (trained, difference)
-            while len(self._kept) > self.size:
-                self._kept.popitem(last=False)
+            difference = float((trained.encode(points.to(device), labels.to(device)).cpu() - codes).abs().max())
+        if difference <= EXACT:
+            with self._lock:
+                self._kept[key] = (trained, difference)
+                while len(self._kept) > self.size:
+                    self._kept.popitem(last=False)
         return trained, difference
+
+    def _race_images(self, config: RaceConfig):
+        which = (config.dataset, config.train_subset, config.seed, config.points)
+        with self._lock:
+            if self._images[0] == which:
+                return self._images[1]
+        train_split, test_split, _ = load_dataset(config.dataset, self.data_dir, download=False)
+        indices = race_indices(config, len(test_split))
+        train = train_split.subset(config.train_subset)
+        images = (
+            Split(train.images.clone(), train.labels.clone()),
+            test_split.images[indices],
+            test_split.labels[indices],
+        )
+        with self._lock:
+            self._images = (which, images)
+        return images

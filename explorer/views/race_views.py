@@ -173,10 +173,11 @@ def live_frames(spec: dict, first: int, frames: list[dict], done: bool, expected
 def spot_picture(model, x: float, y: float, latent_dim: int, n_classes: int) -> np.ndarray:
     """What ``model`` decodes at (x, y) (its other latent axes 0), 4x: one picture, or for a conditional model one per
     class in a grid of 5 columns, 2x."""
-    z = torch.zeros(1, latent_dim)
-    z[0, :2] = torch.tensor([x, y])
+    device = next(model.parameters()).device
+    z = torch.zeros(1, latent_dim, device=device)
+    z[0, :2] = torch.tensor([x, y], device=device)
     if model.conditional:
-        pictures = model.decode(z.repeat(n_classes, 1), torch.arange(n_classes))
+        pictures = model.decode(z.repeat(n_classes, 1), torch.arange(n_classes, device=device))
         return scale(grid(pictures.clamp(0, 1), nrow=5), 2)
     return scale(grid(model.decode(z).clamp(0, 1), nrow=1, pad=0), 4)
 

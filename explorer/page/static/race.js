@@ -4,13 +4,16 @@
 // draws at that frame. Play, pause, speed and a scrubber run in the page alone.
 // - A recorded race: every frame at once (a points file and a sprite of each model's draws).
 // - A race training now (spec.live, the job's id): frames come in batches (value.first: the index of the first
-//   one sent); the view follows them as they come, and plays on past the live edge once training ends.
+//   one sent); the view follows them as they come, and plays on past the live edge once training ends. A batch
+//   past a gap (the page missed one) asks for what is missing: trigger("select", {resend: first, live}). A
+//   recorded race chosen meanwhile detaches the view from the live one.
 // - Pause and poke: paused, a click on a map (or Enter, then the arrow keys, on a focused map) sends
-//   trigger("select", {name, live, model, frame, x, y}); the server's answer comes back through leRace.poked().
+//   trigger("select", {poke: n, name, live, model, frame, x, y}); the answers come back through leRace.reply().
 // state.timings (ms, for the benchmark): a frame kept by the trainer -> it arrived here ("arrive"), -> first drawn
 // ("shown"); state.shownAt: when each frame was first drawn.
 const state = { spec: null, frames: [], labels: null, t: 0, playing: false, speed: 1, last: null, slots: [],
-                done: true, expected: 0, poke: null, timings: { arrive: [], shown: [] }, shownAt: [] };
+                done: true, expected: 0, poke: null, pokes: 0, timings: { arrive: [], shown: [] }, shownAt: [],
+                wanted: null, detached: null, resending: 0, doneAt: Infinity };
 const FPS = 8;  // frames of the recording per second at speed 1 (a race training now: up to 4x that, to catch up)
 const root = element.appendChild(Object.assign(document.createElement("div"), { className: "le-race" }));
 const bar = root.appendChild(Object.assign(document.createElement("div"), { className: "le-race-controls" }));
@@ -67,9 +70,9 @@ const slot = (model, m) => {
 const poke = (s, x, y) => {
   if (!state.spec || !count()) return;
   stop();
-  const frame = Math.round(state.t);
-  state.poke = { model: s.m, frame, x, y, answer: null };
-  trigger("select", { name: state.spec.name, live: state.spec.live ?? null, model: s.m, frame, x, y });
+  const frame = Math.round(state.t), n = ++state.pokes;
+  state.poke = { n, model: s.m, frame, x, y, answer: null };
+  trigger("select", { poke: n, name: state.spec.name, live: state.spec.live ?? null, model: s.m, frame, x, y });
   draw();
 };
 const clearPoke = () => {
@@ -85,8 +88,10 @@ const showPoke = (s, half) => {  // the spot ringed on the map; under the sample
   g.lineWidth = 2.5; g.strokeStyle = "#d62728"; g.stroke();
   s.box.hidden = false;
   const answer = p.answer;
-  if (!answer) s.box.replaceChildren(Object.assign(document.createElement("span"), { textContent: "decoding…" }));
-  else if (s.box.dataset.shown !== answer.picture) {
+  if (!answer) {
+    if (s.box.dataset.shown !== "") s.box.replaceChildren(Object.assign(document.createElement("span"), { textContent: "decoding…" }));
+    s.box.dataset.shown = "";
+  } else if (s.box.dataset.shown !== answer.picture) {
     const img = Object.assign(document.createElement("img"), { src: answer.picture, alt: answer.text, className: answer.classes ? "le-wide" : "" });
     s.box.replaceChildren(img, Object.assign(document.createElement("span"), { textContent: answer.short }));
     s.box.dataset.shown = answer.picture;
@@ -200,8 +205,11 @@ const install = (spec) => {
 };
 
 const recorded = async (spec) => {
+  if (state.spec && state.spec.live !== undefined && state.spec.name === spec.name && state.done) return;  // shown
+  if (state.spec && state.spec.live !== undefined && !state.done) state.detached = state.spec.live;
+  state.wanted = spec;
   const buffer = await (await fetch(spec.points)).arrayBuffer();
-  if (props.value !== spec) return;
+  if (state.wanted !== spec) return;  // another race was chosen meanwhile
   const M = spec.models.length, size = M * spec.n * 2, all = new Float32Array(buffer, 0, spec.frames * size);
   state.frames = spec.steps.map((step, f) => ({ step, losses: spec.losses[f], extent: spec.extents[f], xy: all.subarray(f * size, (f + 1) * size) }));
   state.labels = new Int32Array(buffer, spec.frames * size * 4, spec.n);
@@ -213,19 +221,27 @@ const recorded = async (spec) => {
 
 const live = (value) => {
   const now = Date.now();
-  if (!state.spec || state.spec.live !== value.live || value.first === 0 && !count()) {
+  if (value.live === state.detached) return;  // the user chose a recorded race meanwhile
+  if (!state.spec || state.spec.live !== value.live) {
     if (value.first !== 0) return;  // a batch of a race this page never saw start
-    state.frames = []; state.labels = new Int32Array(bytes(value.labels));
+    state.frames = []; state.labels = new Int32Array(bytes(value.labels)); state.wanted = null; state.doneAt = Infinity;
     install(value);
     state.playing = true; state.last = null; showPlay(); requestAnimationFrame(tick);  // follow it as it trains
   }
-  if (value.first === count()) {
-    for (const f of value.frames) {
-      state.frames.push({ ...f, xy: new Float32Array(bytes(f.xy)) });
-      state.timings.arrive.push(now - f.kept * 1000);
+  if (value.first > count()) {  // a batch was missed: ask for every frame from the first missing (again after 2 s)
+    if (value.done) state.doneAt = value.first + value.frames.length;
+    if (performance.now() - state.resending > 2000) {
+      state.resending = performance.now(); trigger("select", { resend: count(), live: value.live });
     }
+    return;
   }
-  state.done = value.done; state.expected = value.expected || state.expected;
+  value.frames.slice(count() - value.first).forEach((f) => {
+    state.frames.push({ ...f, xy: new Float32Array(bytes(f.xy)) });
+    if (value.kind !== "frames") state.timings.arrive.push(now - f.kept * 1000);
+  });
+  if (value.kind === "frames") state.resending = 0;
+  state.done = (value.done && count() === value.first + value.frames.length) || count() >= state.doneAt;
+  state.expected = value.expected || state.expected;
   scrub.max = Math.max(0, count() - 1);
   if (!state.playing) draw();
 };
@@ -235,7 +251,7 @@ const load = () => {
   if (!spec || spec === state.seen) return;
   state.seen = spec;
   if (spec.live !== undefined) live(spec);
-  else if (spec.points && spec !== state.spec) recorded(spec);
+  else if (spec.points && spec !== state.wanted) recorded(spec);
 };
 showPlay();
 watch("value", load);
@@ -246,11 +262,16 @@ root.leRace = {  // for the page (poked) and for tests
   play: start, pause: stop, seek: (t) => { stop(); clearPoke(); state.t = t; draw(); },
   pointsAt: (frame, model) => { const s = state.spec, base = model * s.n * 2;
     return Array.from(state.frames[frame].xy.subarray(base, base + 2 * s.n)); },
-  poked: (answer) => {
+  reply: (answer) => {  // from the server: a poke's picture, or frames this page missed
+    if (!answer) return;
+    if (answer.kind === "frames") { if (state.spec && state.spec.live === answer.live) live(answer); return; }
     const p = state.poke;
-    if (!answer || !p || answer.model !== p.model || answer.frame !== p.frame || answer.x !== p.x || answer.y !== p.y) return;
-    p.answer = answer; draw();
+    if (p && answer.n === p.n) { p.answer = answer; draw(); }
   },
   poke: (model, x, y) => poke(state.slots[model], x, y),
+  lose: (n) => {  // for tests: as if the batches after the n-th frame had been missed
+    state.frames.length = n; state.done = false; state.resending = 0;
+    live({ ...state.spec, first: n + 1, frames: [], done: true });
+  },
   pokeSpot: () => (state.poke ? { model: state.poke.model, frame: state.poke.frame, x: state.poke.x, y: state.poke.y } : null),
 };

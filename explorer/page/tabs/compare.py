@@ -96,7 +96,8 @@ def status_line(queue: JobQueue, job: Job | None, sweep: Sweep | None = None, sn
         if running is not None:
             fraction = running.snapshot()["fraction"]
             return line_html(
-                f"Another sweep is training on this {queue.device} ({fraction:.0%}); yours would wait.", fraction
+                f"Another {running.noun} is training on this {queue.device} ({fraction:.0%}); yours would wait.",
+                fraction,
             )
         return line_html(f"{sweep.describe()}." if sweep else "No sweep yet: train one.")
     return line_html(*progress_line(queue, job, snap))

@@ -14,8 +14,10 @@ What the tab draws is :mod:`explorer.views.race_views`."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
+import threading
 import time
 from pathlib import Path
 
@@ -23,9 +25,10 @@ import gradio as gr
 import torch
 
 from explorer.core.inputs import InputError, real_number, whole_number
-from explorer.core.jobs import JobRefused, queue_for
+from explorer.core.jobs import WAITING, JobRefused, queue_for
 from explorer.core.races import (
     DEFAULT_RACERS,
+    EXACT,
     RACE_DATASETS,
     RACERS,
     Pokes,
@@ -56,6 +59,7 @@ LOOK = (
     "rings. **Pause**, then click a map: what that model decodes there at that step."
 )
 NO_RACE = "No race is recorded here. Train one below, or record one with: python -m training race --name my-race"
+POKES = {"concurrency_id": "race-pokes", "concurrency_limit": 1}  # a first poke at a frame trains: never 4 at once
 STREAM_GAP_S = 0.02  # at most ~50 messages a second to the page while a race trains (each bundles what came)
 
 
@@ -69,6 +73,7 @@ class Tab:
         self.run = race_runner(store, store.data_dir, self.device.type)
         self.jobs: dict[int, RaceJob] = {}  # the page's races by job id (a session holds the id of its own)
         self.pokes = Pokes(store.data_dir)
+        self._naming = threading.Lock()  # a race's free name chosen and taken at once; self.jobs changed
         races = list(store.race_folders())
         first = races[0] if races else None
         gr.Markdown(LOOK if races else NO_RACE, elem_classes="look")
@@ -94,7 +99,7 @@ class Tab:
         self.shown = gr.State(first)  # the recorded race in the view (None: a race training now)
         self._controls()
         self.view = components.race_view(self.spec(first) if first else None)
-        self.poked = gr.JSON(None, visible="hidden")  # what a poke decoded: race.js shows it at the spot
+        self.reply = gr.JSON(None, visible="hidden")  # a poke's picture, or frames missed: race.js reads it
         self.gif = gr.File(label="GIF", height=60, visible=False)
         self.job_id = gr.State(None)
 
@@ -178,14 +183,14 @@ class Tab:
         if name == shown:
             return {self.view: gr.skip()}
         self.recording(name)  # an unknown or damaged race: the page says so
-        return {self.view: self.spec(name), self.shown: name, self.poked: None}
+        return {self.view: self.spec(name), self.shown: name, self.reply: None}
 
     def show_tab(self, tab, name) -> dict:
         """On showing the tab: the races' list, with those trained since (by anyone) in it."""
         if tab != "race":
             return {self.choice: gr.skip()}
         races = list(self.page.store.race_folders())
-        return {self.choice: gr.update(choices=races, value=name if name in races else None, visible=len(races) > 1)}
+        return {self.choice: gr.update(choices=races, value=name if name in races else (races or [None])[0])}
 
     def export_gif(self, name) -> dict:
         recording = self.recording(name)
@@ -194,31 +199,47 @@ class Tab:
         return {self.gif: gr.update(value=str(path), visible=True)}
 
     # ---- a race trained here -------------------------------------------------------------------------------------
-    def start(self, request: gr.Request, dataset, racers, epochs, images):
+    def start(self, request: gr.Request, dataset, racers, epochs, images, job_id):
         """Train: check the request, queue it for this client, then stream its frames into the view as they come
-        (bundled, at most every STREAM_GAP_S), and at the end name the recording in the list."""
-        store = self.page.store
+        (bundled, at most every STREAM_GAP_S), and at the end name the recording in the list. A page that leaves
+        while its race still waits in line takes it out of the line."""
+        job = self._submit(client(request), dataset, racers, epochs, images, job_id)
         try:
-            taken = set(store.race_folders()) | {j.name for j in self.queue.jobs()}
-            name = free_race_name(store.page_races_folder, str(dataset), taken)
-            config = race_request(dataset, racers, epochs, images, self.datasets, self.limits, name)
-            sharing = self.page.limits
-            per_client = sharing.per_address(sharing.jobs_per_client)
-            job = self.queue.submit(config, client(request), self.run, per_client, make=RaceJob)
+            yield from self._stream(job)
+        finally:
+            if job.state == WAITING:
+                self.queue.cancel(job)
+
+    def _submit(self, owner: str, dataset, racers, epochs, images, job_id) -> RaceJob:
+        """The race asked for, checked and queued for ``owner`` under a free name (chosen and taken at once)."""
+        store, sharing = self.page.store, self.page.limits
+        mine = self.jobs.get(job_id)
+        try:
+            if mine is not None and mine.active:
+                raise InputError("your race is still waiting or training: wait for it, or cancel it first")
+            config = race_request(dataset, racers, epochs, images, self.datasets, self.limits, "race")
+            with self._naming:
+                taken = set(store.race_folders()) | {j.name for j in self.queue.jobs()}
+                name = free_race_name(store.page_races_folder, config.dataset, taken)
+                config = dataclasses.replace(config, name=name)
+                per_client = sharing.per_address(sharing.jobs_per_client)
+                job = self.queue.submit(config, owner, self.run, per_client, make=RaceJob)
         except (InputError, JobRefused, ValueError) as error:
             raise refuse(str(error)) from None
-        self.jobs[job.id] = job
-        for old in [i for i, j in self.jobs.items() if not j.active and i != job.id][:-4]:  # keep a few finished
-            self.jobs.pop(old, None)
-        test, info = load_test_split(config.dataset, store.data_dir, download=False)
-        spec = live_spec(
-            job.id, config, info.class_names, test.labels[race_indices(config, len(test))], info.image_shape
-        )
+        with self._naming:
+            self.jobs[job.id] = job
+            for old in [i for i, j in list(self.jobs.items()) if not j.active and i != job.id][:-2]:
+                self.jobs.pop(old, None)  # a few finished races stay, for pokes and missed frames
+        return job
+
+    def _stream(self, job: RaceJob):
+        """What the page gets of ``job``: the view's spec, then each batch of frames as it comes, and the end."""
+        store, spec = self.page.store, self._live_spec(job)
         yield {
             self.job_id: job.id,
             self.view: spec,
             self.shown: None,
-            self.poked: None,
+            self.reply: None,
             self.status: self.line(job),
             self.controls: gr.Accordion(open=False),  # room for the maps
         }
@@ -237,10 +258,15 @@ class Tab:
                 break
             time.sleep(STREAM_GAP_S)  # a pace for the page, not a wait for a condition: frames_since waits
         done = {self.view: live_frames(spec, seen, [], True, job.counts[1]), self.status: self.line(job)}
-        if job.sweep in store.race_folders():  # done: the recording is in the list, chosen (the view keeps playing)
-            races = list(store.race_folders())
-            done.update({self.choice: gr.update(choices=races, value=job.sweep, visible=True), self.shown: job.sweep})
+        if job.sweep in store.race_folders():  # recorded: in the list and chosen (the view, showing it, stays)
+            done[self.choice] = gr.update(choices=list(store.race_folders()), value=job.sweep)
         yield done
+
+    def _live_spec(self, job: RaceJob) -> dict:
+        config = job.config
+        test, info = load_test_split(config.dataset, self.page.store.data_dir, download=False)
+        labels = test.labels[race_indices(config, len(test))]
+        return live_spec(job.id, config, info.class_names, labels, info.image_shape)
 
     def line(self, job: RaceJob) -> str:
         kept, expected = job.counts
@@ -248,61 +274,92 @@ class Tab:
         failed = job.state == "failed"
         return line_html(race_line(job, self.queue.place(job)), 1.0 if job.state == "done" else fraction, failed)
 
-    def stop(self, job_id) -> dict:
+    def stop(self, request: gr.Request, job_id) -> dict:
+        """Cancel this page's race, or (after a reload) the race of this client still waiting or training."""
         job = self.jobs.get(job_id)
         if job is None or not job.active:
+            owner = client(request)
+            job = next((j for j in self.queue.jobs() if isinstance(j, RaceJob) and j.owner == owner), None)
+        if job is None:
             raise refuse("no race of yours is waiting or training")
         self.queue.cancel(job)
         return {self.status: self.line(job)}
 
-    # ---- pause and poke ------------------------------------------------------------------------------------------
-    def poke(self, data: dict) -> dict:
-        """A click on a paused map: {name, live, model, frame, x, y}. What that model decodes at (x, y) as it was
-        at that frame: {model, frame, x, y, picture (a PNG data URL), text}."""
+    # ---- pause and poke, and frames a page missed ---------------------------------------------------------------
+    def answer(self, data: dict) -> dict:
+        """A request from the view: {poke: n, name, live, model, frame, x, y} (a click on a paused map), or
+        {resend: first, live} (frames a page missed). The reply goes to ``reply``, which the view reads."""
         try:
-            model = whole_number(data.get("model"), 0, 15, "model")
-            frame = whole_number(data.get("frame"), 0, 10_000, "frame")
-            x, y = (real_number(data.get(a), -1000.0, 1000.0, a) for a in ("x", "y"))
-            config, step, codes = self._frame_of(data.get("name"), data.get("live"), frame, model)
-        except InputError as error:
+            if "resend" in data:
+                return {self.reply: self._resend(data.get("live"), whole_number(data["resend"], 0, 10_000, "frame"))}
+            return {self.reply: self._poke(data)}
+        except (InputError, ValueError) as error:
             raise refuse(str(error)) from None
-        trained, difference = self.pokes.model_at(config, model, step, codes)
+
+    def _poke(self, data: dict) -> dict:
+        """What the model decodes at (x, y) as it was at that frame: {kind, n, model, frame, x, y, picture (a PNG
+        data URL), text, short, classes}."""
+        n = whole_number(data.get("poke"), 0, 1 << 40, "poke")
+        model = whole_number(data.get("model"), 0, 15, "model")
+        frame = whole_number(data.get("frame"), 0, 10_000, "frame")
+        x, y = (real_number(data.get(a), -1000.0, 1000.0, a) for a in ("x", "y"))
+        config, step, codes, device = self._frame_of(data.get("name"), data.get("live"), frame, model)
+        trained, difference = self.pokes.model_at(config, model, step, codes, device)
         picture = spot_picture(trained, x, y, config.latent_dim, DATASETS[config.dataset].n_classes)
         label = config.labels()[model]
         every_class = " as each class, from 0" if trained.conditional else ""
         text = f"{label} at step {step} decodes ({x:.2f}, {y:.2f}){every_class} as:"
-        if difference > 1e-4:
+        if difference > EXACT:
             text += f" (replayed on this machine: its codes differ from the recording's by up to {difference:.2g})"
-        png = base64.b64encode(png_bytes(picture))
-        short = f"({x:.2f}, {y:.2f})" + (" replayed, not exact" if difference > 1e-4 else "")
-        answer = {"model": model, "frame": frame, "x": x, "y": y, "text": text, "short": short}
-        return {
-            self.poked: {**answer, "picture": f"data:image/png;base64,{png.decode()}", "classes": trained.conditional}
-        }
+        short = f"({x:.2f}, {y:.2f})" + (" replayed, not exact" if difference > EXACT else "")
+        png = base64.b64encode(png_bytes(picture)).decode()
+        return {"kind": "poke", "n": n, "model": model, "frame": frame, "x": x, "y": y, "text": text, "short": short,
+                "picture": f"data:image/png;base64,{png}", "classes": trained.conditional}  # fmt: skip
 
-    def _frame_of(self, name, live, frame: int, model: int) -> tuple[RaceConfig, int, torch.Tensor]:
-        """(the race's config, the step of its frame ``frame``, the codes that frame holds for ``model``): of this
-        page's race ``live`` if it has it, else of the recorded race ``name``."""
+    def _frame_of(self, name, live, frame: int, model: int) -> tuple[RaceConfig, int, torch.Tensor, str]:
+        """(the race's config, the step of its frame ``frame``, the codes that frame holds for ``model``, the device
+        it trained on): of this page's race ``live`` if it has it, else of the recorded race ``name``."""
         job = self.jobs.get(live) if isinstance(live, int) else None
         if job is not None and job.name == name:
             if frame >= job.counts[0] or model >= len(job.config.kinds):
                 raise InputError(f"race {name} has no frame {frame} of model {model} (yet)")
             kept = job.frame(frame)
-            return job.config, kept["step"], kept["codes"][model]
+            return job.config, kept["step"], kept["codes"][model], self.device.type
         recording = self.recording(name)
         if frame >= len(recording.steps) or model >= recording.codes.shape[1]:
             raise InputError(f"race {name} has no frame {frame} of model {model}")
-        return RaceConfig(**recording.meta["config"]), recording.steps[frame], recording.codes[frame, model]
+        config = RaceConfig(**recording.meta["config"])
+        if config.latent_dim < 2:
+            raise InputError(f"race {name} has one latent axis: there is no map to poke")
+        device = recording.meta.get("device", "cpu")
+        if device != "cpu" and device != self.device.type:
+            raise InputError(
+                f"race {name} was trained on a {device}, which this machine has not: it cannot be replayed"
+            )
+        return config, recording.steps[frame], recording.codes[frame, model], device
+
+    def _resend(self, live, first: int) -> dict:
+        """Frames of this page's race ``live`` from ``first`` on, as the stream sent them (a page that missed some)."""
+        job = self.jobs.get(live) if isinstance(live, int) else None
+        if job is None:
+            raise InputError("that race is no longer held here: choose it in the list to replay it")
+        spec = self._live_spec(job)
+        kept, expected = job.counts
+        frames = [job.frame(i) for i in range(first, kept)]
+        return {
+            "kind": "frames",
+            **live_frames(spec, first, frames, not job.active and kept == job.counts[0], expected),
+        }
 
     def wire(self) -> None:
         self.choice.change(
-            self.show, [self.choice, self.shown], [self.view, self.shown, self.poked], **PRIVATE, **QUICK
+            self.show, [self.choice, self.shown], [self.view, self.shown, self.reply], **PRIVATE, **QUICK
         )
         self.gif_button.click(self.export_gif, [self.choice], [self.gif], api_name="race_gif", **EXPORT)
         self.start_button.click(
             self.start,
-            [self.dataset, self.racers, self.epochs, self.images],
-            [self.job_id, self.view, self.shown, self.poked, self.status, self.choice, self.controls],
+            [self.dataset, self.racers, self.epochs, self.images, self.job_id],
+            [self.job_id, self.view, self.shown, self.reply, self.status, self.choice, self.controls],
             api_name="race_train",
             show_progress="hidden",
             concurrency_limit=None,  # a stream mostly waits; the queue of jobs says who trains
@@ -310,7 +367,7 @@ class Tab:
         self.cancel_button.click(
             self.stop, [self.job_id], [self.status], api_name="race_cancel", show_progress="hidden", **QUICK
         )
-        self.view.select(only_event_data(self.poke), None, [self.poked], **PRIVATE, **QUICK)
-        self.poked.change(
-            None, [self.poked], None, js="(p) => { document.querySelector('#le-race .le-race')?.leRace?.poked(p); }"
+        self.view.select(only_event_data(self.answer), None, [self.reply], **PRIVATE, **POKES)
+        self.reply.change(
+            None, [self.reply], None, js="(r) => { document.querySelector('#le-race .le-race')?.leRace?.reply(r); }"
         )
