@@ -93,7 +93,6 @@ def test_a_race_trained_in_the_page_is_followed_paused_poked_resumed_and_replaye
         assert spot["frame"] == frame and spot["x"] > 0 and spot["y"] > 0  # right of and above the centre
         expected = _expected(config, 1, recording.steps[frame], spot["x"], spot["y"], data_dir)
         assert np.abs(_poked_picture(page)[::4, ::4].astype(int) - expected.astype(int)).max() <= 1  # shown 4x
-        page.screenshot(path=str(shots / "race-poke-1280x720.png"))
 
         # By keyboard: Enter pokes the centre of a focused map, an arrow moves the spot a quarter.
         page.locator("#le-race .le-race-map").nth(0).focus()
@@ -126,6 +125,12 @@ def test_a_race_trained_in_the_page_is_followed_paused_poked_resumed_and_replaye
         np.testing.assert_allclose(
             np.array(page.evaluate(f"{RACE}.pointsAt(40, 1)")).reshape(-1, 2), recording.codes[40, 1].numpy(), rtol=1e-6
         )
+
+        # The README's picture: the last frame, the VAE poked inside its rings.
+        page.evaluate(f"{RACE}.seek({last})")
+        canvas.click(position={"x": box["width"] * 0.56, "y": box["height"] * 0.44})
+        page.wait_for_selector(f"{POKE}:not([hidden]) img", timeout=30_000)
+        page.screenshot(path=str(shots / "race-poke-1280x720.png"))
 
         # Its link replays it: the race chosen, its frames loaded.
         assert "race=mnist-race1" in page.evaluate("location.search")
