@@ -111,10 +111,14 @@ const drawSamples = (s, nearest) => {
 
 const drawMap = (s, f0, f1, a) => {
   const spec = state.spec, canvas = s.canvas, ratio = window.devicePixelRatio || 1, narrow = window.innerWidth < 820;
-  // Square, as wide as the cell leaves beside the samples, and no taller than the window below it.
-  const room = window.innerHeight - canvas.getBoundingClientRect().top - 16;
-  const beside = narrow ? s.body.clientWidth : s.body.clientWidth - s.side.offsetWidth - 10;
-  const size = Math.max(140, Math.floor(narrow ? beside : Math.min(beside, room)));
+  // Square, no taller than the window below it: as wide as the cell leaves beside the samples, or as the cell with
+  // the samples (110 px) under it, whichever is larger (three models beside a lesson card: under).
+  const room = window.innerHeight - canvas.getBoundingClientRect().top - 16, width = s.body.clientWidth;
+  const side = Math.min(180, Math.max(110, 0.3 * width));
+  const beside = Math.min(width - side - 10, room), under = Math.min(width, room - 120);
+  const stacked = !narrow && under > beside + 20;
+  s.body.classList.toggle("le-stacked", stacked);
+  const size = Math.max(140, Math.floor(narrow ? width : stacked ? under : beside));
   if (canvas.width !== size * ratio) {
     canvas.width = canvas.height = size * ratio;
     canvas.style.width = canvas.style.height = `${size}px`;

@@ -55,7 +55,7 @@ from training.train import resolve_device
 TITLE = "Watch them learn"
 LOOK = (
     "Models trained side by side from one seed. Dots: test images' codes; dashed rings: 68% and 95% of N(0, I); "
-    "beside each map: decodes of the same N(0, I) draws. **Play**: the AE's codes fly apart, the VAE's fill the "
+    "by each map: decodes of the same N(0, I) draws. **Play**: the AE's codes fly apart, the VAE's fill the "
     "rings. **Pause**, then click a map: what that model decodes there at that step."
 )
 NO_RACE = "No race is recorded here. Train one below, or record one with: python -m training race --name my-race"
@@ -91,7 +91,7 @@ class Tab:
                 )
             )
             self.status = gr.HTML(
-                line_html("Or train your own below: one race or sweep per computer at a time."),
+                "",
                 css_template=PROGRESS_CSS,
                 elem_id="le-race-status",
             )
