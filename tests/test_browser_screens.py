@@ -337,6 +337,14 @@ def test_the_reconstruction_tab_compares_the_models_as_denoisers(live_app, shots
         assert float(errors["DAE σ=0.5"]) < float(errors["AE"])  # the denoiser denoises
         assert "corrupted" in page.evaluate("document.querySelector('#le-reconstruction img').alt")
         page.screenshot(path=str(shots / "denoising-1280x720.png"))
+        # The picture's smallest text (each image's error), as shown at 1280x720: at least 14 px.
+        from explorer.views.panels import RECONSTRUCTION_TEXT_PX
+
+        shown = page.evaluate(
+            "(() => { const i = document.querySelector('#le-reconstruction img'); "
+            "return i.getBoundingClientRect().width / i.naturalWidth; })()"
+        )
+        assert RECONSTRUCTION_TEXT_PX * shown >= 14, f"captions {RECONSTRUCTION_TEXT_PX * shown:.1f} px on screen"
 
 
 def test_the_conditional_vae_draws_the_class_picked_and_every_class_in_one_style(live_app, shots):

@@ -82,20 +82,23 @@ def panel(
     title: str | None = None,
     gap: int = 6,
     font_size: int = 19,
+    caption_size: int | None = None,
 ) -> np.ndarray:
     """Rows of images with a label on the left of each row and optional captions under each image.
 
     ``rows``: (label, images (n, C, H, W) in [0, 1], captions (n strings) or None). Images are scaled
     up ``factor`` times (nearest neighbour, crisp pixels); ``title`` goes in a band on top; text is
-    ``font_size`` px (captions a little smaller; the title as large, at least 20 px). Returns RGB uint8 (H, W, 3).
+    ``font_size`` px (captions ``caption_size``, by default a little smaller; the title as large, at least 20 px).
+    Returns RGB uint8 (H, W, 3).
     """
-    font, small, heading = _font(font_size), _font(font_size - 3), _font(max(20, font_size))
+    caption_size = caption_size or font_size - 3
+    font, small, heading = _font(font_size), _font(caption_size), _font(max(20, font_size))
     measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
     label_width = max(int(measure.textlength(label, font=font)) for label, _, _ in rows)
     label_width = label_width + 16 if label_width else gap
     _, _, h, w = rows[0][1].shape
     tile_h, tile_w = h * factor, w * factor
-    caption_h = font_size + 4 if any(c for _, _, c in rows) else 0
+    caption_h = max(font_size, caption_size) + 4 if any(c for _, _, c in rows) else 0
     widest_caption = max((measure.textlength(c, font=small) for _, _, cs in rows for c in (cs or []) if c), default=0)
     tile_w_slot = max(tile_w, int(widest_caption) + 4)
     title_height = max(TITLE_HEIGHT, int(heading.size * 1.6))

@@ -18,6 +18,8 @@ from explorer.views.images import grid, panel, titled, to_uint8, vstack
 from training.models import corrupt
 from training.objectives import DiagonalGaussian
 
+RECONSTRUCTION_TEXT_PX = 25  # the smallest text in the Reconstruction picture (its per-image errors)
+
 
 def _mse(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return (a - b).pow(2).flatten(1).mean(1)
@@ -223,8 +225,10 @@ def reconstructions(
         if noisy is None
         else "Denoised: each model given the noisy row (MSE against the clean images)"
     )
-    # Shown about 0.6 times its size beside the drawing pad at 1280x720: 26 px text is ~15 px there, captions ~14.
-    return panel(rows, factor=3 if images.shape[-1] <= 32 else 2, title=title, font_size=26)
+    # Shown about 0.6 times its size beside the drawing pad at 1280x720: 26 px text is ~15 px there, so are captions.
+    return panel(
+        rows, factor=3 if images.shape[-1] <= 32 else 2, title=title, font_size=26, caption_size=RECONSTRUCTION_TEXT_PX
+    )
 
 
 def encode_yours(

@@ -34,7 +34,8 @@ def look(lineup: Lineup) -> str:
     noun = DATASETS[lineup.dataset].noun if lineup.dataset in DATASETS else "image"
     return (
         f"Top: test images; below: each model's reconstruction with its error. Draw {_a(noun)} or upload a picture: "
-        "it is made like the test images, encoded, reconstructed, and starred in every latent map."
+        "it is made like the test images, encoded, reconstructed, and starred in every latent map. Under the "
+        "pictures: noise, to compare the models as denoisers."
     )
 
 
@@ -91,21 +92,6 @@ class Tab:
                 gr.Number(0, label="seed for the test images", min_width=160, scale=0, elem_id="le-recon-seed")
             )
             self.again = gr.Button("Other test images", scale=0, min_width=160)
-        with gr.Row(equal_height=True, elem_id="le-denoise"):
-            gr.Markdown(DENOISE_LOOK, elem_classes="look")
-            self.noise = optional_in_api(
-                gr.Slider(0, 1, value=0, step=0.05, label="noise", min_width=200, scale=0, elem_id="le-noise")
-            )
-            self.corruption = optional_in_api(
-                gr.Radio(
-                    [("Gaussian σ", "gaussian"), ("share masked", "mask")],
-                    value="gaussian",
-                    label="corruption",
-                    min_width=260,
-                    scale=0,
-                    elem_id="le-corruption",
-                )
-            )
         with gr.Row():
             self.reconstruction = components.picture(
                 "Reconstructions",
@@ -126,6 +112,21 @@ class Tab:
                 self.yours_picture = components.picture(  # hidden until there is one
                     "Your image and each model's reconstruction", elem_id="le-yours", show_label=True, visible=False
                 )
+        with gr.Row(equal_height=True, elem_id="le-denoise"):  # under the pictures: they get the height
+            gr.Markdown(DENOISE_LOOK, elem_classes="look")
+            self.noise = optional_in_api(
+                gr.Slider(0, 1, value=0, step=0.05, label="noise", min_width=200, scale=0, elem_id="le-noise")
+            )
+            self.corruption = optional_in_api(
+                gr.Radio(
+                    [("Gaussian σ", "gaussian"), ("share masked", "mask")],
+                    value="gaussian",
+                    label="corruption",
+                    min_width=260,
+                    scale=0,
+                    elem_id="le-corruption",
+                )
+            )
 
     @property
     def encoded_outputs(self) -> list:
