@@ -81,6 +81,8 @@ def test_a_race_trained_in_the_page_is_followed_paused_poked_resumed_and_replaye
         page.wait_for_function(f"{RACE}.done()", timeout=120_000)
         status = page.locator("#le-race-status").inner_text()
         assert "Done in" in status and "mnist-race1" in status
+        page.wait_for_function("document.querySelector('#le-race-choice input')?.value === 'mnist-race1'")
+        assert page.locator("#le-race-cancel").is_disabled()  # nothing of this page's to cancel
         recording = load_race(root / "page-races" / "mnist-race1")
         config = RaceConfig(**recording.meta["config"])
         assert page.evaluate(f"{RACE}.frames()") == len(recording.steps) == 73  # 24 steps an epoch, 3 epochs
@@ -106,6 +108,13 @@ def test_a_race_trained_in_the_page_is_followed_paused_poked_resumed_and_replaye
         page.wait_for_function(
             f"document.querySelector('{POKE}:not([hidden]) span')?.innerText.includes('(0.25, 0.00)')"
         )
+        for _ in range(5):  # pressed faster than they are answered: the last spot is the one decoded
+            page.keyboard.press("ArrowUp")
+        page.wait_for_function(
+            f"document.querySelector('{POKE}:not([hidden]) span')?.innerText.includes('(0.25, 1.25)')", timeout=30_000
+        )
+        page.keyboard.press("Escape")
+        assert page.locator(f"{POKE}:not([hidden])").count() == 0
 
         # Resume: the poke goes, the race plays on to its end; replay it from the start.
         page.get_by_label("speed").select_option("4")
@@ -116,6 +125,8 @@ def test_a_race_trained_in_the_page_is_followed_paused_poked_resumed_and_replaye
         scrubber.focus()
         scrubber.press("Home")
         page.wait_for_function(f"{RACE}.frame() === 0")
+        scrubber.press("ArrowRight")  # one frame a press
+        page.wait_for_function(f"{RACE}.frame() === 1")
         page.get_by_role("button", name="▶ Play").click()
         page.wait_for_function(f"{RACE}.frame() >= 3", timeout=30_000)
 

@@ -72,7 +72,7 @@ def test_a_race_shares_the_queue_and_the_one_job_per_client_of_the_sweeps():
     hold = threading.Event()
     queue.submit(tiny(), "10.0.0.1", lambda job: hold.wait(30) and "mnist-race1", make=RaceJob)
     try:
-        with pytest.raises(JobRefused, match="your race is still waiting or training"):
+        with pytest.raises(JobRefused, match="a race from your computer.s address is still waiting or training"):
             queue.submit(small_sweep((1.0,), (2,), 1, "q"), "10.0.0.1", lambda job: "x")
         waiting = queue.submit(small_sweep((1.0,), (2,), 1, "q"), "10.0.0.2", lambda job: "x")
         assert queue.place(waiting) == 1  # a sweep waits behind the race: one job per device

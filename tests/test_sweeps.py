@@ -198,7 +198,7 @@ def test_one_job_per_device_the_others_wait_in_line_in_order():
     assert [queue.place(j) for j in (first, second, third)] == [0, 1, 2]
     assert second.state == third.state == WAITING and gate.started == ["a"]
     assert progress_line(queue, third)[0] == ("Waiting: 2nd in line for the cpu (1 model); another sweep trains first.")
-    with pytest.raises(JobRefused, match="your sweep is still waiting or training"):
+    with pytest.raises(JobRefused, match="a sweep from your computer.s address is still waiting or training"):
         queue.submit(_config("b2"), "bob", gate)  # one job per user
     with pytest.raises(JobRefused, match="2 sweeps are waiting to train on this cpu already"):
         queue.submit(_config("d"), "dave", gate)  # the line is full
@@ -294,7 +294,7 @@ def test_one_client_holds_at_most_its_share_of_the_queue_however_many_pages_it_o
     queue, gate = JobQueue("cpu", max_waiting=5), Gate()
     client = client_of("10.0.0.7")  # every page load from this address is the same client
     first = queue.submit(_config("a"), client, gate)
-    with pytest.raises(JobRefused, match="your sweep is still waiting or training"):
+    with pytest.raises(JobRefused, match="a sweep from your computer.s address is still waiting or training"):
         queue.submit(_config("b"), client_of("10.0.0.7"), gate)
     classroom = SharingLimits(clients_per_address=2)  # a class of two behind one address: two jobs
     second = queue.submit(_config("b"), client, gate, per_owner=classroom.per_address(classroom.jobs_per_client))

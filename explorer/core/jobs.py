@@ -160,7 +160,8 @@ class JobQueue:
             mine = [job for job in self.jobs() if job.owner == owner]
             if len(mine) >= per_owner:
                 raise JobRefused(
-                    f"your {mine[0].noun} is still waiting or training: wait for it, or cancel it first"
+                    f"a {mine[0].noun} from your computer's address is still waiting or training: wait for it, or "
+                    "cancel it first (a class that shares one address: start the app with --clients-per-address)"
                     if per_owner == 1
                     else f"{len(mine)} {_nouns(mine)} from your address are waiting or training "
                     "already: wait for one, or cancel one first"

@@ -170,7 +170,9 @@ def race_line(job: RaceJob, place: int) -> str:
         return "Cancelling…"
     if not expected:
         return f"Starting: loading {job.config.dataset}, building {job.describe()}…"
-    return f"Training {job.describe()}: frame {kept} of {expected}, {snap['seconds']:.1f} s."
+    step = job.frame(kept - 1)["step"] if kept else 0
+    total = job.config.total_steps(job.config.train_subset or 60_000)
+    return f"Training {job.describe()}: step {step} of {total}, {snap['seconds']:.1f} s."
 
 
 def race_runner(store, data_dir, device: str = "cpu", threads: int | None = None, keep: int = KEEP_PAGE_RACES):

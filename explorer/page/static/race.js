@@ -13,7 +13,7 @@
 // ("shown"); state.shownAt: when each frame was first drawn.
 const state = { spec: null, frames: [], labels: null, t: 0, playing: false, speed: 1, last: null, slots: [],
                 done: true, expected: 0, poke: null, pokes: 0, timings: { arrive: [], shown: [] }, shownAt: [],
-                wanted: null, detached: null, resending: 0, doneAt: Infinity };
+                wanted: null, detached: null, resending: 0, doneAt: Infinity, asked: null, askedAt: 0 };
 const FPS = 8;  // frames of the recording per second at speed 1 (a race training now: up to 4x that, to catch up)
 const root = element.appendChild(Object.assign(document.createElement("div"), { className: "le-race" }));
 const bar = root.appendChild(Object.assign(document.createElement("div"), { className: "le-race-controls" }));
@@ -72,8 +72,17 @@ const poke = (s, x, y) => {
   stop();
   const frame = Math.round(state.t), n = ++state.pokes;
   state.poke = { n, model: s.m, frame, x, y, answer: null };
-  trigger("select", { poke: n, name: state.spec.name, live: state.spec.live ?? null, model: s.m, frame, x, y });
+  ask();
   draw();
+};
+// One poke asked at a time: one made while another is on its way is asked when that one is answered (or after
+// 15 s without an answer), so the last spot is always the one decoded.
+const ask = () => {
+  const p = state.poke;
+  if (!p || p.answer || state.asked === p.n) return;
+  if (state.asked !== null && performance.now() - state.askedAt < 15000) return;
+  state.asked = p.n; state.askedAt = performance.now();
+  trigger("select", { poke: p.n, name: state.spec.name, live: state.spec.live ?? null, model: p.model, frame: p.frame, x: p.x, y: p.y });
 };
 const clearPoke = () => {
   if (!state.poke) return;
@@ -89,7 +98,8 @@ const showPoke = (s, half) => {  // the spot ringed on the map; under the sample
   s.box.hidden = false;
   const answer = p.answer;
   if (!answer) {
-    if (s.box.dataset.shown !== "") s.box.replaceChildren(Object.assign(document.createElement("span"), { textContent: "decoding…" }));
+    const wait = `decoding… (a first poke at a step trains this model again to it: a few seconds)`;
+    if (s.box.dataset.shown !== "") s.box.replaceChildren(Object.assign(document.createElement("span"), { textContent: wait }));
     s.box.dataset.shown = "";
   } else if (s.box.dataset.shown !== answer.picture) {
     const img = Object.assign(document.createElement("img"), { src: answer.picture, alt: answer.text, className: answer.classes ? "le-wide" : "" });
@@ -115,9 +125,10 @@ const drawMap = (s, f0, f1, a) => {
   // the samples (110 px) under it, whichever is larger (three models beside a lesson card: under).
   const room = window.innerHeight - canvas.getBoundingClientRect().top - 16, width = s.body.clientWidth;
   const side = Math.min(180, Math.max(110, 0.3 * width));
-  const beside = Math.min(width - side - 10, room), under = Math.min(width, room - 120);
+  const beside = Math.min(width - side - 10, room), under = Math.min(width, room - side - 10);
   const stacked = !narrow && under > beside + 20;
   s.body.classList.toggle("le-stacked", stacked);
+  s.side.style.setProperty("--le-samples", `${side}px`);
   const size = Math.max(140, Math.floor(narrow ? width : stacked ? under : beside));
   if (canvas.width !== size * ratio) {
     canvas.width = canvas.height = size * ratio;
@@ -193,6 +204,13 @@ const stop = () => { state.playing = false; showPlay(); };
 play.addEventListener("click", () => (state.playing ? stop() : start()));
 speed.addEventListener("change", () => { state.speed = Number(speed.value); });
 scrub.addEventListener("input", () => { stop(); clearPoke(); state.t = Number(scrub.value); draw(); });
+scrub.addEventListener("keydown", (event) => {  // an arrow moves a whole frame (the range's step is a hundredth)
+  const by = { ArrowLeft: -1, ArrowDown: -1, ArrowRight: 1, ArrowUp: 1 }[event.key];
+  if (!by || !count()) return;
+  event.preventDefault(); stop(); clearPoke();
+  state.t = Math.max(0, Math.min(count() - 1, Math.round(state.t) + by)); draw();
+});
+root.addEventListener("keydown", (event) => { if (event.key === "Escape" && state.poke) { clearPoke(); draw(); } });
 new ResizeObserver(() => draw()).observe(grid);
 
 // ---- a spec: a recording, or a race training now ----------------------------------------------------------------
@@ -270,7 +288,8 @@ root.leRace = {  // for the page (poked) and for tests
     if (!answer) return;
     if (answer.kind === "frames") { if (state.spec && state.spec.live === answer.live) live(answer); return; }
     const p = state.poke;
-    if (p && answer.n === p.n) { p.answer = answer; draw(); }
+    if (answer.n === state.asked) state.asked = null;
+    if (p && answer.n === p.n) { p.answer = answer; draw(); } else ask();
   },
   poke: (model, x, y) => poke(state.slots[model], x, y),
   lose: (n) => {  // for tests: as if the batches after the n-th frame had been missed

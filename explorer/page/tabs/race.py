@@ -90,17 +90,17 @@ class Tab:
                     elem_id="le-race-choice",
                 )
             )
-            self.status = gr.HTML(
-                "",
-                css_template=PROGRESS_CSS,
-                elem_id="le-race-status",
+            self.status = gr.HTML(line_html(""), css_template=PROGRESS_CSS, elem_id="le-race-status")
+            self.cancel_button = gr.Button(  # usable while this page's race waits or trains
+                "Cancel the race", elem_id="le-race-cancel", size="md", scale=0, min_width=150, interactive=False
             )
             self.gif_button = gr.Button("Export as GIF", size="md", scale=0, min_width=150)
+            self.gif = gr.DownloadButton("Download the GIF", size="md", scale=0, min_width=150, visible=False)
         self.shown = gr.State(first)  # the recorded race in the view (None: a race training now)
+        self.finished = gr.Textbox("", visible="hidden")  # the race this page trained, once recorded
         self._controls()
         self.view = components.race_view(self.spec(first) if first else None)
         self.reply = gr.JSON(None, visible="hidden")  # a poke's picture, or frames missed: race.js reads it
-        self.gif = gr.File(label="GIF", height=60, visible=False)
         self.job_id = gr.State(None)
 
     def _controls(self) -> None:
@@ -139,11 +139,10 @@ class Tab:
                         elem_id="le-race-images",
                     )
                 )
-                with gr.Column(scale=0, min_width=140):
-                    self.start_button = gr.Button(
-                        "Start", variant="primary", elem_id="le-race-start", interactive=bool(self.datasets)
-                    )
-                    self.cancel_button = gr.Button("Cancel", elem_id="le-race-cancel")
+                self.start_button = gr.Button(
+                    "Start", variant="primary", elem_id="le-race-start", interactive=bool(self.datasets), scale=0,
+                    min_width=140,
+                )  # fmt: skip
 
     # ---- a recorded race -----------------------------------------------------------------------------------------
     def recording(self, name) -> Recording:
@@ -179,8 +178,9 @@ class Tab:
         return spec
 
     def show(self, name, shown) -> dict:
-        """The race chosen (in the list, or by a link) in the view, unless the view shows it already."""
-        if name == shown:
+        """The race chosen (in the list, or by a link) in the view, unless the view shows it already (or none is
+        chosen: a race of this page trains)."""
+        if name == shown or name is None:
             return {self.view: gr.skip()}
         self.recording(name)  # an unknown or damaged race: the page says so
         return {self.view: self.spec(name), self.shown: name, self.reply: None}
@@ -195,8 +195,19 @@ class Tab:
     def export_gif(self, name) -> dict:
         recording = self.recording(name)
         palette = (self.spec(name) or {}).get("palette") or ["#1f77b4"]
-        path = self.page.assets.download(race_gif(recording, palette), f"race-{name}.gif")
-        return {self.gif: gr.update(value=str(path), visible=True)}
+        data = race_gif(recording, palette)
+        path = self.page.assets.download(data, f"race-{name}.gif")
+        label = f"Download the GIF ({len(data) / 2**20:.1f} MB)"
+        return {self.gif: gr.update(value=str(path), label=label, visible=True)}
+
+    def adopt(self, finished, name) -> dict:
+        """The race this page trained, recorded: chosen in the list, unless another was chosen meanwhile."""
+        races = list(self.page.store.race_folders())
+        if finished not in races:
+            return {self.choice: gr.skip()}
+        if name is not None:  # the user chose a race meanwhile: it stays
+            return {self.choice: gr.update(choices=races)}
+        return {self.choice: gr.update(choices=races, value=finished), self.shown: finished}
 
     # ---- a race trained here -------------------------------------------------------------------------------------
     def start(self, request: gr.Request, dataset, racers, epochs, images, job_id):
@@ -242,6 +253,8 @@ class Tab:
             self.reply: None,
             self.status: self.line(job),
             self.controls: gr.Accordion(open=False),  # room for the maps
+            self.choice: None,  # no recorded race is shown (see show and adopt)
+            self.cancel_button: gr.Button(interactive=True),
         }
         seen, said = 0, None
         while True:
@@ -257,10 +270,12 @@ class Tab:
             if not job.active and seen == job.counts[0]:
                 break
             time.sleep(STREAM_GAP_S)  # a pace for the page, not a wait for a condition: frames_since waits
-        done = {self.view: live_frames(spec, seen, [], True, job.counts[1]), self.status: self.line(job)}
-        if job.sweep in store.race_folders():  # recorded: in the list and chosen (the view, showing it, stays)
-            done[self.choice] = gr.update(choices=list(store.race_folders()), value=job.sweep)
-        yield done
+        yield {
+            self.view: live_frames(spec, seen, [], True, job.counts[1]),
+            self.status: self.line(job),
+            self.cancel_button: gr.Button(interactive=False),
+            self.finished: job.sweep if job.sweep in store.race_folders() else "",  # recorded: see adopt
+        }
 
     def _live_spec(self, job: RaceJob) -> dict:
         config = job.config
@@ -283,7 +298,7 @@ class Tab:
         if job is None:
             raise refuse("no race of yours is waiting or training")
         self.queue.cancel(job)
-        return {self.status: self.line(job)}
+        return {self.status: self.line(job), self.cancel_button: gr.Button(interactive=False)}
 
     # ---- pause and poke, and frames a page missed ---------------------------------------------------------------
     def answer(self, data: dict) -> dict:
@@ -359,15 +374,33 @@ class Tab:
         self.start_button.click(
             self.start,
             [self.dataset, self.racers, self.epochs, self.images, self.job_id],
-            [self.job_id, self.view, self.shown, self.reply, self.status, self.choice, self.controls],
+            [
+                self.job_id,
+                self.view,
+                self.shown,
+                self.reply,
+                self.status,
+                self.choice,
+                self.controls,
+                self.cancel_button,
+                self.finished,
+            ],
             api_name="race_train",
             show_progress="hidden",
             concurrency_limit=None,  # a stream mostly waits; the queue of jobs says who trains
         )
         self.cancel_button.click(
-            self.stop, [self.job_id], [self.status], api_name="race_cancel", show_progress="hidden", **QUICK
+            self.stop,
+            [self.job_id],
+            [self.status, self.cancel_button],
+            api_name="race_cancel",
+            show_progress="hidden",
+            **QUICK,
         )
-        self.view.select(only_event_data(self.answer), None, [self.reply], **PRIVATE, **POKES)
+        self.finished.change(self.adopt, [self.finished, self.choice], [self.choice, self.shown], **PRIVATE, **QUICK)
+        self.view.select(  # the last request waiting wins: a quick second poke is answered, not dropped
+            only_event_data(self.answer), None, [self.reply], trigger_mode="always_last", **PRIVATE, **POKES
+        )
         self.reply.change(
             None, [self.reply], None, js="(r) => { document.querySelector('#le-race .le-race')?.leRace?.reply(r); }"
         )
