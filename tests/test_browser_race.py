@@ -148,3 +148,13 @@ def test_a_race_trained_in_the_page_is_followed_paused_poked_resumed_and_replaye
         other = open_page(context, f"{url}/?tab=race&race=mnist-race1")
         other.wait_for_function(f"{RACE}?.frames() === {len(recording.steps)}", timeout=30_000)
         assert "mnist-race1" in other.locator("#le-race-choice input").input_value()
+
+        # One scale for all: every map's view is the widest one's, so the AE's spread shows against the VAE's.
+        def views() -> list[float]:
+            captions = other.locator("#le-race .le-race-model figcaption").all_inner_texts()
+            return [float(c.rsplit("±", 1)[1]) for c in captions]
+
+        other.evaluate(f"{RACE}.seek({last})")  # the AE's codes far wider than the VAE's
+        own = views()
+        other.get_by_label("one scale for all").check()
+        assert views() == [max(own)] * len(own) and len(set(own)) > 1

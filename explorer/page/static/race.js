@@ -23,6 +23,9 @@ const speed = speedLabel.appendChild(document.createElement("select"));
 for (const s of [0.5, 1, 2, 4]) speed.appendChild(Object.assign(document.createElement("option"), { value: s, textContent: `${s}×`, selected: s === 1 }));
 const scrub = bar.appendChild(Object.assign(document.createElement("input"), { type: "range", min: 0, max: 0, step: 0.01, value: 0, className: "le-race-scrub" }));
 scrub.setAttribute("aria-label", "training step");
+const sameLabel = bar.appendChild(Object.assign(document.createElement("label"), { className: "le-race-same" }));
+const same = sameLabel.appendChild(Object.assign(document.createElement("input"), { type: "checkbox" }));
+sameLabel.append(" one scale for all");  // the AE's spread against the VAE's, at a glance
 const where = bar.appendChild(Object.assign(document.createElement("span"), { className: "le-race-where" }));
 where.setAttribute("aria-live", "off");
 const grid = root.appendChild(Object.assign(document.createElement("div"), { className: "le-race-grid" }));
@@ -119,7 +122,7 @@ const drawSamples = (s, nearest) => {
   }
 };
 
-const drawMap = (s, f0, f1, a) => {
+const drawMap = (s, f0, f1, a, extent) => {  // the frames f0 and f1 mixed a : 1 - a, the view ±extent
   const spec = state.spec, canvas = s.canvas, ratio = window.devicePixelRatio || 1, narrow = window.innerWidth < 820;
   // Square, no taller than the window below it: as wide as the cell leaves beside the samples, or as the cell with
   // the samples (110 px) under it, whichever is larger (three models beside a lesson card: under).
@@ -138,7 +141,7 @@ const drawMap = (s, f0, f1, a) => {
   g.setTransform(ratio, 0, 0, ratio, 0, 0);
   g.clearRect(0, 0, size, size);
   const A = state.frames[f0], B = state.frames[f1], m = s.m, N = spec.n;
-  const extent = A.extent[m] * (1 - a) + B.extent[m] * a, half = size / 2, unit = (half - 6) / extent;
+  const half = size / 2, unit = (half - 6) / extent;
   s.size = size; s.unit = unit;
   g.strokeStyle = "#e6e6e6"; g.lineWidth = 1;
   g.beginPath(); g.moveTo(0, half); g.lineTo(size, half); g.moveTo(half, 0); g.lineTo(half, size); g.stroke();
@@ -158,16 +161,17 @@ const drawMap = (s, f0, f1, a) => {
   }
   g.setLineDash([]);
   showPoke(s, half);
-  return extent;
 };
 
 const draw = () => {
   const spec = state.spec, F = count();
   if (!spec || !F) return;
   const t = Math.max(0, Math.min(F - 1, state.t)), f0 = Math.floor(t), f1 = Math.min(F - 1, f0 + 1), a = t - f0;
-  const nearest = Math.round(t);
+  const nearest = Math.round(t), A = state.frames[f0], B = state.frames[f1];
+  const own = state.slots.map((s) => A.extent[s.m] * (1 - a) + B.extent[s.m] * a), widest = Math.max(...own);
   state.slots.forEach((s) => {
-    const extent = drawMap(s, f0, f1, a), loss = state.frames[nearest].losses[s.m];
+    const extent = same.checked ? widest : own[s.m], loss = state.frames[nearest].losses[s.m];
+    drawMap(s, f0, f1, a, extent);
     s.caption.textContent = `${s.model.label}${loss === null ? "" : ` · loss ${loss.toFixed(1)}`} · view ±${extent.toFixed(1)}`;
     drawSamples(s, nearest);
   });
@@ -203,6 +207,7 @@ const start = () => {
 const stop = () => { state.playing = false; showPlay(); };
 play.addEventListener("click", () => (state.playing ? stop() : start()));
 speed.addEventListener("change", () => { state.speed = Number(speed.value); });
+same.addEventListener("change", () => draw());
 scrub.addEventListener("input", () => { stop(); clearPoke(); state.t = Number(scrub.value); draw(); });
 scrub.addEventListener("keydown", (event) => {  // an arrow moves a whole frame (the range's step is a hundredth)
   const by = { ArrowLeft: -1, ArrowDown: -1, ArrowRight: 1, ArrowUp: 1 }[event.key];
