@@ -9,6 +9,9 @@
 3. A loop of ``train()`` over 5 of the 35 models (5 epochs each), scaled to 35: what the batched sweep is measured
    against (the whole loop took 204.7 s on an H200 before; 5 keep this run short).
 4. Train pressed -> first live curve point: from the sweep's call to its first "train" event.
+5. Watch them learn on the GPU (#19's goal: four models on all 60,000 images, at least 10 frames a second): AE, DAE,
+   VAE and beta = 4 raced for 5 epochs as the page would (at most 150 frames of 2,000 codes each), timed frame by
+   frame as the trainer keeps them; and a poke's replay there, checked against its frame.
 
     python benchmarks/bench_gpu.py --data-dir DATA [--out benchmarks/results/gpu.json]
 
@@ -62,6 +65,35 @@ def sweep(betas, dims, data_dir, epochs=5, train_subset=None, test_subset=None, 
     }
 
 
+def race(data, device: str = "cuda", images: int = 60_000, epochs: int = 5) -> dict:
+    """The page's race of four models on ``device``: frames kept per second while it trains, the gaps between
+    them, and a middle frame's replay against its codes (0: exact)."""
+    from explorer.core.races import race_limits, race_request
+    from training.race import encode_points, replay, run_race
+
+    limits = race_limits(device)
+    limits = type(limits)(images, max(images, limits.most_images), epochs, max(epochs, limits.most_epochs))
+    config = race_request("mnist", ["AE", "DAE", "VAE", "β-VAE, β = 4"], epochs, images, ["mnist"], limits, "gpu-race")
+    kept = []
+    started = time.perf_counter()
+    recording, _ = run_race(
+        config, data, download=False, device=device, on_frame=lambda f: kept.append(time.perf_counter())
+    )
+    wall = time.perf_counter() - started
+    gaps = sorted(1000 * (b - a) for a, b in zip(kept[1:], kept[2:]))  # after the first step's frame
+    middle = len(recording.steps) // 2
+    again = replay(config, 1, recording.steps[middle], data, device=device)
+    difference = float((encode_points(again, recording, data) - recording.codes[middle, 1]).abs().max())
+    return {
+        "models": recording.meta["models"],
+        "frames": len(recording.steps),
+        "wall_seconds": round(wall, 2),
+        "frames_per_second_while_training": round((len(kept) - 1) / (kept[-1] - kept[0]), 1),
+        "frame_gap_ms": {"p50": round(gaps[len(gaps) // 2], 1), "max": round(gaps[-1], 1)},
+        "poke_replay_largest_difference": difference,
+    }
+
+
 def largest_difference(a: dict, b: dict) -> float | None:
     """The largest test-loss difference over the models both runs kept (a model may diverge in one only)."""
     both = a["test_loss"].keys() & b["test_loss"].keys()
@@ -111,6 +143,8 @@ def main() -> None:
     results["loop_of_train_35_estimated_seconds"] = round(35 * per_model, 1)
     results["sweep_35_against_the_loop"] = round(35 * per_model / full["wall_seconds"], 1)
     results["first_live_point_seconds"] = full["first_live_point_seconds"]
+    results["race"] = race(data)
+    print(json.dumps(results["race"]), flush=True)
 
     text = json.dumps(results, indent=1)
     print(text)
