@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
@@ -12,6 +13,23 @@ from training import ModelConfig, TrainConfig
 from training.sweep import SweepConfig
 
 GENERIC = "has not enabled verbose error reporting"  # what a crash inside Gradio says instead of a message
+CHECKPOINTS = Path(__file__).resolve().parents[1] / "checkpoints"
+
+
+def zoo_root(root: Path, sweeps: tuple[str, ...] = (), races: bool = False) -> Path:
+    """``root`` made a checkpoints folder for an app of a test's own: the committed zoo linked in (never what a run
+    of the app left beside it), the ``sweeps`` named and the committed races if asked; what the app writes there
+    (a sweep or race trained from the page) stays out of the repository."""
+    for folder in CHECKPOINTS.iterdir():
+        if (folder / "checkpoint.json").is_file():
+            (root / folder.name).symlink_to(folder)
+    if sweeps:
+        (root / "sweeps").mkdir()
+        for name in sweeps:
+            (root / "sweeps" / name).symlink_to(CHECKPOINTS / "sweeps" / name)
+    if races:
+        (root / "races").symlink_to(CHECKPOINTS / "races")
+    return root
 
 
 def small_sweep(betas, latent_dims, epochs, name=None, **train) -> SweepConfig:

@@ -7,12 +7,10 @@ go to $LATENT_EXPLORER_SCREENSHOTS (docs/screenshots for the README) or a tempor
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from browser import MAPS, local_context, pictures_loaded, wait_for_maps
+from helpers import zoo_root
 
-REPO = Path(__file__).resolve().parents[1]
 COMMITTED = "mnist-grid"
 CURVES = "document.querySelector('#le-sweep-curves .le-plot')"
 PLANE = "document.querySelector('#le-sweep-rd .le-plot')"
@@ -24,12 +22,7 @@ def compare_app(tmp_path_factory, data_dir):
     """The real app over a checkpoints folder of its own: the zoo and the committed sweep, linked."""
     import app
 
-    root = tmp_path_factory.mktemp("checkpoints")
-    for folder in (REPO / "checkpoints").iterdir():
-        if (folder / "checkpoint.json").is_file():  # the zoo only: not the sweeps a run of the app left
-            (root / folder.name).symlink_to(folder)
-    (root / "sweeps").mkdir()
-    (root / "sweeps" / COMMITTED).symlink_to(REPO / "checkpoints" / "sweeps" / COMMITTED)
+    root = zoo_root(tmp_path_factory.mktemp("checkpoints"), sweeps=(COMMITTED,))
     demo, launch_kwargs = app.create_app(root, data_dir)
     demo.launch(server_name="127.0.0.1", server_port=None, prevent_thread_lock=True, quiet=True, **launch_kwargs)
     yield demo.local_url.rstrip("/"), root

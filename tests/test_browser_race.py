@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import base64
 import io
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 from browser import local_context, open_page
+from helpers import zoo_root
 from PIL import Image
 
 from training.race import RaceConfig, load_race, replay
 
-REPO = Path(__file__).resolve().parents[1]
 RACE = "document.querySelector('#le-race .le-race').leRace"
 POKE = "#le-race .le-race-poke"
 
@@ -28,11 +27,7 @@ POKE = "#le-race .le-race-poke"
 def race_app(tmp_path_factory, data_dir):
     import app
 
-    root = tmp_path_factory.mktemp("checkpoints")
-    for folder in (REPO / "checkpoints").iterdir():
-        if (folder / "checkpoint.json").is_file():
-            (root / folder.name).symlink_to(folder)
-    (root / "races").symlink_to(REPO / "checkpoints" / "races")
+    root = zoo_root(tmp_path_factory.mktemp("checkpoints"), races=True)
     demo, launch_kwargs = app.create_app(root, data_dir)
     demo.launch(server_name="127.0.0.1", server_port=None, prevent_thread_lock=True, quiet=True, **launch_kwargs)
     yield demo.local_url.rstrip("/"), root
