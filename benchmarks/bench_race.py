@@ -140,14 +140,11 @@ def main() -> None:
     args = parser.parse_args()
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     from browser import local_context, open_page
+    from helpers import zoo_root
 
     import app
 
-    root = Path(tempfile.mkdtemp(prefix="bench-race-"))  # the zoo and the committed race: a live race is saved here
-    for folder in (ROOT / "checkpoints").iterdir():
-        if (folder / "checkpoint.json").is_file():
-            (root / folder.name).symlink_to(folder)
-    (root / "races").symlink_to(ROOT / "checkpoints" / "races")
+    root = zoo_root(Path(tempfile.mkdtemp(prefix="bench-race-")), races=True)  # a live race is saved here
     demo, launch_kwargs = app.create_app(root, args.data_dir)
     demo.launch(server_name="127.0.0.1", server_port=None, prevent_thread_lock=True, quiet=True, **launch_kwargs)
     try:
