@@ -115,17 +115,19 @@ def test_a_race_stops_between_two_steps_when_cancelled(data_dir):
 
 def test_a_conditional_model_races_with_its_classes(data_dir):
     """A CVAE in a race: trained on each batch's classes, its codes those of the test images with their classes, and
-    draw i decoded as class i mod 10 (so its samples show every class); replayed alone, exactly."""
+    draw i decoded as class i mod 10 (so its samples show every class); replayed alone, exactly, as is the DAE
+    beside it (its corruption drawn from its own generator)."""
     from training.race import race_draws, replay
 
-    config = RaceConfig(kinds=("cvae", "ae"), betas=(1.0, 1.0), epochs=1, train_subset=256, points=60, samples=12)
+    config = RaceConfig(kinds=("cvae", "dae"), betas=(1.0, 1.0), epochs=1, train_subset=256, points=60, samples=12)
     recording, models = run_race(config, data_dir, download=False)
-    assert recording.meta["models"] == ["CVAE", "AE"]
+    assert recording.meta["models"] == ["CVAE", "DAE"]
     torch.testing.assert_close(recording.codes[-1, 0], encode_points(models[0], recording, data_dir))
     draws, classes = race_draws(config, 10, "cpu")
     assert classes.tolist() == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]
     with torch.no_grad():
         decoded = models[0].decode(draws, classes).clamp(0, 1).mul(255).round().to(torch.uint8)
     assert torch.equal(recording.samples[-1, 0], decoded)
-    alone = replay(config, 0, recording.steps[-1], data_dir)
-    assert torch.equal(encode_points(alone, recording, data_dir), recording.codes[-1, 0])
+    for m in (0, 1):
+        alone = replay(config, m, recording.steps[-1], data_dir)
+        assert torch.equal(encode_points(alone, recording, data_dir), recording.codes[-1, m])
