@@ -15,12 +15,12 @@ from explorer.core.jobs import CANCELLED, DONE, JobQueue, JobRefused
 from explorer.core.races import (
     Pokes,
     RaceJob,
-    free_race_name,
     race_limits,
     race_request,
     race_runner,
 )
 from explorer.core.store import Store
+from explorer.core.sweeps import free_name
 from training.race import RaceConfig, encode_points, load_race, run_race, save_race
 
 LIMITS = race_limits("cpu")
@@ -96,7 +96,7 @@ def test_a_race_job_streams_its_frames_then_records_them_whole(tmp_path, data_di
     recording = load_race(tmp_path / "page-races" / "mnist-race1")
     assert torch.equal(torch.stack([f["codes"] for f in seen]), recording.codes)  # what streamed is what is recorded
     assert list(store.race_folders()) == ["mnist-race1"] and store.race("mnist-race1").steps == [0, 1, 2, 3]
-    assert free_race_name(store.page_races_folder, "mnist", set(store.race_folders())) == "mnist-race2"
+    assert free_name(store.page_races_folder, "mnist", set(store.race_folders()), stem="race") == "mnist-race2"
 
 
 class CancelledAtItsFirstFrame(RaceJob):

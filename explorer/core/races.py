@@ -26,8 +26,8 @@ from typing import ClassVar
 import torch
 
 from explorer.core.inputs import InputError, whole_number
-from explorer.core.jobs import Job, share_the_machine, training_threads
-from explorer.core.sweeps import USED_NAMES, remember_name, staging_folder
+from explorer.core.jobs import Job, JobQueue, share_the_machine, training_threads, waiting_line
+from explorer.core.sweeps import remember_name, staging_folder
 from training.data import DatasetMissingError, Split, load_dataset
 from training.race import RACE_FILE, RaceConfig, race_indices, replay, run_race, save_race
 
@@ -90,18 +90,6 @@ def race_request(dataset, racers, epochs, images, datasets: list[str], limits: R
     )
 
 
-def free_race_name(folder, dataset: str, taken: set[str]) -> str:
-    """The next page race's name: mnist-race1, mnist-race2, ... never given before in ``folder``, nor in ``taken``."""
-    try:
-        used = set((folder / USED_NAMES).read_text().split())
-    except OSError:
-        used = set()
-    n = 1
-    while (name := f"{dataset}-race{n}") in taken | used or (folder / name).exists():
-        n += 1
-    return name
-
-
 @dataclass(eq=False)
 class RaceJob(Job):
     """A race to train: its frames as they come (dicts of :func:`training.race.run_race`, each with ``kept``, the
@@ -122,7 +110,6 @@ class RaceJob(Job):
     def add_frame(self, frame: dict) -> None:
         with self._arrived:
             self._frames.append({**frame, "kept": time.time()})
-            self.version += 1
             self._arrived.notify_all()
 
     def progress(self, frame: int, frames: int) -> None:
@@ -156,12 +143,13 @@ class RaceJob(Job):
             self._arrived.notify_all()
 
 
-def race_line(job: RaceJob, place: int) -> str:
-    """What the page says of ``job`` (``place``: 0 training, n-th in line, -1 ended); **bold** allowed."""
+def race_line(queue: JobQueue, job: RaceJob) -> str:
+    """What the page says of ``job``, a job of ``queue``; **bold** allowed."""
     snap = job.snapshot()
     kept, expected = job.counts
-    if snap["state"] == "waiting" and place > 0:
-        return f"Waiting: {place} in line; another job trains first."
+    place = queue.place(job) if snap["state"] == "waiting" else 0
+    if place > 0:
+        return waiting_line(queue, job, place)
     if snap["state"] == "done":
         return f"Done in {snap['seconds']:.1f} s: **{job.name}** is recorded; replay it, poke it, export it."
     if snap["state"] in ("cancelled", "failed"):

@@ -331,17 +331,17 @@ def sweep_config(
 USED_NAMES = ".used-names"  # in the page's sweeps folder: every name given, so a removed sweep's is never reused
 
 
-def free_name(folder: Path, dataset: str, taken: set[str]) -> str:
-    """A sweep name for the app's next sweep of ``dataset``, never given before in ``folder`` (a link to a model of
-    a sweep removed for the disk budget must not open another model under its name), nor in ``taken``:
-    mnist-run1, mnist-run2, ..."""
+def free_name(folder: Path, dataset: str, taken: set[str], stem: str = "run") -> str:
+    """A name for the app's next sweep (or, ``stem="race"``, race) of ``dataset``, never given before in ``folder``
+    (a link to a model of a sweep removed for the disk budget must not open another model under its name), nor in
+    ``taken``: mnist-run1, mnist-run2, ... (mnist-race1, ...)"""
     try:
         used = set((folder / USED_NAMES).read_text().split())
     except OSError:
         used = set()
     n = 1
     while (
-        (name := f"{dataset}-run{n}") in taken
+        (name := f"{dataset}-{stem}{n}") in taken
         or name in used
         or (folder / name).exists()
         or (folder / f".{name}{STAGING}").exists()

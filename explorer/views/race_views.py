@@ -22,11 +22,15 @@ RINGS = [round(math.sqrt(-2 * math.log(1 - p)), 4) for p in (0.68, 0.95)]  # 2-D
 SAMPLE_COLUMNS = 4
 
 
+def view_extents(xy: torch.Tensor) -> torch.Tensor:
+    """The half-width of the view of codes ``xy`` (..., N, 2): the 99th percentile of |coordinate|, at least 3 (the
+    rings always fit), so a map shows where nearly all its codes are; one per leading index."""
+    return xy.abs().flatten(-2).quantile(0.99, dim=-1).clamp(min=3.0)
+
+
 def extents(recording: Recording) -> list[list[float]]:
-    """Per frame and model, the half-width of the view: the 99th percentile of |coordinate|, at least 3 (the rings
-    always fit), so a frame shows where nearly all its codes are."""
-    xy = recording.codes[..., :2].abs().flatten(2)  # (F, M, 2N)
-    return xy.quantile(0.99, dim=-1).clamp(min=3.0).round(decimals=3).tolist()
+    """Per frame and model, the half-width of the view (:func:`view_extents`)."""
+    return view_extents(recording.codes[..., :2]).round(decimals=3).tolist()
 
 
 def sample_sprite(recording: Recording, model: int) -> np.ndarray:
@@ -78,7 +82,7 @@ def frame_picture(recording: Recording, frame: int, palette: list[str], size: in
     for m, label in enumerate(recording.meta["models"]):
         canvas = np.full((size, size, 3), 255, np.uint8)
         xy = recording.codes[frame, m, :, :2].numpy()
-        extent = max(3.0, float(np.quantile(np.abs(xy), 0.99)))
+        extent = float(view_extents(recording.codes[frame, m, :, :2]))
         unit = (size / 2 - 6) / extent
         px = np.clip((size / 2 + xy[:, 0] * unit).astype(int), 1, size - 2)
         py = np.clip((size / 2 - xy[:, 1] * unit).astype(int), 1, size - 2)
@@ -157,7 +161,7 @@ def live_frames(spec: dict, first: int, frames: list[dict], done: bool, expected
             {
                 "step": frame["step"],
                 "losses": [None if not math.isfinite(v) else round(v, 2) for v in frame["losses"]],
-                "extent": xy.abs().flatten(1).quantile(0.99, dim=-1).clamp(min=3.0).round(decimals=3).tolist(),
+                "extent": view_extents(xy).round(decimals=3).tolist(),
                 "xy": base64.b64encode(xy.contiguous().numpy().astype("<f4").tobytes()).decode(),
                 "samples": [
                     "data:image/png;base64," + base64.b64encode(png_bytes(_draws(frame["samples"][m]))).decode()

@@ -33,13 +33,12 @@ from explorer.core.races import (
     RACERS,
     Pokes,
     RaceJob,
-    free_race_name,
     race_limits,
     race_line,
     race_request,
     race_runner,
 )
-from explorer.core.sweeps import trainable_datasets
+from explorer.core.sweeps import free_name, trainable_datasets
 from explorer.page import components
 from explorer.page.adapter import only_event_data, raw_values
 from explorer.page.context import EXPORT, PRIVATE, QUICK, Page, refuse
@@ -231,7 +230,7 @@ class Tab:
             config = race_request(dataset, racers, epochs, images, self.datasets, self.limits, "race")
             with self._naming:
                 taken = set(store.race_folders()) | {j.name for j in self.queue.jobs()}
-                name = free_race_name(store.page_races_folder, config.dataset, taken)
+                name = free_name(store.page_races_folder, config.dataset, taken, stem="race")
                 config = dataclasses.replace(config, name=name)
                 per_client = sharing.per_address(sharing.jobs_per_client)
                 job = self.queue.submit(config, owner, self.run, per_client, make=RaceJob)
@@ -287,7 +286,7 @@ class Tab:
         kept, expected = job.counts
         fraction = kept / expected if expected else 0.0
         failed = job.state == "failed"
-        return line_html(race_line(job, self.queue.place(job)), 1.0 if job.state == "done" else fraction, failed)
+        return line_html(race_line(self.queue, job), 1.0 if job.state == "done" else fraction, failed)
 
     def stop(self, request: gr.Request, job_id) -> dict:
         """Cancel this page's race, or (after a reload) the race of this client still waiting or training."""
