@@ -38,6 +38,7 @@ def _set_slider(page, elem_id: str, value: int) -> None:
     box = page.locator(f"#{elem_id} input[type=number]")
     box.fill(str(value))
     box.press("Enter")
+    page.wait_for_function(f"document.querySelector('#{elem_id} input[type=range]').value === '{value}'")
 
 
 def _poked_picture(page) -> np.ndarray:
@@ -66,6 +67,7 @@ def test_a_race_trained_in_the_page_is_followed_paused_poked_resumed_and_replaye
         page.wait_for_function(f"{RACE}.frames() > 0 && !{RACE}.done()", timeout=60_000)  # live: following it
         page.get_by_role("button", name="❚❚ Pause").click()
         assert not page.evaluate(f"{RACE}.playing()")
+        assert page.evaluate(f"{RACE}.time()") >= 0  # never before the first frame (it once was -1: no poke there)
 
         # Paused, click the VAE's map: what the VAE decodes there at that frame, beside the spot.
         frame = page.evaluate(f"{RACE}.frame()")

@@ -73,19 +73,20 @@ const slot = (model, m) => {
 const poke = (s, x, y) => {
   if (!state.spec || !count()) return;
   stop();
-  const frame = Math.round(state.t), n = ++state.pokes;
+  const frame = Math.max(0, Math.min(count() - 1, Math.round(state.t))), n = ++state.pokes;
   state.poke = { n, model: s.m, frame, x, y, answer: null };
   ask();
   draw();
 };
 // One poke asked at a time: one made while another is on its way is asked when that one is answered (or after
-// 15 s without an answer), so the last spot is always the one decoded.
+// 15 s without an answer), so the last spot is always the one decoded; an unanswered poke is asked again.
 const ask = () => {
   const p = state.poke;
-  if (!p || p.answer || state.asked === p.n) return;
-  if (state.asked !== null && performance.now() - state.askedAt < 15000) return;
-  state.asked = p.n; state.askedAt = performance.now();
+  if (!p || p.answer || (p.tries || 0) >= 3) return;
+  if (state.asked !== null && performance.now() - state.askedAt < 15000) return;  // one is on its way
+  state.asked = p.n; state.askedAt = performance.now(); p.tries = (p.tries || 0) + 1;
   trigger("select", { poke: p.n, name: state.spec.name, live: state.spec.live ?? null, model: p.model, frame: p.frame, x: p.x, y: p.y });
+  setTimeout(ask, 15100);  // not answered (refused, or lost): asked again, twice at most
 };
 const clearPoke = () => {
   if (!state.poke) return;
@@ -190,7 +191,7 @@ const draw = () => {
 
 const tick = (now) => {
   if (!state.playing) return;
-  const end = count() - 1, lag = end - state.t;
+  const end = Math.max(0, count() - 1), lag = end - state.t;  // a live race's first message holds no frame
   const rate = FPS * state.speed * (state.done ? 1 : Math.max(1, Math.min(4, lag / 4)));  // live: catch up
   if (state.last !== null) state.t = Math.min(end, state.t + ((now - state.last) / 1000) * rate);
   state.last = now;
@@ -232,7 +233,8 @@ const install = (spec) => {
 };
 
 const recorded = async (spec) => {
-  if (state.spec && state.spec.live !== undefined && state.spec.name === spec.name && state.done) return;  // shown
+  // The race this page trained, recorded: the view holds it (or its missed frames are on their way); a poke stays.
+  if (state.spec && state.spec.live !== undefined && state.spec.name === spec.name) return;
   if (state.spec && state.spec.live !== undefined && !state.done) state.detached = state.spec.live;
   state.wanted = spec;
   const buffer = await (await fetch(spec.points)).arrayBuffer();
