@@ -7,6 +7,8 @@ tab go to $LATENT_EXPLORER_SCREENSHOTS (docs/screenshots for the README) or a te
 from __future__ import annotations
 
 import io
+import math
+import re
 
 import numpy as np
 import pytest
@@ -50,7 +52,7 @@ def page(browser_context, live_app):
 
 
 def test_click_a_point_rings_it_in_every_map_above_the_points(page, client, shots):
-    """Hidden marks: the ring must be drawn over the WebGL points, even in the densest region."""
+    """Hidden marks: the ring must be drawn over the points, even in the densest region."""
     # The densest spot of the AE map: the test code with the most neighbours within a small radius.
     index = page.evaluate("""() => {
       const xy = document.querySelector('#le-maps .le-maps').leMaps.pointsOf('mnist-ae-z2');
@@ -87,12 +89,11 @@ def test_click_a_point_rings_it_in_every_map_above_the_points(page, client, shot
 
 
 def test_clicking_empty_space_marks_it_and_decodes_it(page, client):
-    corner = page.evaluate("""() => {
-      const div = document.querySelectorAll('#le-maps .le-plot-area')[2];
-      const box = div.querySelector('.nsewdrag').getBoundingClientRect();
-      const px = box.width * 0.95, py = box.height * 0.05;
-      return {x: box.left + px, y: box.top + py, zx: div._fullLayout.xaxis.p2d(px), zy: div._fullLayout.yaxis.p2d(py)};
-    }""")
+    corner = page.evaluate(f"""() => {{
+      const box = {MAPS}.areaOnScreen('mnist-vae-z2'), x = box.left + box.width * 0.95, y = box.top + box.height * 0.05;
+      const [zx, zy] = {MAPS}.toData('mnist-vae-z2', x, y);
+      return {{x, y, zx, zy}};
+    }}""")
     before = src(page, "#le-here")
     assert before, "'What lives here?' starts with a hint, not empty"
     page.mouse.click(corner["x"], corner["y"])
@@ -194,7 +195,7 @@ def test_maps_fill_their_boxes_after_a_change_made_on_another_tab(page):
     wait_for_maps(page, "mnist/16/")  # drawn in the hidden tab
     tab(page, "Latent map")
     widths = """() => [...document.querySelectorAll('#le-maps .le-map')]
-      .map(d => [d.clientWidth, d.querySelector('.main-svg').getBoundingClientRect().width])"""
+      .map(d => [d.clientWidth, d.querySelector('.le-map-base').getBoundingClientRect().width])"""
     try:  # laid out again once the tab shows (asynchronously); before the fix they stayed clipped
         page.wait_for_function(f"({widths})().every(([box, drawn]) => Math.abs(box - drawn) <= 2)", timeout=5000)
     except PlaywrightTimeout:
@@ -228,7 +229,7 @@ def test_one_bad_value_only_affects_its_own_panel(page):
     page.wait_for_function("document.querySelector('#le-interpolation img')?.src.includes('faces-k')", timeout=20_000)
 
 
-def test_webgl_contexts_stay_flat_over_many_switches(browser_context, live_app):
+def test_canvases_and_webgl_contexts_stay_flat_over_many_switches(browser_context, live_app):
     page = open_page(browser_context, live_app)
     canvases = page.evaluate("document.querySelectorAll('canvas').length")
     for i in range(8):
@@ -270,9 +271,8 @@ def test_k16_click_on_empty_space_explains_itself_and_hides_the_manifold(page):
     choose_k(page, 16)
     wait_for_maps(page, "mnist/16/")
     before = src(page, "#le-here")
-    div = page.locator("#le-maps .le-map").nth(2).locator(".nsewdrag")
-    box = div.bounding_box()
-    page.mouse.click(box["x"] + box["width"] * 0.97, box["y"] + box["height"] * 0.03)
+    box = page.evaluate(f"{MAPS}.areaOnScreen({MAPS}.models()[2])")
+    page.mouse.click(box["left"] + box["width"] * 0.97, box["top"] + box["height"] * 0.03)
     wait_for_src(page, "#le-here", other_than=before)  # a click on a k = 16 map says what it is
     tab(page, "Sampling")
     page.wait_for_function("!document.querySelector('#le-manifolds')?.offsetParent", timeout=15_000)
@@ -364,3 +364,56 @@ def test_map_layers_toggle_and_a_vae_point_shows_its_posterior(page, shots):
     assert [len(m["posterior"]) for m in marks[:2]] == [0, 0] and marks[2]["selected"]
     tab(page, "Traversal")  # beside the sliders: each VAE's KL per axis, the active ones counted
     page.locator("#le-kl", has_text="VAE: 2 of 2 active").wait_for(timeout=10_000)
+
+
+def test_a_dragged_box_zooms_one_map_and_a_double_click_shows_every_point_again(page):
+    """The maps are drawn by the page (no plotly): a box dragged on one map zooms it alone; a dot there is hovered
+    and clicked where it is drawn; a double-click shows every point again."""
+    tab(page, "Latent map")
+    choose_dataset(page, "mnist")
+    wait_for_maps(page, "mnist/2/")
+    model = "mnist-ae-z2"
+    whole, box = page.evaluate(f"[{MAPS}.view('{model}'), {MAPS}.areaOnScreen('{model}')]")
+    start = (box["left"] + box["width"] * 0.25, box["top"] + box["height"] * 0.25)
+    end = (box["left"] + box["width"] * 0.5, box["top"] + box["height"] * 0.5)
+    corners = page.evaluate(
+        f"[{MAPS}.toData('{model}', {start[0]}, {start[1]}), {MAPS}.toData('{model}', {end[0]}, {end[1]})]"
+    )
+    page.mouse.move(*start)
+    page.mouse.down()
+    page.mouse.move(*end, steps=6)
+    page.mouse.up()
+    page.wait_for_function(f"{MAPS}.zoomed().join() === 'false,true,false'", timeout=5000)
+    view = page.evaluate(f"{MAPS}.view('{model}')")
+    (x0, y1), (x1, y0) = corners  # the box has the axes' shape: the view is the box
+    assert view["x"] == pytest.approx([x0, x1], rel=1e-3, abs=1e-3) and view["y"] == pytest.approx([y0, y1], abs=1e-3)
+    # A dot inside the zoomed view, hovered and clicked where the page says it is drawn.
+    index = page.evaluate(f"""() => {{
+      const xy = {MAPS}.pointsOf('{model}'), v = {MAPS}.view('{model}');
+      const cx = (v.x[0] + v.x[1]) / 2, cy = (v.y[0] + v.y[1]) / 2;
+      let best = -1, bestD = Infinity;
+      for (let i = 0; i < xy.length / 2; i++) {{
+        const d = (xy[2 * i] - cx) ** 2 + (xy[2 * i + 1] - cy) ** 2;
+        if (d < bestD) {{ best = i; bestD = d; }}
+      }}
+      return best; }}""")
+    x, y = page.evaluate(f"{MAPS}.pointOnScreen('{model}', {index})")
+    assert box["left"] < x < box["left"] + box["width"] and box["top"] < y < box["top"] + box["height"]
+    page.mouse.move(x, y)
+    page.wait_for_selector("#le-preview", state="visible", timeout=5000)
+    caption = page.inner_text("#le-preview span")
+    assert re.fullmatch(r"digit \d · #\d+", caption), caption
+    page.mouse.click(x, y)  # the dot under the pointer (a neighbour drawn on top of it may win)
+    page.wait_for_function(
+        f"{MAPS}.marks()[1].selected.length === 1 && document.querySelector('#le-index input').value !== '0'",
+        timeout=5000,
+    )
+    chosen = int(page.input_value("#le-index input"))
+    assert caption.endswith(f"#{chosen}")  # the dot the preview showed is the one selected
+    cx, cy = page.evaluate(f"{MAPS}.pointOnScreen('{model}', {chosen})")
+    assert math.hypot(cx - x, cy - y) <= 7  # within the dot's reach of the click
+    page.mouse.move(5, 5)
+    page.mouse.dblclick(box["left"] + 4, box["top"] + box["height"] - 4)
+    page.wait_for_function(f"{MAPS}.zoomed().every(z => !z)", timeout=5000)
+    again = page.evaluate(f"{MAPS}.view('{model}')")
+    assert again["x"] == pytest.approx(whole["x"], abs=1e-6) and again["y"] == pytest.approx(whole["y"], abs=1e-6)

@@ -408,22 +408,17 @@ def test_sprite_sheet_holds_every_test_image(store, assets):
 # ---- map templates -----------------------------------------------------------------------------------------
 
 
-def test_mnist_map_has_a_trace_per_class_then_the_overlays(store):
-    """One trace per class, then the marks; every layer the map can draw is sent beside them, hidden unless
-    asked for, so the page switches it without asking the server."""
+def test_mnist_map_colours_each_class_and_sends_every_layer(store):
+    """A colour and a legend entry per class, plain-text titles (the page draws them as text); every layer the
+    map can draw is sent beside them, hidden unless asked for, so the page switches it without asking the server."""
     entry = store.entries["mnist-vae-z2"]
     info = entry.meta["dataset"]
     figure = plots.latent_map(entry, "dims", "/points.bin", info["class_names"], info["label_name"])
-    traces = figure["traces"]
-    assert [t["le"] for t in traces[:10]] == [{"points": c} for c in range(10)]
-    assert [t["name"] for t in traces[:10]] == [str(c) for c in range(10)]
-    assert [t["le"] for t in traces[10:]] == [
-        {"overlay": "selected"},
-        {"overlay": "yours"},
-        {"overlay": "posterior"},
-        {"overlay": "spot"},
-    ]
-    assert [t["name"] for t in traces[10:]] == ["selected", "your image", "posterior", "clicked spot"]
+    assert figure["points"]["colours"] == plots.PALETTE and figure["points"]["scale"] is None
+    assert figure["legend"] == [[str(c), plots.PALETTE[c]] for c in range(10)]
+    assert figure["title"]["text"] == entry.label and figure["title"]["detail"].startswith("MSE ")
+    assert figure["title"]["subtitle"].startswith("in 2σ ring: ") and " · holes: " in figure["title"]["subtitle"]
+    assert figure["axes"] == ["z₁", "z₂"] and figure["label_name"] == "digit"
     assert [i["le"] for i in figure["images"]] == ["holes"]  # quality: only once computed, or asked for
     assert [(n, line["visible"]) for n, line in figure["lines"].items()] == [("prior", False)]
     assert not figure["images"][0]["visible"]
@@ -432,24 +427,33 @@ def test_mnist_map_has_a_trace_per_class_then_the_overlays(store):
     )
     assert {i["le"]: i["visible"] for i in shown["images"]} == {"holes": False, "quality": True}
     assert {n: line["visible"] for n, line in shown["lines"].items()} == {"prior": True, "samples": False}
-    assert figure["palette"] is None and len(figure["legend"]) == 10 and figure["n"] == 300
+    assert len(figure["legend"]) == 10 and figure["n"] == 300
     assert figure["clickable"] is True and figure["data"] == "/points.bin" and figure["name"] == "mnist-vae-z2"
     k3 = store.entries["mnist-vae-z3"]
     for view in ("dims", "pca"):
         assert plots.latent_map(k3, view, "/p.bin", info["class_names"], "digit")["clickable"] is False
-    assert plots.latent_map(k3, "pca", "/p.bin", None, "digit")["layout"]["xaxis"]["title"]["text"] == "PC 1 of z"
+    pca = plots.latent_map(k3, "pca", "/p.bin", None, "digit")
+    assert pca["axes"] == ["PC 1 of z", "PC 2 of z"] and pca["title"]["subtitle"] is None
 
 
-def test_many_classes_share_one_trace_with_a_palette(store):
+def test_many_classes_get_distinct_outlined_colours_and_no_legend(store):
     entry = store.entries["mnist-ae-z2"]
     names = [f"person {i}" for i in range(40)]
     figure = plots.latent_map(entry, "dims", "/points.bin", names, "person")
-    traces = figure["traces"]
-    assert len(traces) == 5 and traces[0]["le"] == {"points": "all"}
-    assert [t["le"].get("overlay") for t in traces[1:]] == ["selected", "yours", "posterior", "spot"]
-    assert len(figure["palette"]) == 40 and len(set(figure["palette"])) == 40
-    assert all(len(c) == 7 and c.startswith("#") for c in figure["palette"])
+    colours = figure["points"]["colours"]
+    assert len(colours) == 40 and len(set(colours)) == 40 and figure["points"]["outline"] == "#333"
+    assert all(len(c) == 7 and c.startswith("#") for c in colours)
     assert figure["legend"] == [] and figure["class_names"] == names
+
+
+def test_names_from_files_stay_plain_text_in_a_map(store):
+    """The page draws a map's words as text (never HTML), so they come as written: escaped here, they would show
+    as "&lt;"."""
+    entry = store.entries["mnist-ae-z2"]
+    names = ["<b>zero</b>", "a & b"]
+    figure = plots.latent_map(entry, "dims", "/points.bin", names, "<i>label</i>")
+    assert figure["class_names"] == names and figure["legend"][0][0] == "<b>zero</b>"
+    assert figure["label_name"] == "<i>label</i>"
 
 
 # ---- drawing ---------------------------------------------------------------------------------------------------
@@ -525,13 +529,13 @@ def test_test_sets_are_converted_once_and_read_back_without_the_loader(tiny_zoo,
 
 
 def test_ordinal_labels_get_a_colour_scale_not_categories(store):
-    """Frey's labels are frame numbers: one trace on a continuous scale with a colour bar, no palette."""
+    """Frey's labels are frame numbers: a continuous scale over their range, with a colour bar, no classes."""
     entry = store.lineup("mnist", 2, ["mnist-vae-z2"]).models[0]
     template = plots.latent_map(entry, "dims", "/points.bin", None, "frame")
-    points = [t for t in template["traces"] if "points" in t["le"]]
-    assert len(points) == 1 and points[0]["le"] == {"points": "all"}
-    assert template["palette"] is None and points[0]["marker"]["showscale"] is True
-    assert points[0]["marker"]["colorbar"]["title"]["text"] == "frame" and template["legend"] == []
+    scale = template["points"]["scale"]
+    assert template["points"]["colours"] is None and scale["colours"] == plots.VIRIDIS and scale["title"] == "frame"
+    assert (scale["min"], scale["max"]) == (float(entry.labels.min()), float(entry.labels.max()))
+    assert template["legend"] == [] and template["class_names"] is None
 
 
 def test_two_checkpoints_claiming_one_name_are_a_conflict_never_a_silent_replacement(tmp_path, tiny_zoo, data_dir):

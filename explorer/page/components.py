@@ -3,7 +3,8 @@
 - :func:`plot`: any plotly figure dict. One long-lived plot per component, updated in place with
   ``Plotly.react`` (no new WebGL context per update) and resized whenever its box changes size
   (a figure that arrives while its tab is hidden is laid out again when the tab is shown).
-- :func:`latent_maps`: a row of latent maps, one per model (see ``explorer/plots.py`` for the spec).
+- :func:`latent_maps`: a row of latent maps, one per model (see ``explorer/views/plots.py`` for the spec), drawn on
+  canvases of the page's own (``map_canvas.js``): the first screen needs no plotly.js.
 - :func:`live_pictures`: the traversal's live pictures, decoded in the page while a slider moves.
 - :func:`sweep_grid`: the Compare tab's results grid; a click on a cell selects its model.
 
@@ -56,9 +57,10 @@ def _head() -> str:
 
 
 def page_head() -> str:
-    """The page's head (``launch(head=...)``): plotly.js is fetched as the page opens, beside Gradio's own scripts,
-    and run when the first plot mounts (its ``head``), so running it does not delay the page's controls."""
-    return f'<link rel="preload" as="script" href="/gradio_api/file={plotly_js()}">'
+    """The page's head (``launch(head=...)``): plotly.js (4.6 MB) is fetched at a low priority once the page has
+    loaded, into the browser's cache, and run only when a plot mounts (its ``head``): the latent maps, the first
+    screen, do not use it, so neither fetching nor running it delays them."""
+    return f'<link rel="prefetch" as="script" href="/gradio_api/file={plotly_js()}">'
 
 
 def plot(elem_id: str | None = None, height: str = "420px", **kwargs) -> gr.HTML:
@@ -79,7 +81,11 @@ def latent_maps(elem_id: str = "le-maps") -> gr.HTML:
     """The lineup's latent maps; ``.select`` gets {index} for a point, ``.change`` gets {model, x, y}
     for a click on empty space (x, y null where the map is not a 2-D latent space)."""
     return gr.HTML(
-        None, html_template="", js_on_load=_script("maps.js"), head=_head(), elem_id=elem_id, elem_classes="le-waitable"
+        None,
+        html_template="",
+        js_on_load=_script("map_canvas.js") + _script("maps.js"),  # drawn without plotly: no plotly.js to wait for
+        elem_id=elem_id,
+        elem_classes="le-waitable",
     )
 
 

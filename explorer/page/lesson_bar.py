@@ -20,7 +20,7 @@ from explorer.views import safe_html
 
 PARTS = {  # each part a step may show (explorer.core.lessons.SHOW), and where it is on the page
     "maps": "#le-maps .le-maps",
-    "rings": "#le-maps .le-overlay",
+    "rings": "#le-maps .le-map-top",
     "holes": "#le-maps .le-plot-area",
     "samples": "#le-samples img",
     "spread": "#le-spread .le-plot",

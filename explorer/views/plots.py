@@ -1,18 +1,13 @@
-"""Plotly figures as plain dicts (plotly.js draws them in the page; no plotly import on the server).
+"""The page's figures as plain dicts (no plotly import on the server).
 
-A latent map is a *template*: layout and trace styles from here, point data fetched by the page
-from a binary file (:func:`map_points`) so a map costs a few hundred bytes of JSON. Each trace
-template carries an ``le`` field the page script (``explorer/static/maps.js``) fills in:
-
-    {"points": c}          the points whose label is c
-    {"points": "all"}      every point, coloured by label from ``palette`` (or, without one, on the
-                           trace's colour scale: ordinal labels such as a frame number)
-    {"overlay": name}      a mark the page moves: "selected" (ring), "yours" (star), "spot" (cross),
-                           "posterior" (a VAE's 1- and 2-sigma ellipse of q(z|x) for the selected image)
-
-The overlays come after the points, so WebGL draws them above. The map's layers (the prior's rings,
-prior holes, decoder quality, the sampling grid's codes) are ``images`` and ``lines`` beside the
-traces: see :mod:`explorer.map_layers`.
+A latent map is not a plotly figure: the page draws it on a canvas of its own (``explorer/page/static/
+map_canvas.js``; plotly's start and WebGL contexts were most of a page load). Its *template* comes from here
+(:func:`latent_map`): titles, axis names and the points' style, while the points themselves are fetched by the
+page from a binary file (:func:`map_points`) so a map costs a few hundred bytes of JSON. The page draws the
+marks it moves itself: the selected image's ring, your image's star, a clicked spot's cross and a VAE's 1- and
+2-sigma ellipse of q(z|x). The map's layers (the prior's rings, prior holes, decoder quality, the sampling grid's
+codes) are ``images`` and ``lines`` beside them: see :mod:`explorer.views.map_layers`. The other figures here are
+plotly figures as plain dicts.
 """
 
 from __future__ import annotations
@@ -48,100 +43,52 @@ def map_points(xy: torch.Tensor, labels: torch.Tensor) -> bytes:
     return xy.float().numpy().astype("<f4").tobytes() + labels.numpy().astype("<i4").tobytes()
 
 
-def _marker_trace(name: str, overlay: str, mode: str = "markers", **style) -> dict:
-    return {
-        "type": "scattergl",
-        "mode": mode,
-        "name": name,
-        "le": {"overlay": overlay},
-        "hoverinfo": "skip",
-        "showlegend": False,
-        **style,
-    }
+VIRIDIS = [
+    "#440154",
+    "#48186a",
+    "#472d7b",
+    "#424086",
+    "#3b528b",
+    "#33638d",
+    "#2c728e",
+    "#26828e",
+    "#21918c",
+    "#1fa088",
+    "#28ae80",
+    "#3fbc73",
+    "#5ec962",
+    "#84d44b",
+    "#addc30",
+    "#d8e219",
+    "#fde725",
+]  # low to high
 
 
-# The marks the page moves over the points: drawn after them, so WebGL draws them above.
-OVERLAYS = [
-    _marker_trace(
-        "selected",
-        "selected",
-        marker={"size": 30, "symbol": "circle-open", "color": "#000", "line": {"width": 5, "color": "#000"}},
-    ),
-    _marker_trace(
-        "your image",
-        "yours",
-        marker={"size": 30, "symbol": "star", "color": "gold", "line": {"width": 2, "color": "#000"}},
-    ),
-    _marker_trace("posterior", "posterior", mode="lines", line={"width": 3, "color": "#000"}),
-    _marker_trace(
-        "clicked spot",
-        "spot",
-        marker={"size": 22, "symbol": "x-thin-open", "color": "#000", "line": {"width": 4, "color": "#000"}},
-    ),
-]
-
-
-def _point_traces(class_names: list[str] | None, n_classes: int, label_name: str) -> tuple[list, list, list | None]:
-    """(trace templates of the points, the row's legend [[class name, colour]], per-label colours or None)."""
-    hover = f"{label_name} %{{text}}<br>#%{{customdata}}<extra></extra>"
-    points = {
-        "type": "scattergl",
-        "mode": "markers",
-        "name": label_name,
-        "showlegend": False,
-        "le": {"points": "all"},
-        "hovertemplate": hover,
-    }
-    if class_names and n_classes <= LEGEND_LIMIT:  # one trace per class: a legend, and no per-point colours
-        traces = [
-            {
-                "type": "scattergl",
-                "mode": "markers",
-                "name": _t(name),
-                "le": {"points": c},
-                "hovertemplate": f"{label_name} {_t(name)}<br>#%{{customdata}}<extra></extra>",
-                "marker": {"size": 6, "color": PALETTE[c % 10], "opacity": 0.75},
-            }
-            for c, name in enumerate(class_names)
-        ]
-        return traces, [[name, PALETTE[c % 10]] for c, name in enumerate(class_names)], None
-    if not class_names:  # ordinal labels (Frey's frame number): a continuous scale
-        colorbar = {"title": {"text": label_name}, "thickness": 14, "tickfont": {"size": 16}}
-        marker = {"size": 9, "opacity": 0.9, "colorscale": "Viridis", "showscale": True, "colorbar": colorbar}
-        return [{**points, "marker": marker}], [], None
-    marker = {"size": 12, "opacity": 0.9, "line": {"width": 1, "color": "#333"}}
-    return [{**points, "marker": marker}], [], many_colours(n_classes)
-
-
-def _map_layout(entry: ModelEntry, view: str) -> dict:
-    x_title, y_title = AXIS_TITLES[view]
-    axis = {"tickfont": {"size": 16}, "gridcolor": "#e6e6e6", "zeroline": False}
-    return {
-        "title": map_title(entry, view),
-        "template": None,
-        "paper_bgcolor": "white",
-        "plot_bgcolor": "white",
-        "font": FONT,
-        "margin": {"l": 58, "r": 8, "t": 62 if view == "dims" else 40, "b": 50},
-        "dragmode": "zoom",
-        "hovermode": "closest",
-        "xaxis": {"title": {"text": x_title}, **axis},  # one unit as long on both axes: circles look round
-        "yaxis": {"title": {"text": y_title}, "scaleanchor": "x", "scaleratio": 1, **axis},
-        "showlegend": False,
-    }  # one legend for the row of maps, drawn by the page
+def _point_style(entry: ModelEntry, class_names: list[str] | None, label_name: str) -> dict:
+    """How the page draws the points: {size (px), opacity, outline, colours (per label) or scale, legend}."""
+    if class_names and len(class_names) <= LEGEND_LIMIT:  # a colour and a legend entry per class
+        colours = [PALETTE[c % 10] for c in range(len(class_names))]
+        style = {"size": 6, "opacity": 0.75, "outline": None, "colours": colours, "scale": None}
+        return {**style, "legend": [[name, colours[c]] for c, name in enumerate(class_names)]}
+    if not class_names:  # ordinal labels (Frey's frame number): a continuous scale with its colour bar
+        low, high = (float(entry.labels.min()), float(entry.labels.max())) if len(entry.labels) else (0.0, 1.0)
+        scale = {"colours": VIRIDIS, "title": label_name, "min": low, "max": high}
+        return {"size": 9, "opacity": 0.9, "outline": None, "colours": None, "scale": scale, "legend": []}
+    colours = many_colours(len(class_names))  # more classes (40 faces) than a legend can hold: outlined dots
+    return {"size": 12, "opacity": 0.9, "outline": "#333", "colours": colours, "scale": None, "legend": []}
 
 
 def map_title(entry: ModelEntry, view: str) -> dict:
-    """A map's title (plotly's): the model and its test MSE; on a map of the first two dimensions, a subtitle
-    with the share of its codes inside the prior's 2σ ring (and for a 2-D model, the share of the prior's mass
-    in holes): the numbers a lesson quotes. Short, so that three maps side by side at 1280 px show it whole."""
-    title = {"text": f"<b>{_t(entry.label)}</b>  MSE {measure('mse', entry)}", "font": {"size": 17}, "x": 0.01}
-    if view != "dims":
-        return title
-    about = f"in 2σ ring: {measure('inside_2sd', entry)}"
-    if entry.latent_dim == 2:
-        about += f" · holes: {measure('hole_mass', entry)}"
-    return {**title, "subtitle": {"text": about, "font": {"size": 15}}}
+    """A map's title: the model, its test MSE and, on a map of the first two dimensions, a subtitle with the share
+    of its codes inside the prior's 2σ ring (and for a 2-D model, the share of the prior's mass in holes): the
+    numbers a lesson quotes. Short, so that three maps side by side at 1280 px show it whole. Plain text."""
+    title = {"text": entry.label, "detail": f"MSE {measure('mse', entry)}", "subtitle": None}
+    if view == "dims":
+        about = f"in 2σ ring: {measure('inside_2sd', entry)}"
+        if entry.latent_dim == 2:
+            about += f" · holes: {measure('hole_mass', entry)}"
+        title["subtitle"] = about
+    return title
 
 
 def latent_map(
@@ -156,20 +103,20 @@ def latent_map(
 ) -> dict:
     """The template of one model's latent map (see the module docstring) of its first ``n`` codes (all),
     with its layers, those in ``layers`` visible (names of :data:`LAYERS`; "samples" draws ``samples``, the
-    sampling grid's codes placed in ``view``, (m, 2))."""
-    n_classes = len(class_names) if class_names else int(entry.labels.max()) + 1
-    traces, legend, palette = _point_traces(class_names, n_classes, _t(label_name))
+    sampling grid's codes placed in ``view``, (m, 2)). Every text in it is plain (the page draws it as text)."""
+    style = _point_style(entry, class_names, label_name)
     return {
         "name": entry.name,
         "label": entry.label,
         "data": data_url,
         "n": len(entry.labels) if n is None else n,
-        "traces": [*traces, *OVERLAYS],
-        "layout": _map_layout(entry, view),
-        "palette": palette,
-        "class_names": [_t(c) for c in class_names] if class_names else None,  # hover text: plotly's HTML
+        "title": map_title(entry, view),
+        "axes": list(AXIS_TITLES[view]),
+        "points": {k: style[k] for k in ("size", "opacity", "outline", "colours", "scale")},
+        "class_names": list(class_names) if class_names else None,
+        "label_name": label_name,
         "clickable": view == "dims" and entry.latent_dim == 2,
-        "legend": legend,
+        "legend": style["legend"],
         **map_layers(entry, view, list(layers), samples),
     }
 

@@ -8,9 +8,6 @@ image, q(z|x) of the selected image).
 
 from __future__ import annotations
 
-import html
-import re
-
 import gradio as gr
 import numpy as np
 import torch
@@ -102,9 +99,8 @@ def maps_summary(lineup: Lineup, titles: list[dict], label_name: str) -> str:
     """The maps in words, for a screen reader: what a dot is, then each map's title and subtitle."""
     each = []
     for title in titles:
-        text = html.unescape(re.sub(r"<[^>]+>", "", title["text"]))
-        subtitle = title.get("subtitle", {}).get("text")
-        each.append(f"{text}{f', {subtitle}' if subtitle else ''}")
+        subtitle = title["subtitle"]
+        each.append(f"{title['text']}  {title['detail']}{f', {subtitle}' if subtitle else ''}")
     return (
         f"Latent maps of {lineup_words(lineup)}: each test image is a dot at its code, coloured by {label_name}. "
         + "; ".join(each)
@@ -171,7 +167,7 @@ class Tab:
         return {
             "key": f"{lineup.key}/{view_name}",
             "maps": maps,
-            "summary": maps_summary(lineup, [m["layout"]["title"] for m in maps], info.get("label_name", "label")),
+            "summary": maps_summary(lineup, [m["title"] for m in maps], info.get("label_name", "label")),
             "sprite": assets.sprite(lineup),
             "selected": index,
             "yours": stars,
