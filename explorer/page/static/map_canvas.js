@@ -153,7 +153,7 @@ const MapCanvas = (box, on) => {
     layout(g, s.width, s.height);
     st.drawnZoomed = st.zoomed;  // what view() and zoomed() report: the view drawn
     drawAxes(g, s.width, s.height);
-    const a = st.area;
+    const a = st.area, pictures = [];
     g.save(); g.beginPath(); g.rect(a.left, a.top, a.width, a.height); g.clip();
     for (const layer of st.content.images || []) {  // the layers' pictures, under the points
       if (!st.shown(layer.le, layer)) continue;
@@ -165,8 +165,10 @@ const MapCanvas = (box, on) => {
       const [px, py] = toPixels(layer.x, layer.y);
       g.imageSmoothingEnabled = true;
       g.drawImage(image, a.left + px, a.top + py, layer.sizex / st.t.unit, layer.sizey / st.t.unit);
+      pictures.push(layer.le);
     }
     g.restore();
+    st.drawnPictures = pictures;
     if (st.content.scale) drawScale(g);
     drawPoints(g);
     return true;
@@ -195,6 +197,7 @@ const MapCanvas = (box, on) => {
   const drawTop = () => {  // the lines and the marks, in the axes' box
     if (!st.t || !st.content) return;
     const g = top.getContext("2d"), a = st.area, lines = st.content.lines || {}, m = st.marks;
+    st.drawnLines = Object.keys(lines).filter((name) => st.shown(name, lines[name]));
     g.setTransform(st.ratio, 0, 0, st.ratio, 0, 0);
     g.clearRect(0, 0, top.width, top.height);
     g.translate(a.left, a.top);
@@ -312,8 +315,13 @@ const MapCanvas = (box, on) => {
       draw();
     },
     marks(marks) { st.marks = marks; drawTop(); },
-    layers(shown) { st.shown = shown; draw(); },
+    layers(shown) {  // shown(name, layer): a picture shown or hidden redraws the map, a line only the marks' canvas
+      st.shown = shown;
+      const wanted = ((st.content && st.content.images) || []).filter((l) => shown(l.le, l)).map((l) => l.le);
+      if (wanted.join() !== (st.drawnPictures || []).join()) draw(); else drawTop();
+    },
     drawn: () => Boolean(st.t),
+    drawnLayers: () => [...(st.drawnPictures || []), ...(st.drawnLines || [])],  // on screen: pictures, then lines
     zoomed: () => Boolean(st.drawnZoomed),
     view: () => st.t && { x: [st.t.x0, st.t.x0 + st.t.unit * st.area.width], y: [st.t.y1 - st.t.unit * st.area.height, st.t.y1] },
     area: () => st.area && { ...st.area },  // the axes' box, in pixels from the box's top left

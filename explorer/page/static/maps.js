@@ -194,11 +194,8 @@ grid.leMaps = {
                posterior: m.posterior ? Array.from(m.posterior[0]) : [] };
     });
   },
-  layers() {  // the layers shown on each map, by the names of explorer/core/state.py: images, then lines
-    return state.slots.map((s) => [
-      ...((s.map && s.map.images) || []).filter((im) => shown(im.le, im)).map((im) => im.le),
-      ...Object.entries((s.map && s.map.lines) || {}).filter(([name, line]) => shown(name, line)).map(([name]) => name),
-    ]);
+  layers() {  // the layers drawn on each map, by the names of explorer/core/state.py: pictures, then lines
+    return state.slots.map((s) => s.view.drawnLayers());
   },
   showLayers(names) {
     state.layers = new Set(names || []);
