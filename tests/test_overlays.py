@@ -84,10 +84,7 @@ def test_layers_are_drawn_under_the_points_and_only_where_they_make_sense():
     ae2, ae16 = store.entries["mnist-ae-z2"], store.entries["mnist-ae-z16"]
     every = ["prior", "holes", "quality"]
     figure = latent_map(ae2, "dims", "u", None, "digit", layers=every)
-    assert [(i["le"], i["layer"], i["visible"]) for i in figure["images"]] == [
-        ("holes", "below", True),
-        ("quality", "below", True),
-    ]
+    assert [(i["le"], i["visible"]) for i in figure["images"]] == [("holes", True), ("quality", True)]
     holes = figure["images"][0]
     with Image.open(io.BytesIO(base64.b64decode(holes["source"].split(",", 1)[1]))) as image:
         alpha = np.asarray(image)[..., 3]

@@ -10,7 +10,7 @@
   ``Blocks.preprocess_data``.
 
 The page's script has its own counterpart for plotly's private layout: ``window.lePlotly`` in
-``static/link.js``.
+``static/plotly_adapter.js``.
 """
 
 from __future__ import annotations

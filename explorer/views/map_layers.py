@@ -1,14 +1,13 @@
 """The layers a latent map can draw over its points (see ``LAYERS``), as plain data for the page script.
 
-    {"images": [{"le": "holes" | "quality", "source": PNG data URL, "x", "y", "sizex", "sizey", ...,
-                 "visible"}],                     plotly layout images, under the points
+    {"images": [{"le": "holes" | "quality", "source": PNG data URL, "x", "y" (its top left corner),
+                 "sizex", "sizey" (its size), "visible"}],  pictures in the map's units, under the points
      "lines": {"prior": {"x", "y", "visible"},    the 1- and 2-sigma rings (null between rings)
                "samples": {"x", "y", "visible"}}} the sampling grid's codes, drawn as crosses
 
-Every layer a map can draw is sent, each ``visible`` or not, so the page shows or hides one at once:
-plotly repaints a layout image without touching the WebGL points (about 15 ms for three maps here),
-and the page draws the lines on a canvas of its own above them; a trace or shape would make plotly
-redraw every point (400-700 ms for three maps with software WebGL on two cores).
+Every layer a map can draw is sent, each ``visible`` or not, so the page shows or hides one at once
+(``explorer/page/static/map_canvas.js``): a picture shown or hidden redraws that map (~20 ms), a line only the
+canvas of marks above its points.
 """
 
 from __future__ import annotations
@@ -42,9 +41,7 @@ def map_layers(entry: ModelEntry, view: str, shown: list[str], samples: torch.Te
             if "quality" in shown or entry.has_decoder_quality:
                 error = entry.decoder_quality
                 scale = float(error.quantile(0.95)) or 1.0
-                quality = _image(entry, "quality", shading(error / scale), QUALITY_RGB)
-                quality["sizex"] *= 1 + 1e-9  # plotly keys images by position and size: two alike, one is drawn
-                images.append(quality)
+                images.append(_image(entry, "quality", shading(error / scale), QUALITY_RGB))
         mean, std = entry.prior()
         path = []
         for scale in (1.0, 2.0):
@@ -80,7 +77,7 @@ def _round(value):
 
 
 def _image(entry: ModelEntry, name: str, alpha: torch.Tensor, rgb: tuple[int, int, int]) -> dict:
-    """A (64, 64) grid of opacities over ``entry.layer_grid`` as a plotly layout image in data coordinates."""
+    """A (64, 64) grid of opacities over ``entry.layer_grid`` as a picture placed in the map's units."""
     xs, ys = entry.layer_grid
     dx, dy = float(xs[1] - xs[0]), float(ys[1] - ys[0])
     pixels = np.zeros((*alpha.shape, 4), np.uint8)
@@ -92,14 +89,8 @@ def _image(entry: ModelEntry, name: str, alpha: torch.Tensor, rgb: tuple[int, in
     return {
         "le": name,
         "source": source,
-        "xref": "x",
-        "yref": "y",
         "x": float(xs[0]) - dx / 2,
         "y": float(ys[-1]) + dy / 2,
         "sizex": dx * len(xs),
         "sizey": dy * len(ys),
-        "xanchor": "left",
-        "yanchor": "top",
-        "sizing": "stretch",
-        "layer": "below",
     }
