@@ -412,8 +412,49 @@ def test_a_dragged_box_zooms_one_map_and_a_double_click_shows_every_point_again(
     assert caption.endswith(f"#{chosen}")  # the dot the preview showed is the one selected
     cx, cy = page.evaluate(f"{MAPS}.pointOnScreen('{model}', {chosen})")
     assert math.hypot(cx - x, cy - y) <= 7  # within the dot's reach of the click
-    page.mouse.move(5, 5)
-    page.mouse.dblclick(box["left"] + 4, box["top"] + box["height"] - 4)
+    # A double-click zooms out and selects nothing, even on a dot (zoomed in, a click waits out a second one).
+    other = page.evaluate(f"{MAPS}.pointOnScreen('{model}', {index})")
+    page.mouse.dblclick(*other)
     page.wait_for_function(f"{MAPS}.zoomed().every(z => !z)", timeout=5000)
     again = page.evaluate(f"{MAPS}.view('{model}')")
     assert again["x"] == pytest.approx(whole["x"], abs=1e-6) and again["y"] == pytest.approx(whole["y"], abs=1e-6)
+    page.wait_for_function(f"!{MAPS}.clicksWaiting()", timeout=5000)  # no click left to act
+    assert page.evaluate(f"{MAPS}.marks()[1].selected") == [
+        pytest.approx(page.evaluate(f"{MAPS}.pointsOf('{model}')")[2 * chosen])
+    ]
+    assert int(page.input_value("#le-index input")) == chosen and page.evaluate(f"{MAPS}.spot()") is None
+
+
+def test_a_wobble_is_a_click_and_zooming_deep_never_hangs_the_page(page):
+    """A press that moves a few pixels selects, not zooms; a press released off the map leaves no box following
+    the pointer; twenty small boxes in a row (a view a hundred-billionth as wide) keep the page answering."""
+    tab(page, "Latent map")
+    model = "mnist-vae-z2"
+    x, y = page.evaluate(f"{MAPS}.pointOnScreen('{model}', 11)")
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 5, y + 1, steps=3)
+    page.mouse.up()
+    page.wait_for_function("document.querySelector('#le-index input').value !== '0'", timeout=5000)
+    assert page.evaluate(f"{MAPS}.zoomed()") == [False, False, False]
+    box = page.evaluate(f"{MAPS}.areaOnScreen('{model}')")
+    page.mouse.move(box["left"] + 20, box["top"] + 3)
+    page.mouse.down()
+    page.mouse.move(box["left"] + 20, box["top"] - 60, steps=4)  # off the map, above it
+    page.mouse.up()
+    page.mouse.move(box["left"] + box["width"] / 2, box["top"] + box["height"] / 2, steps=4)
+    assert page.evaluate(
+        "[...document.querySelectorAll('.le-map-zoom')].every(z => getComputedStyle(z).display === 'none')"
+    )
+    for _ in range(20):
+        box = page.evaluate(f"{MAPS}.areaOnScreen('{model}')")
+        cx, cy = box["left"] + box["width"] * 0.4, box["top"] + box["height"] * 0.4
+        page.mouse.move(cx, cy)
+        page.mouse.down()
+        page.mouse.move(cx + 30, cy + 30, steps=4)
+        page.mouse.up()
+        next_frames(page)
+    view = page.evaluate(f"{MAPS}.view('{model}')")
+    assert 0 < view["x"][1] - view["x"][0] and page.evaluate(f"{MAPS}.zoomed()")[2]
+    page.get_by_role("button", name="all points").click()
+    page.wait_for_function(f"{MAPS}.zoomed().every(z => !z)", timeout=5000)

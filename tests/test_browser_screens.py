@@ -340,11 +340,21 @@ def test_the_reconstruction_tab_compares_the_models_as_denoisers(live_app, shots
         # The picture's smallest text (each image's error), as shown at 1280x720: at least 14 px.
         from explorer.views.panels import RECONSTRUCTION_TEXT_PX
 
-        shown = page.evaluate(
+        scale = (
             "(() => { const i = document.querySelector('#le-reconstruction img'); "
             "return i.getBoundingClientRect().width / i.naturalWidth; })()"
         )
+        shown = page.evaluate(scale)
         assert RECONSTRUCTION_TEXT_PX * shown >= 14, f"captions {RECONSTRUCTION_TEXT_PX * shown:.1f} px on screen"
+        # The same picture beside the lesson card (the denoising lesson's first step): the drawing pad and the upload
+        # go under it, so it keeps the main column's width.
+        page = open_page(context, f"{live_app}/?lesson=wider-uses-of-autoencoders")
+        label = page.locator("#le-reconstruction [data-testid=block-label]")
+        label.filter(has_text="Error against the clean images").wait_for(timeout=20_000)
+        page.wait_for_function("document.querySelector('#le-reconstruction img')?.naturalWidth > 0", timeout=20_000)
+        shown = page.evaluate(scale)
+        assert RECONSTRUCTION_TEXT_PX * shown >= 14, f"beside the lesson: {RECONSTRUCTION_TEXT_PX * shown:.1f} px"
+        page.screenshot(path=str(shots / "lesson-denoising-1280x720.png"))
 
 
 def test_the_conditional_vae_draws_the_class_picked_and_every_class_in_one_style(live_app, shots):

@@ -41,8 +41,9 @@ PAGE_SCRIPTS = ("link.js", "decode.js", "plotly_adapter.js", "fit.js", "waiting.
 
 def page_script() -> str:
     """The page-wide script (``launch(js=...)``): ``window.leLink`` keeps the page's state in its address bar,
-    ``window.leDecode`` runs a decoder's exported ops, ``window.lePlotly`` reads a plot's axes (the one place the
-    page relies on plotly's private layout), ``window.leFit`` sizes the main pictures to the window."""
+    ``window.leDecode`` runs a decoder's exported ops, ``window.lePlotly`` reads whether a plot is drawn and its
+    size (the one place the page relies on plotly's private layout), ``window.leFit`` sizes the main pictures to the
+    window."""
     return "() => {\n" + "\n".join(f"{{\n{_script(name)}}}" for name in PAGE_SCRIPTS) + "\n}"
 
 

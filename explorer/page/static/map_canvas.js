@@ -3,14 +3,18 @@
 // 2-D canvas take ~10 ms). The lower canvas holds the axes, the layers' images and the points; the upper one the
 // prior's rings, the sampling grid's crosses and the marks (selected ring, your star, the posterior, a clicked
 // spot), so moving a mark never redraws a point. One unit is as long on both axes (circles look round).
-// Drag a box to zoom in, double-click to see every point again. Hover a dot: on.hover(index, event) (null when the
+// Drag a box to zoom in; double-click, or the "all points" button shown while zoomed, to see every point again. Hover a dot: on.hover(index, event) (null when the
 // pointer leaves dots); click a dot: on.point(index); click elsewhere in the axes: on.space(x, y) in data units.
 // Text is drawn as text (fillText): nothing from a file is ever parsed as HTML.
 const MapCanvas = (box, on) => {
-  const FONT = '16px "DejaVu Sans", system-ui, sans-serif';
+  // The text's size is the box's CSS font size (16 px; larger in presenter mode): margins grow with it.
+  let fs = 16;
+  const font = () => `${fs}px "DejaVu Sans", system-ui, sans-serif`;
   const base = box.appendChild(Object.assign(document.createElement("canvas"), { className: "le-map-base" }));
   const top = box.appendChild(Object.assign(document.createElement("canvas"), { className: "le-map-top" }));
   const zoomBox = box.appendChild(Object.assign(document.createElement("div"), { className: "le-map-zoom" }));
+  const allButton = box.appendChild(Object.assign(document.createElement("button"),
+    { className: "le-map-all", type: "button", textContent: "⤢ all points", hidden: true }));
   const st = { content: null, marks: {}, shown: () => false, view: null, area: null, t: null, hits: null };
   const images = new Map();  // source -> HTMLImageElement (layers' pictures, decoded once)
 
@@ -18,10 +22,14 @@ const MapCanvas = (box, on) => {
     const raw = span / Math.max(1, count), power = 10 ** Math.floor(Math.log10(raw)), m = raw / power;
     return (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * power;
   };
-  const ticks = (lo, hi, step) => {
-    const out = [];
-    for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + 1e-9 * step; k++) out.push(k * step);
-    return out;
+  const smaller = (step) => {  // the next nice step down: 10 -> 5 -> 2 -> 1
+    const power = 10 ** Math.floor(Math.log10(step) + 1e-9), m = Math.round(step / power);
+    return m === 1 ? power / 2 : m === 2 ? power : 2 * power;
+  };
+  const ticks = (lo, hi, step) => {  // counted as whole numbers, and never more than 200 (a view too narrow: none)
+    const first = Math.ceil(lo / step - 1e-9), count = Math.floor(hi / step + 1e-9) - first + 1;
+    if (!Number.isFinite(count) || count < 0 || count > 200) return [];
+    return Array.from({ length: count }, (_, k) => (first + k) * step);
   };
   const label = (v, step) => {
     const digits = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
@@ -29,12 +37,17 @@ const MapCanvas = (box, on) => {
     return text.replace("-", "−");  // a real minus, as in print
   };
 
-  const extent = (data) => {  // every point, with a margin of 5% (a map of one point: ±1 around it)
+  // Every point and the prior's rings (shown or not: switching them never moves the view), with a margin of 5%;
+  // a map of one point: ±1 around it. Coordinates that are not finite numbers are left out.
+  const extent = (content) => {
     let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
-    for (let i = 0; i < data.n; i++) {
-      const x = data.xy[2 * i], y = data.xy[2 * i + 1];
+    const add = (x, y) => {
+      if (!Number.isFinite(x) || !Number.isFinite(y)) return;
       if (x < x0) x0 = x; if (x > x1) x1 = x; if (y < y0) y0 = y; if (y > y1) y1 = y;
-    }
+    };
+    const data = content.data, prior = content.lines && content.lines.prior;
+    for (let i = 0; i < data.n; i++) add(data.xy[2 * i], data.xy[2 * i + 1]);
+    if (prior) prior.x.forEach((x, i) => add(x, prior.y[i]));
     if (!(x1 >= x0)) return { x: [-1, 1], y: [-1, 1] };
     const px = (x1 - x0) * 0.05 || 1, py = (y1 - y0) * 0.05 || 1;
     return { x: [x0 - px, x1 + px], y: [y0 - py, y1 + py] };
@@ -43,21 +56,29 @@ const MapCanvas = (box, on) => {
   // The transform for the box's size: the asked view (data units) widened on one axis so a unit is as long on both.
   // The left margin fits the y axis's tick labels: placed once with a guess, then again if they need more room.
   const layout = (g, width, height) => {
-    const view = st.view, right = 8 + (st.content.scale ? 84 : 0);
+    const view = st.view, right = 8 + (st.content.scale ? Math.round(5.25 * fs) : 0);
     const place = (left) => {
-      const area = { left, top: 8, width: Math.max(20, width - left - right), height: Math.max(20, height - 8 - 46) };
+      const area = { left, top: 8, width: Math.max(20, width - left - right), height: Math.max(20, height - 8 - Math.round(2.9 * fs)) };
       const unit = Math.max((view.x[1] - view.x[0]) / area.width, (view.y[1] - view.y[0]) / area.height);
       const cx = (view.x[0] + view.x[1]) / 2, cy = (view.y[0] + view.y[1]) / 2, least = Math.min(area.width, area.height);
       st.area = area;
       st.t = { unit, x0: cx - (unit * area.width) / 2, y1: cy + (unit * area.height) / 2 };
-      st.step = nice(least * unit, Math.max(2, Math.floor(least / 75)));  // one step on both axes
-      g.font = FONT;
+      // One step on both axes, about one tick per 75 px, and at least three ticks on the shorter axis (a scale to read).
+      st.step = nice(least * unit, Math.max(2, Math.floor(least / 75)));
+      const shortX = area.width <= area.height, lo = shortX ? st.t.x0 : st.t.y1 - unit * area.height;
+      for (let k = 0; k < 4 && ticks(lo, lo + least * unit, st.step).length < 3; k++) st.step = smaller(st.step);
+      g.font = font();
       const y0 = st.t.y1 - unit * area.height, texts = ticks(y0, st.t.y1, st.step).map((v) => label(v, st.step));
-      return Math.ceil(24 + Math.max(16, ...texts.map((t) => g.measureText(t).width)) + 8);
+      return Math.ceil(1.5 * fs + Math.max(fs, ...texts.map((t) => g.measureText(t).width)) + 8);
     };
-    const needed = place(58);
-    if (needed !== 58) place(needed);
+    let left = 58;  // placed again until the labels of the step chosen fit the margin (three passes at most)
+    for (let pass = 0; pass < 3; pass++) {
+      const needed = place(left);
+      if (needed <= left) break;
+      left = needed;
+    }
   };
+  const ready = () => Boolean(st.t) && st.drawnContent === st.content;  // drawn, and not since given new points
   const toPixels = (x, y) => [(x - st.t.x0) / st.t.unit, (st.t.y1 - y) / st.t.unit];  // within the axes' box
   const toData = (px, py) => [st.t.x0 + px * st.t.unit, st.t.y1 - py * st.t.unit];
 
@@ -77,7 +98,7 @@ const MapCanvas = (box, on) => {
   const drawAxes = (g, width, height) => {
     const a = st.area, step = st.step;
     const view = { x: toData(0, 0)[0], x1: toData(a.width, 0)[0], y: toData(0, a.height)[1], y1: toData(0, 0)[1] };
-    g.font = FONT; g.fillStyle = "#444"; g.strokeStyle = "#e6e6e6"; g.lineWidth = 1;
+    g.font = font(); g.fillStyle = "#444"; g.strokeStyle = "#e6e6e6"; g.lineWidth = 1;
     g.textAlign = "center"; g.textBaseline = "top";
     for (const v of ticks(view.x, view.x1, step)) {
       const px = Math.round(a.left + toPixels(v, 0)[0]) + 0.5, text = label(v, step);
@@ -103,11 +124,11 @@ const MapCanvas = (box, on) => {
     s.colours.forEach((c, i) => gradient.addColorStop(i / (n - 1), c));
     g.fillStyle = gradient; g.fillRect(x, a.top, 14, a.height);
     const step = nice(s.max - s.min || 1, 4);
-    g.font = FONT; g.fillStyle = "#444"; g.textAlign = "left"; g.textBaseline = "middle";
+    g.font = font(); g.fillStyle = "#444"; g.textAlign = "left"; g.textBaseline = "middle";
     for (const v of ticks(s.min, s.max, step)) {
       g.fillText(label(v, step), x + 18, a.top + a.height * (1 - (v - s.min) / (s.max - s.min || 1)));
     }
-    g.save(); g.translate(x + 80, a.top + a.height / 2); g.rotate(Math.PI / 2); g.textAlign = "center";
+    g.save(); g.translate(x + Math.round(5 * fs), a.top + a.height / 2); g.rotate(Math.PI / 2); g.textAlign = "center";
     g.textBaseline = "top"; g.fillStyle = "#222"; g.fillText(s.title, 0, 0); g.restore();  // read top to bottom
   };
 
@@ -123,7 +144,7 @@ const MapCanvas = (box, on) => {
     let colour = null;
     for (const i of c.order) {
       const [px, py] = toPixels(d.xy[2 * i], d.xy[2 * i + 1]);
-      if (px < -r || py < -r || px > a.width + r || py > a.height + r) continue;
+      if (!(px >= -r && py >= -r && px <= a.width + r && py <= a.height + r)) continue;  // outside, or not a number
       const wanted = c.colour(i);
       if (wanted !== colour) { colour = wanted; g.fillStyle = colour; }
       g.beginPath(); g.arc(px, py, outline ? r - 0.5 : r, 0, 2 * Math.PI); g.fill();
@@ -136,7 +157,7 @@ const MapCanvas = (box, on) => {
     const c = st.content, d = c.data, cell = 8, cols = Math.ceil(st.area.width / cell) + 1, map = new Map();
     for (const i of c.order) {  // in the order drawn: the last in a cell is the one on top
       const [px, py] = toPixels(d.xy[2 * i], d.xy[2 * i + 1]);
-      if (px < 0 || py < 0 || px > st.area.width || py > st.area.height) continue;
+      if (!(px >= 0 && py >= 0 && px <= st.area.width && py <= st.area.height)) continue;
       const key = Math.floor(py / cell) * cols + Math.floor(px / cell);
       if (!map.has(key)) map.set(key, []);
       map.get(key).push(i);
@@ -147,11 +168,15 @@ const MapCanvas = (box, on) => {
   const drawBase = () => {
     const s = size();
     if (!s || !st.content) return false;
+    fs = parseFloat(getComputedStyle(box).fontSize) || 16;
     const g = base.getContext("2d");
     g.setTransform(s.ratio, 0, 0, s.ratio, 0, 0);
     g.clearRect(0, 0, s.width, s.height);
     layout(g, s.width, s.height);
     st.drawnZoomed = st.zoomed;  // what view() and zoomed() report: the view drawn
+    st.drawnContent = st.content;
+    allButton.hidden = !st.zoomed;
+    Object.assign(allButton.style, { right: `${s.width - st.area.left - st.area.width + 4}px`, top: `${st.area.top + 4}px` });
     drawAxes(g, s.width, s.height);
     const a = st.area, pictures = [];
     g.save(); g.beginPath(); g.rect(a.left, a.top, a.width, a.height); g.clip();
@@ -242,7 +267,7 @@ const MapCanvas = (box, on) => {
   };
 
   const nearest = (px, py) => {  // the dot under the pointer (within its radius + 4 px), or null
-    if (!st.t || !st.content) return null;
+    if (!ready()) return null;
     st.hits ||= hitCells();
     const { map, cell, cols } = st.hits, d = st.content.data, reach = st.content.style.size / 2 + 4;
     let best = null, bestD = reach * reach;
@@ -263,18 +288,24 @@ const MapCanvas = (box, on) => {
   };
   const inside = ([px, py]) => st.area && px >= 0 && py >= 0 && px <= st.area.width && py <= st.area.height;
 
+  // A press becomes a drag past 8 px (15 px by touch: a finger wobbles); the pointer is captured from the press, so a
+  // release outside the map still ends it.
   let press = null;
   top.addEventListener("pointerdown", (event) => {
-    if (!st.t || event.button !== 0 || !inside(local(event))) return;
-    press = { at: local(event), id: event.pointerId };
+    if (!ready() || event.button !== 0 || !inside(local(event))) return;
+    press = { at: local(event), id: event.pointerId, reach: event.pointerType === "touch" ? 15 : 8 };
+    try { top.setPointerCapture(event.pointerId); } catch { /* a pointer already gone */ }
   });
+  const endPress = () => { press = null; zoomBox.style.display = "none"; };
+  top.addEventListener("lostpointercapture", endPress);
   top.addEventListener("pointermove", (event) => {
-    if (!st.t) return;
+    if (!ready()) return;
     const at = local(event);
+    if (press && (event.buttons & 1) === 0) endPress();  // released where no event reached the map
     if (press && press.id === event.pointerId) {
       const [x0, y0] = press.at, x1 = Math.max(0, Math.min(st.area.width, at[0])), y1 = Math.max(0, Math.min(st.area.height, at[1]));
-      if (Math.abs(x1 - x0) > 4 || Math.abs(y1 - y0) > 4) {
-        if (!press.dragging) { press.dragging = true; top.setPointerCapture(event.pointerId); }
+      if (press.dragging || Math.abs(x1 - x0) > press.reach || Math.abs(y1 - y0) > press.reach) {
+        press.dragging = true;
         Object.assign(zoomBox.style, { display: "block", left: `${st.area.left + Math.min(x0, x1)}px`,
           top: `${st.area.top + Math.min(y0, y1)}px`, width: `${Math.abs(x1 - x0)}px`, height: `${Math.abs(y1 - y0)}px` });
         on.hover(null, event);
@@ -284,26 +315,51 @@ const MapCanvas = (box, on) => {
     on.hover(inside(at) ? nearest(...at) : null, event);
   });
   top.addEventListener("pointerleave", (event) => on.hover(null, event));
-  top.addEventListener("pointercancel", () => { press = null; zoomBox.style.display = "none"; });
+  top.addEventListener("pointercancel", endPress);
+  let dragged = false;  // the click that ends a drag selects nothing
   top.addEventListener("pointerup", (event) => {
     if (!press || press.id !== event.pointerId) return;
-    const start = press.at, at = local(event), dragging = press.dragging;
-    press = null; zoomBox.style.display = "none";
-    if (dragging) {  // zoom to the box (then widened on one axis: a unit stays as long on both)
-      const [xa, ya] = toData(Math.max(0, Math.min(start[0], at[0])), Math.max(0, Math.min(start[1], at[1])));
-      const [xb, yb] = toData(Math.min(st.area.width, Math.max(start[0], at[0])), Math.min(st.area.height, Math.max(start[1], at[1])));
-      if (xb - xa > 0 && ya - yb > 0) { st.view = { x: [xa, xb], y: [yb, ya] }; st.zoomed = true; draw(); }
-      return;
+    const start = press.at, at = local(event);
+    dragged = Boolean(press.dragging);
+    endPress();
+    if (!dragged) return;
+    // Zoom to the box, then widened on one axis (a unit stays as long on both); a thin box (under 10 px one way)
+    // zooms by its long side around its middle. Never narrower than a millionth of the whole view.
+    let [px0, py0] = [Math.max(0, Math.min(start[0], at[0])), Math.max(0, Math.min(start[1], at[1]))];
+    let [px1, py1] = [Math.min(st.area.width, Math.max(start[0], at[0])), Math.min(st.area.height, Math.max(start[1], at[1]))];
+    const side = Math.max(px1 - px0, py1 - py0);
+    if (Math.min(px1 - px0, py1 - py0) < 10) {
+      const cx = (px0 + px1) / 2, cy = (py0 + py1) / 2;
+      [px0, px1, py0, py1] = [cx - side / 2, cx + side / 2, cy - side / 2, cy + side / 2];
     }
-    const index = nearest(...at);
-    if (index !== null) on.point(index);
-    else if (inside(at)) on.space(...toData(...at));
+    const [xa, ya] = toData(px0, py0), [xb, yb] = toData(px1, py1), whole = extent(st.content);
+    const least = 1e-6 * Math.max(whole.x[1] - whole.x[0], whole.y[1] - whole.y[0]);
+    if (side >= 10 && xb - xa > least && ya - yb > least) { st.view = { x: [xa, xb], y: [yb, ya] }; st.zoomed = true; draw(); }
+    else dragged = false;  // too small to be a zoom: a click
   });
-  top.addEventListener("dblclick", () => {  // every point again
-    if (!st.content) return;
-    st.view = extent(st.content.data); st.zoomed = false; draw();
+  // A click: a dot, else empty space. Zoomed in, a click waits out a double-click's second click (which zooms out
+  // and selects nothing); at the full view a double-click means nothing, so a click acts at once.
+  let waiting = null;
+  top.addEventListener("click", (event) => {
+    if (dragged) { dragged = false; return; }
+    clearTimeout(waiting); waiting = null;
+    if (!ready() || event.detail > 1) return;
+    const at = local(event), index = inside(at) ? nearest(...at) : null, xy = inside(at) ? toData(...at) : null;
+    const act = () => { waiting = null; if (index !== null) on.point(index); else if (xy) on.space(...xy); };
+    if (st.zoomed) waiting = setTimeout(act, 300); else act();
   });
-  new ResizeObserver(() => draw()).observe(box);
+  const showAll = () => {
+    clearTimeout(waiting); waiting = null;
+    if (st.content) { st.view = extent(st.content); st.zoomed = false; draw(); }
+  };
+  top.addEventListener("dblclick", showAll);  // every point again (so does the button shown while zoomed)
+  allButton.addEventListener("click", showAll);
+  let seen = "";  // the box's size and pixel ratio last observed: the observer's first call (same size) draws nothing
+  const resized = new ResizeObserver(() => {
+    const now = `${box.clientWidth}x${box.clientHeight}@${window.devicePixelRatio}`;
+    if (now !== seen) { seen = now; draw(); }
+  });
+  resized.observe(box);
 
   return {
     // content: {data: {n, xy, labels}, style: {size, opacity, outline}, colour(i), order, images, lines, axes, scale}.
@@ -311,20 +367,28 @@ const MapCanvas = (box, on) => {
     show(content) {
       const same = st.content && st.content.data === content.data;
       st.content = content;
-      if (!same || !st.view) { st.view = extent(content.data); st.zoomed = false; }
+      st.hits = null;
+      if (!same || !st.view) { st.view = extent(content); st.zoomed = false; }
+      for (const source of images.keys()) {  // decoded pictures of other maps: let go
+        if (!(content.images || []).some((l) => l.source === source)) images.delete(source);
+      }
       draw();
     },
+    lines(lines) { st.content.lines = lines; drawTop(); },  // new lines (the sampling grid's): the marks' canvas only
+    destroy() { resized.disconnect(); images.clear(); for (const c of [base, top]) c.width = c.height = 0; },
     marks(marks) { st.marks = marks; drawTop(); },
     layers(shown) {  // shown(name, layer): a picture shown or hidden redraws the map, a line only the marks' canvas
       st.shown = shown;
       const wanted = ((st.content && st.content.images) || []).filter((l) => shown(l.le, l)).map((l) => l.le);
       if (wanted.join() !== (st.drawnPictures || []).join()) draw(); else drawTop();
     },
-    drawn: () => Boolean(st.t),
+    redraw: draw,
+    clickWaiting: () => waiting !== null,  // a click that waits out a double-click's second click
+    drawn: () => ready(),
     drawnLayers: () => [...(st.drawnPictures || []), ...(st.drawnLines || [])],  // on screen: pictures, then lines
     zoomed: () => Boolean(st.drawnZoomed),
-    view: () => st.t && { x: [st.t.x0, st.t.x0 + st.t.unit * st.area.width], y: [st.t.y1 - st.t.unit * st.area.height, st.t.y1] },
-    area: () => st.area && { ...st.area },  // the axes' box, in pixels from the box's top left
+    view: () => (ready() ? { x: [st.t.x0, st.t.x0 + st.t.unit * st.area.width], y: [st.t.y1 - st.t.unit * st.area.height, st.t.y1] } : null),
+    area: () => (ready() ? { ...st.area } : null),  // the axes' box, in pixels from the box's top left
     toPixels, toData,  // within the axes' box
     canvas: top,
   };

@@ -21,7 +21,9 @@ grid.setAttribute("aria-describedby", summary.id);
 const drawLegend = (map) => {  // one legend for the whole row (every map colours classes alike)
   legend.replaceChildren(...(map.legend || []).map(([name, colour]) => {
     const item = document.createElement("span");
-    item.append(Object.assign(document.createElement("i"), { style: `background:${colour}` }), name);
+    const swatch = item.appendChild(document.createElement("i"));
+    swatch.style.background = colour;
+    item.append(name);
     return item;
   }));
 };
@@ -84,7 +86,11 @@ const showPreview = (slot, index, event) => {  // the test image under the point
   });
   const name = String(map.class_names ? map.class_names[label] : label);  // "digit 7", "person 3" (not "person person 3")
   caption.textContent = `${name.startsWith(map.label_name) ? name : `${map.label_name} ${name}`} · #${index}`;
-  Object.assign(preview.style, { left: `${event.clientX + 18}px`, top: `${event.clientY + 18}px`, display: "block" });
+  preview.style.display = "block";  // beside the pointer, on the side with room for it (never cut by the window)
+  const w = preview.offsetWidth, h = preview.offsetHeight;
+  const left = event.clientX + 18 + w <= window.innerWidth ? event.clientX + 18 : Math.max(0, event.clientX - 18 - w);
+  const top = event.clientY + 18 + h <= window.innerHeight ? event.clientY + 18 : Math.max(0, event.clientY - 18 - h);
+  Object.assign(preview.style, { left: `${left}px`, top: `${top}px` });
 };
 
 const newSlot = () => {
@@ -128,8 +134,9 @@ const render = () => {
   queue = queue.then(renderNewest).catch((error) => console.error("latent maps:", error));
   return queue;
 };
+const dropSlot = () => { const slot = state.slots.pop(); slot.view.destroy(); slot.cell.remove(); };
 const clear = () => {  // an emptied value: no maps (they showed another lineup)
-  while (state.slots.length) state.slots.pop().cell.remove();
+  while (state.slots.length) dropSlot();
   legend.replaceChildren();
   state.spec = null; state.rendered = null;
   delete grid.dataset.drawn;
@@ -144,7 +151,7 @@ const renderNewest = async () => {
   const sameMaps = state.spec && state.spec.key === spec.key;
   state.spec = { ...spec, spot: spec.spot || (sameMaps ? state.spec.spot : null) };  // a clicked spot stays marked
   state.selected = spec.selected;
-  while (state.slots.length > spec.maps.length) state.slots.pop().cell.remove();
+  while (state.slots.length > spec.maps.length) dropSlot();
   placeholder.remove();
   summary.textContent = spec.summary || "";
   while (state.slots.length < spec.maps.length) state.slots.push(newSlot());
@@ -154,8 +161,11 @@ const renderNewest = async () => {
     const slot = state.slots[i];
     slot.map = map; slot.data = data[i];
     showTitle(slot, map.title);
-    const key = JSON.stringify([map.data, map.points, map.axes, map.lines, (map.images || []).map(({ visible, ...im }) => im)]);
+    // The points are drawn again only when they or their style change; new lines (the sampling grid's codes) go to
+    // the marks' canvas alone.
+    const key = JSON.stringify([map.data, map.points, map.axes, (map.images || []).map(({ visible, ...im }) => im)]);
     if (slot.drawn !== key) { slot.view.show(content(map, data[i])); slot.drawn = key; }
+    else slot.view.lines(map.lines);
     slot.view.layers(shown);
     placeMarks(slot);
   });
@@ -187,6 +197,7 @@ grid.leMaps = {
   },
   view(model) { const slot = slotOf(model); return slot ? slot.view.view() : null; },
   zoomed() { return state.slots.map((s) => s.view.zoomed()); },
+  clicksWaiting() { return state.slots.some((s) => s.view.clickWaiting()); },
   marks() {  // per map: the x of each mark drawn ([] when not drawn)
     return state.slots.map((s) => {
       const m = s.marks || {}, one = (at) => (at ? [at[0]] : []);
@@ -208,5 +219,11 @@ grid.leMaps = {
   spot() { return state.spec && state.spec.spot; },
   pointCounts() { return state.slots.map((s) => (s.data ? s.data.n : 0)); },
 };
+let presenting = document.body.classList.contains("le-presenter");
+new MutationObserver(() => {  // presenter mode: larger text on the maps too
+  if (document.body.classList.contains("le-presenter") === presenting) return;
+  presenting = !presenting;
+  state.slots.forEach((s) => s.view.redraw());
+}).observe(document.body, { attributes: true, attributeFilter: ["class"] });
 watch("value", render);
 render();

@@ -29,7 +29,7 @@ TITLE = "Latent map"
 LOOK = (
     "Each dot is a test image at its code: the VAE's fill a round blob around 0, the AE's sprawl with gaps. "
     "Hover to see one, click to select it everywhere, click empty space (k = 2) to decode it; drag a box "
-    "to zoom, double-click to zoom out."
+    "to zoom, double-click (or press *all points*) to zoom out."
 )
 VIEWS = [("first two dims", "dims"), ("PCA of z", "pca"), ("UMAP of z", "umap")]
 DEFAULT_LAYERS = ["prior", "samples"]
