@@ -104,6 +104,10 @@ def test_clicking_empty_space_marks_it_and_decodes_it(page, client):
     expected = client.predict("mnist", 2, MNIST, spot["model"], spot["x"], spot["y"], api_name="/decode_at")
     shown = wait_for_src(page, "#le-here", contains=content_key(expected))
     assert np.array_equal(pixels_from_page(page, shown), pixels(expected))
+    # The same picture beside the cross (at 1280x720 "What lives here?" is below the screen).
+    page.wait_for_function(
+        f"{MAPS}.marks()[2]['spot picture'] === new URL({shown!r}, location.href).href", timeout=5000
+    )
 
 
 def test_dragging_a_slider_ends_on_the_servers_exact_picture(page, client, shots):

@@ -256,6 +256,16 @@ const MapCanvas = (box, on) => {
       g.beginPath(); g.moveTo(px - 9, py - 9); g.lineTo(px + 9, py + 9); g.moveTo(px - 9, py + 9); g.lineTo(px + 9, py - 9);
       g.strokeStyle = "rgba(255,255,255,0.9)"; g.lineWidth = 7; g.stroke();
       g.strokeStyle = "#000"; g.lineWidth = 4; g.stroke();
+      const picture = m.spotPicture;  // what the model decodes there, framed beside the cross, inside the axes
+      if (picture && picture.complete && picture.naturalWidth) {
+        const zoom = Math.min(1, 120 / picture.naturalWidth, 120 / picture.naturalHeight);
+        const w = picture.naturalWidth * zoom, h = picture.naturalHeight * zoom;
+        const left = px + 14 + w <= a.width ? px + 14 : Math.max(0, px - 14 - w);
+        const up = py + 14 + h <= a.height ? py + 14 : Math.max(0, py - 14 - h);
+        g.fillStyle = "#fff"; g.fillRect(left - 3, up - 3, w + 6, h + 6);
+        g.strokeStyle = "#111"; g.lineWidth = 2; g.strokeRect(left - 3, up - 3, w + 6, h + 6);
+        g.imageSmoothingEnabled = false; g.drawImage(picture, left, up, w, h); g.imageSmoothingEnabled = true;
+      }
     }
   };
 

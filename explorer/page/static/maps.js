@@ -63,6 +63,7 @@ const marksOf = (slot) => {  // the ring, the star, the posterior and the clicke
     selected: position(slot, state.selected),
     yours: (spec.yours && spec.yours[name]) || null,
     spot: spec.spot && spec.spot.model === name ? [spec.spot.x, spec.spot.y] : null,
+    spotPicture: spec.spot && spec.spot.model === name ? spec.spot.picture || null : null,
     // the selected image's q(z|x); hidden until a new selection's arrives
     posterior: spec.posterior && spec.posterior[name] && state.selected === spec.selected ? spec.posterior[name] : null,
   };
@@ -93,6 +94,20 @@ const showPreview = (slot, index, event) => {  // the test image under the point
   Object.assign(preview.style, { left: `${left}px`, top: `${top}px` });
 };
 
+// What a clicked spot decodes to, drawn beside its cross too: "What lives here?" may be below the screen (at
+// 1280x720 it is). The picture is the one the server made for this spot: its text for a screen reader names the
+// spot's code ("What AE decodes at the code (0.53, -1.20)"); a newer click, or 20 s without it, stops the wait.
+const showDecoded = (spot) => {
+  const started = performance.now();
+  const look = () => {
+    if (state.spec.spot !== spot || performance.now() - started > 20_000) return;
+    const img = document.querySelector("#le-here img"), at = img && /at the code \((-?[\d.]+), (-?[\d.]+)\)/.exec(img.alt);
+    if (!at || Math.abs(at[1] - spot.x) > 0.006 || Math.abs(at[2] - spot.y) > 0.006) { requestAnimationFrame(look); return; }
+    spot.picture = Object.assign(new Image(), { src: img.src, onload: () => state.slots.forEach(placeMarks) });
+  };
+  requestAnimationFrame(look);
+};
+
 const newSlot = () => {
   const cell = grid.appendChild(Object.assign(document.createElement("div"), { className: "le-map" }));
   const heading = cell.appendChild(Object.assign(document.createElement("div"), { className: "le-map-title" }));
@@ -113,6 +128,7 @@ const newSlot = () => {
       state.spec.spot = { model, x, y };
       state.slots.forEach(placeMarks);
       trigger("click", { model, x, y });
+      showDecoded(state.spec.spot);
     },
   });
   slot.view.layers(shown);
@@ -202,7 +218,8 @@ grid.leMaps = {
     return state.slots.map((s) => {
       const m = s.marks || {}, one = (at) => (at ? [at[0]] : []);
       return { selected: one(m.selected), "your image": one(m.yours), "clicked spot": one(m.spot),
-               posterior: m.posterior ? Array.from(m.posterior[0]) : [] };
+               posterior: m.posterior ? Array.from(m.posterior[0]) : [],
+               "spot picture": m.spotPicture && m.spotPicture.complete ? m.spotPicture.src : null };
     });
   },
   layers() {  // the layers drawn on each map, by the names of explorer/core/state.py: pictures, then lines
