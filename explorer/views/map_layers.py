@@ -1,7 +1,8 @@
 """The layers a latent map can draw over its points (see ``LAYERS``), as plain data for the page script.
 
     {"images": [{"le": "holes" | "quality", "source": PNG data URL, "x", "y" (its top left corner),
-                 "sizex", "sizey" (its size), "visible"}],  pictures in the map's units, under the points
+                 "sizex", "sizey" (its size), "colour", "rising", "visible"}],
+                                                  pictures in the map's units, hatched over the points
      "lines": {"prior": {"x", "y", "visible"},    the 1- and 2-sigma rings (null between rings)
                "samples": {"x", "y", "visible"}}} the sampling grid's codes, drawn as crosses
 
@@ -24,7 +25,8 @@ from explorer.core.entries import ModelEntry
 from explorer.core.latent import ellipse
 from explorer.core.state import LAYERS  # noqa: F401 -- the layers' names and captions: the page's state
 
-HOLES_RGB, QUALITY_RGB = (214, 39, 40), (80, 40, 160)
+HOLES_RGB, QUALITY_RGB = (200, 0, 0), (80, 40, 160)  # hatched by the page, so unlike the points' flat colours
+QUALITY_FROM = 0.3  # the decoder-quality layer's scale starts at this share of the grid's 95th-percentile error
 
 
 def map_layers(entry: ModelEntry, view: str, shown: list[str], samples: torch.Tensor | None = None) -> dict:
@@ -40,8 +42,9 @@ def map_layers(entry: ModelEntry, view: str, shown: list[str], samples: torch.Te
             images.append(_image(entry, "holes", shading(holes / 0.6), HOLES_RGB))
             if "quality" in shown or entry.has_decoder_quality:
                 error = entry.decoder_quality
-                scale = float(error.quantile(0.95)) or 1.0
-                images.append(_image(entry, "quality", shading(error / scale), QUALITY_RGB))
+                scale = float(error.quantile(0.95)) or 1.0  # marked from a third of it: where decoding goes wrong,
+                worst = (error / scale - QUALITY_FROM) / (1 - QUALITY_FROM)  # not every grey zone between classes
+                images.append(_image(entry, "quality", shading(worst), QUALITY_RGB))
         mean, std = entry.prior()
         path = []
         for scale in (1.0, 2.0):
@@ -88,6 +91,8 @@ def _image(entry: ModelEntry, name: str, alpha: torch.Tensor, rgb: tuple[int, in
     source = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
     return {
         "le": name,
+        "colour": "#{:02x}{:02x}{:02x}".format(*rgb),  # the page hatches the picture in this colour
+        "rising": name == "holes",  # holes: stripes rising to the right; decoder quality: falling
         "source": source,
         "x": float(xs[0]) - dx / 2,
         "y": float(ys[-1]) + dy / 2,

@@ -178,25 +178,49 @@ const MapCanvas = (box, on) => {
     allButton.hidden = !st.zoomed;
     Object.assign(allButton.style, { right: `${s.width - st.area.left - st.area.width + 4}px`, top: `${st.area.top + 4}px` });
     drawAxes(g, s.width, s.height);
-    const a = st.area, pictures = [];
-    g.save(); g.beginPath(); g.rect(a.left, a.top, a.width, a.height); g.clip();
-    for (const layer of st.content.images || []) {  // the layers' pictures, under the points
+    if (st.content.scale) drawScale(g);
+    drawPoints(g);
+    st.drawnPictures = drawPictures(g, s.ratio);
+    return true;
+  };
+
+  // The layers' pictures, above the points, as hatching: stripes of the layer's colour wherever its picture is
+  // opaque. Stripes read as a region over dots of any colour (a flat red was class 3's red), and the dots show
+  // between them. Returns the names of the pictures drawn (a picture is drawn once decoded).
+  const hatch = (colour, rising, ratio) => {
+    const side = Math.round(10 * ratio), tile = Object.assign(document.createElement("canvas"), { width: side, height: side });
+    const t = tile.getContext("2d");
+    t.strokeStyle = colour; t.lineWidth = 3.2 * ratio; t.beginPath();
+    for (const o of [-side, 0, side]) {  // diagonals through the tile and its neighbours: seamless
+      if (rising) { t.moveTo(o, side); t.lineTo(o + side, 0); } else { t.moveTo(o, 0); t.lineTo(o + side, side); }
+    }
+    t.stroke();
+    return tile;
+  };
+  const scratch = document.createElement("canvas");
+  const drawPictures = (g, ratio) => {
+    const a = st.area, drawn = [];
+    for (const layer of st.content.images || []) {
       if (!st.shown(layer.le, layer)) continue;
       if (!images.has(layer.source)) {  // decoded when first shown, then drawn
         images.set(layer.source, Object.assign(new Image(), { onload: () => draw(), src: layer.source }));
       }
       const image = images.get(layer.source);
       if (!image.complete || !image.naturalWidth) continue;
-      const [px, py] = toPixels(layer.x, layer.y);
-      g.imageSmoothingEnabled = true;
-      g.drawImage(image, a.left + px, a.top + py, layer.sizex / st.t.unit, layer.sizey / st.t.unit);
-      pictures.push(layer.le);
+      Object.assign(scratch, { width: Math.round(a.width * ratio), height: Math.round(a.height * ratio) });
+      const h = scratch.getContext("2d"), [px, py] = toPixels(layer.x, layer.y);
+      h.setTransform(ratio, 0, 0, ratio, 0, 0);
+      h.imageSmoothingEnabled = true;
+      h.drawImage(image, px, py, layer.sizex / st.t.unit, layer.sizey / st.t.unit);
+      h.globalCompositeOperation = "source-in";  // the stripes, kept where the picture is opaque
+      h.setTransform(1, 0, 0, 1, 0, 0);
+      h.fillStyle = h.createPattern(hatch(layer.colour || "#000", layer.rising !== false, ratio), "repeat");
+      h.fillRect(0, 0, scratch.width, scratch.height);
+      g.drawImage(scratch, a.left, a.top, a.width, a.height);
+      drawn.push(layer.le);
     }
-    g.restore();
-    st.drawnPictures = pictures;
-    if (st.content.scale) drawScale(g);
-    drawPoints(g);
-    return true;
+    scratch.width = scratch.height = 0;
+    return drawn;
   };
 
   const path = (g, xs, ys) => {  // a polyline in data units, broken at nulls
