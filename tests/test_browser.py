@@ -462,3 +462,35 @@ def test_a_wobble_is_a_click_and_zooming_deep_never_hangs_the_page(page):
     assert 0 < view["x"][1] - view["x"][0] and page.evaluate(f"{MAPS}.zoomed()")[2]
     page.get_by_role("button", name="all points").click()
     page.wait_for_function(f"{MAPS}.zoomed().every(z => !z)", timeout=5000)
+
+
+def test_a_map_is_used_with_the_keyboard_alone(page):
+    """Tab reaches a map; the arrows move its cursor (the dot under it previewed), Enter selects the dot there or
+    decodes the spot, + zooms around the cursor and 0 shows every point again."""
+    tab(page, "Latent map")
+    choose_dataset(page, "mnist")
+    wait_for_maps(page, "mnist/2/")
+    page.locator("#le-layers input").last.focus()
+    for _ in range(8):  # from the last layer switch to the first map, in a few Tabs
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('le-map-top')"):
+            break
+    assert page.evaluate("document.activeElement.getAttribute('aria-roledescription')") == "latent map"
+    before = page.input_value("#le-index input")
+    page.keyboard.press("ArrowUp")  # the middle of the PCA map is full of dots: one is under the cursor
+    page.wait_for_selector("#le-preview", state="visible", timeout=5000)
+    caption = page.inner_text("#le-preview span")
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"document.querySelector('#le-index input').value !== {before!r}", timeout=5000)
+    assert caption.endswith(f"#{page.input_value('#le-index input')}")  # the dot previewed is the one selected
+    page.keyboard.press("+")
+    page.wait_for_function(f"{MAPS}.zoomed()[0]", timeout=5000)
+    page.keyboard.press("0")
+    page.wait_for_function(f"!{MAPS}.zoomed()[0]", timeout=5000)
+    for _ in range(12):  # to the map's corner, where there is no dot: Enter decodes the spot
+        page.keyboard.press("Shift+ArrowUp")
+        page.keyboard.press("Shift+ArrowRight")
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"{MAPS}.marks()[0]['clicked spot'].length === 1", timeout=5000)
+    page.keyboard.press("Shift+Tab")  # focus leaves the maps: the preview goes
+    page.wait_for_selector("#le-preview", state="hidden", timeout=5000)

@@ -103,8 +103,8 @@ def test_the_lesson_walked_end_to_end_sets_each_steps_page(browser, live_app, sh
             assert sorted(page.evaluate(f"{MAPS}.models()")) == sorted(state["models"])
             if "layers" in state and state["tab"] == "latent_map":
                 assert len(shown["layers"]) == len(state["layers"]), (number, revealed, shown["layers"])
-                names = page.evaluate(f"{MAPS}.layers()")[0]
-                assert ("prior" in names) == ("prior" in state["layers"])
+                prior = str("prior" in state["layers"]).lower()  # the rings drawn, or not, as the step says
+                page.wait_for_function(f"{MAPS}.layers()[0].includes('prior') === {prior}", timeout=20_000)
             query = parse_qs(urlparse(page.url).query)
             assert query["lesson"] == [lesson.name] and query["step"] == [str(number)]
             assert query.get("revealed") == (["1"] if revealed else None)
@@ -160,7 +160,10 @@ def test_a_copied_link_reopens_the_same_page_in_a_fresh_browser(browser, live_ap
     assert header(again) == before
     assert again.evaluate("document.body.classList.contains('le-presenter')")
     assert again.locator("#le-presenter input").is_checked()
-    assert again.evaluate(f"{MAPS}.layers()") == [["samples"], ["samples"], ["samples"]]
+    again.get_by_role("tab", name="Latent map").click()  # the layers drawn, once the maps are on screen
+    again.wait_for_function(
+        f"JSON.stringify({MAPS}.layers()) === JSON.stringify([['samples'], ['samples'], ['samples']])"
+    )
     again.get_by_role("tab", name="Sampling").click()
     assert again.get_by_label("seed", exact=True).input_value() == "7"
     again.wait_for_function(

@@ -291,9 +291,17 @@ const MapCanvas = (box, on) => {
         g.imageSmoothingEnabled = false; g.drawImage(picture, left, up, w, h); g.imageSmoothingEnabled = true;
       }
     }
+    drawCursor(g);
   };
 
   let pending = false;  // every ask within one frame drawn once, before the frame is painted
+  const drawCursor = (g) => {  // the keyboard's cursor, while the map has focus: a square, white and black
+    if (document.activeElement !== top || !st.cursor) return;
+    const [px, py] = toPixels(...st.cursor);
+    g.setLineDash([]); g.lineWidth = 5; g.strokeStyle = "#fff"; g.strokeRect(px - 9, py - 9, 18, 18);
+    g.lineWidth = 2.5; g.strokeStyle = "#1d4ed8"; g.strokeRect(px - 9, py - 9, 18, 18);
+  };
+
   const draw = () => {
     if (pending) return;
     pending = true;
@@ -388,6 +396,43 @@ const MapCanvas = (box, on) => {
   };
   top.addEventListener("dblclick", showAll);  // every point again (so does the button shown while zoomed)
   allButton.addEventListener("click", showAll);
+
+  // The keyboard alone: a focused map shows a cursor (a small square) that the arrows move (Shift: farther); Enter
+  // clicks there (the dot under it, else the spot), + and − zoom around it, 0 shows every point again. The dot under
+  // the cursor is previewed as on hover. The cursor is kept in data units, so it stays put through a zoom.
+  top.tabIndex = 0;
+  const cursorAt = () => (st.cursor && ready() ? toPixels(...st.cursor) : null);
+  const preview = () => {
+    const at = cursorAt();
+    if (!at) return;
+    const rect = top.getBoundingClientRect(), index = nearest(...at);
+    on.hover(index, { clientX: rect.left + st.area.left + at[0], clientY: rect.top + st.area.top + at[1] });
+  };
+  top.addEventListener("focus", () => {
+    if (!ready()) return;
+    if (!st.cursor || !inside(cursorAt())) st.cursor = toData(st.area.width / 2, st.area.height / 2);
+    drawTop(); preview();
+  });
+  top.addEventListener("blur", () => { drawTop(); on.hover(null, {}); });
+  top.addEventListener("keydown", (event) => {
+    if (!ready() || !st.cursor) return;
+    const step = event.shiftKey ? 40 : 8, moves = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step] };
+    const [px, py] = cursorAt();
+    if (moves[event.key]) {
+      const [dx, dy] = moves[event.key];
+      st.cursor = toData(Math.max(0, Math.min(st.area.width, px + dx)), Math.max(0, Math.min(st.area.height, py + dy)));
+      drawTop(); preview();
+    } else if (event.key === "Enter" || event.key === " ") {
+      const index = nearest(px, py);
+      if (index !== null) on.point(index); else on.space(...st.cursor);
+    } else if (["+", "=", "-", "_"].includes(event.key)) {
+      const grow = ["+", "="].includes(event.key) ? 0.5 : 2, [cx, cy] = st.cursor, v = st.view;
+      const w = ((v.x[1] - v.x[0]) * grow) / 2, h = ((v.y[1] - v.y[0]) * grow) / 2;
+      st.view = { x: [cx - w, cx + w], y: [cy - h, cy + h] }; st.zoomed = true; draw();
+    } else if (event.key === "0") showAll();
+    else return;
+    event.preventDefault();
+  });
   let seen = "";  // the box's size and pixel ratio last observed: the observer's first call (same size) draws nothing
   const resized = new ResizeObserver(() => {
     const now = `${box.clientWidth}x${box.clientHeight}@${window.devicePixelRatio}`;

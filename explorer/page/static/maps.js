@@ -140,8 +140,10 @@ const showTitle = (slot, title) => {  // plain text: a name from a checkpoint is
   slot.detail.textContent = `  ${title.detail}`;
   slot.subtitle.textContent = title.subtitle || "";
   slot.subtitle.hidden = !title.subtitle;
-  slot.view.canvas.setAttribute("role", "img");
-  slot.view.canvas.setAttribute("aria-label", `${title.text} ${title.detail}${title.subtitle ? `, ${title.subtitle}` : ""}`);
+  slot.view.canvas.setAttribute("role", "application");  // it takes the arrow keys itself
+  slot.view.canvas.setAttribute("aria-roledescription", "latent map");
+  slot.view.canvas.setAttribute("aria-label", `${title.text} ${title.detail}${title.subtitle ? `, ${title.subtitle}` : ""}`
+    + ". Arrow keys move a cursor, Enter selects the image there (or decodes the spot), + and − zoom, 0 shows all.");
 };
 
 // Renders run one at a time, each on the newest spec (its points are fetched first).
