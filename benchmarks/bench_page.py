@@ -32,11 +32,11 @@ from bench_app import ARGS, CHROMIUM, ROOT, free_port, summary  # noqa: E402
 
 from explorer.core.lessons import read_lesson  # noqa: E402
 
-LAYERS = {
-    "prior N(0, I)": "prior 1σ, 2σ",
-    "the sampling grid": "sampling grid",
-    "prior holes": "prior holes",
-    "decoder nonsense": "decoder quality",
+LAYERS = {  # a switch's label -> the layer's name (explorer/core/state.py), as leMaps.layers() reports it drawn
+    "prior N(0, I)": "prior",
+    "the sampling grid": "samples",
+    "prior holes": "holes",
+    "decoder nonsense": "quality",
 }
 ARM = """([what, arg]) => {  // start the clock at the next pointer press, stop it when `what` is seen
   window.__leT = null;
