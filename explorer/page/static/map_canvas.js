@@ -1,11 +1,12 @@
 // MapCanvas(box, on): one latent map drawn on two canvases of its own, without plotly (plotly.js takes ~0.6 s to
 // start and a WebGL context per map, the most of a page load on a two-core machine without a GPU; 10,000 dots on a
-// 2-D canvas take ~10 ms). The lower canvas holds the axes, the layers' images and the points; the upper one the
-// prior's rings, the sampling grid's crosses and the marks (selected ring, your star, the posterior, a clicked
-// spot), so moving a mark never redraws a point. One unit is as long on both axes (circles look round).
-// Drag a box to zoom in; double-click, or the "all points" button shown while zoomed, to see every point again. Hover a dot: on.hover(index, event) (null when the
-// pointer leaves dots); click a dot: on.point(index); click elsewhere in the axes: on.space(x, y) in data units.
-// Text is drawn as text (fillText): nothing from a file is ever parsed as HTML.
+// 2-D canvas take ~16 ms). The lower canvas holds the axes, the points and the layers' hatching; the upper one the
+// prior's rings, the sampling grid's crosses, the marks (selected ring, your star, the posterior, a clicked spot
+// and what it decodes to) and the keyboard's cursor, so moving a mark never redraws a point. One unit is as long
+// on both axes (circles look round). Drag a box to zoom in; double-click, or the "all points" button shown while
+// zoomed, to see every point again. Hover a dot: on.hover(index, event) (null when the pointer leaves dots); click
+// a dot: on.point(index); click elsewhere in the axes: on.space(x, y) in data units. Text is drawn as text
+// (fillText, textContent): nothing from a file is ever parsed as HTML.
 const MapCanvas = (box, on) => {
   // The text's size is the box's CSS font size (16 px; larger in presenter mode): margins grow with it.
   let fs = 16;
