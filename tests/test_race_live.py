@@ -69,9 +69,10 @@ def test_a_race_request_keeps_at_most_150_frames_and_races_each_model_once():
 
 def test_a_race_shares_the_queue_and_the_one_job_per_client_of_the_sweeps():
     queue = JobQueue("cpu", max_waiting=3)
-    hold = threading.Event()
-    queue.submit(tiny(), "10.0.0.1", lambda job: hold.wait(30) and "mnist-race1", make=RaceJob)
+    hold, started = threading.Event(), threading.Event()
+    queue.submit(tiny(), "10.0.0.1", lambda job: started.set() or (hold.wait(30) and "mnist-race1"), make=RaceJob)
     try:
+        assert started.wait(30)  # the race is training (before, the sweep could be second, behind it waiting)
         with pytest.raises(JobRefused, match="a race from your computer.s address is still waiting or training"):
             queue.submit(small_sweep((1.0,), (2,), 1, "q"), "10.0.0.1", lambda job: "x")
         waiting = queue.submit(small_sweep((1.0,), (2,), 1, "q"), "10.0.0.2", lambda job: "x")
