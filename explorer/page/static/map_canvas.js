@@ -359,6 +359,14 @@ const MapCanvas = (box, on) => {
   });
   top.addEventListener("pointerleave", (event) => on.hover(null, event));
   top.addEventListener("pointercancel", endPress);
+  // The one way in (a box, or + from the keyboard): never narrower than a millionth of the whole view (the ticks of
+  // a narrower one could not be told apart). Returns whether it zoomed.
+  const zoomTo = (view) => {
+    const whole = extent(st.content), least = 1e-6 * Math.max(whole.x[1] - whole.x[0], whole.y[1] - whole.y[0]);
+    if (!(view.x[1] - view.x[0] > least && view.y[1] - view.y[0] > least)) return false;
+    st.view = view; st.zoomed = true; draw();
+    return true;
+  };
   let dragged = false;  // the click that ends a drag selects nothing
   top.addEventListener("pointerup", (event) => {
     if (!press || press.id !== event.pointerId) return;
@@ -375,10 +383,8 @@ const MapCanvas = (box, on) => {
       const cx = (px0 + px1) / 2, cy = (py0 + py1) / 2;
       [px0, px1, py0, py1] = [cx - side / 2, cx + side / 2, cy - side / 2, cy + side / 2];
     }
-    const [xa, ya] = toData(px0, py0), [xb, yb] = toData(px1, py1), whole = extent(st.content);
-    const least = 1e-6 * Math.max(whole.x[1] - whole.x[0], whole.y[1] - whole.y[0]);
-    if (side >= 10 && xb - xa > least && ya - yb > least) { st.view = { x: [xa, xb], y: [yb, ya] }; st.zoomed = true; draw(); }
-    else dragged = false;  // too small to be a zoom: a click
+    const [xa, ya] = toData(px0, py0), [xb, yb] = toData(px1, py1);
+    if (side < 10 || !zoomTo({ x: [xa, xb], y: [yb, ya] })) dragged = false;  // too small to be a zoom: a click
   });
   // A click: a dot, else empty space. Zoomed in, a click waits out a double-click's second click (which zooms out
   // and selects nothing); at the full view a double-click means nothing, so a click acts at once.
@@ -429,7 +435,7 @@ const MapCanvas = (box, on) => {
     } else if (["+", "=", "-", "_"].includes(event.key)) {
       const grow = ["+", "="].includes(event.key) ? 0.5 : 2, [cx, cy] = st.cursor, v = st.view;
       const w = ((v.x[1] - v.x[0]) * grow) / 2, h = ((v.y[1] - v.y[0]) * grow) / 2;
-      st.view = { x: [cx - w, cx + w], y: [cy - h, cy + h] }; st.zoomed = true; draw();
+      zoomTo({ x: [cx - w, cx + w], y: [cy - h, cy + h] });
     } else if (event.key === "0") showAll();
     else return;
     event.preventDefault();
